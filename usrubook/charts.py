@@ -1,0 +1,141 @@
+"""The house chart theme and renderer: one renderer, two outputs.
+
+* HTML: a ``<div class="usrubook-chart">`` and the chart's Vega-Lite spec as JSON;
+  ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book)
+  draws it as interactive SVG. Nothing is fetched from outside the book.
+* PDF: ``application/pdf`` made by vl-convert, which myst-nb's LaTeX builder
+  prefers: vector graphics, never a screenshot.
+* Element ids come from a hash of the spec, so outputs are the same on every run.
+
+``setup()`` (called by each chapter's first cell) enables both. Set
+``USRUBOOK_CHARTS=jupyter`` to get Altair's own renderer instead, e.g. in
+JupyterLab, which draws Vega-Lite natively.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import altair as alt
+
+CHART_CLASS = "usrubook-chart"
+VL_VERSION = ".".join(alt.VEGALITE_VERSION.split(".")[:2])  # e.g. "6.4", as vl-convert names it
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+FONT = "Helvetica, Arial, 'Liberation Sans', 'FreeSans', sans-serif"
+
+_EMBED_OPTIONS = {"renderer": "svg", "mode": "vega-lite",
+                  "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+# Runs once the page is parsed: draws every chart div from its JSON spec.
+_SNIPPET = """
+window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;
+function usrubookDrawCharts() {
+  document.querySelectorAll("div.%(cls)s").forEach(function (el) {
+    var node = document.getElementById(el.id + "-spec");
+    if (!node || el.dataset.drawn) { return; }
+    el.dataset.drawn = "1";
+    vegaEmbed(el, JSON.parse(node.textContent), %(options)s).catch(function (err) {
+      el.textContent = "This chart could not be drawn: " + err;
+      console.error(err);
+    });
+  });
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", usrubookDrawCharts);
+} else {
+  usrubookDrawCharts();
+}
+""" % {"cls": CHART_CLASS, "options": json.dumps(_EMBED_OPTIONS)}
+
+
+@alt.theme.register("usrubook", enable=False)
+def theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
+                     "gridColor": "#e6e6e6", "domainColor": "#888888", "tickColor": "#888888"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
+            "title": {"fontSize": 14, "anchor": "start", "fontWeight": "normal"},
+            "bar": {"color": PALETTE[0]},
+        }
+    }
+
+
+_ids: Counter = Counter()
+
+
+def _canonical(spec: dict) -> dict:
+    spec = dict(spec)
+    spec.pop("$schema", None)   # a URL; vega-embed is told the mode instead
+    return spec
+
+
+def element_id(spec: dict) -> str:
+    """A stable id: a hash of the spec, with a suffix if the same chart is shown twice."""
+    text = json.dumps(_canonical(spec), sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    _ids[digest] += 1
+    return f"vega-{digest}" + (f"-{_ids[digest]}" if _ids[digest] > 1 else "")
+
+
+def html_output(spec: dict, elem: str) -> str:
+    payload = json.dumps(_canonical(spec), sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    label = html.escape(spec.get("description") or "Chart", quote=True)
+    return (f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"></div>\n'
+            f'<script type="application/json" id="{elem}-spec">{payload}</script>')
+
+
+def pdf_output(spec: dict) -> str:
+    import vl_convert
+
+    return base64.b64encode(vl_convert.vegalite_to_pdf(_canonical(spec), vl_version=VL_VERSION)).decode("ascii")
+
+
+def render(spec: dict, **metadata) -> dict:
+    """Altair renderer: text/html for the web book, application/pdf for the PDF, text/plain for the rest."""
+    elem = element_id(spec)
+    return {"text/html": html_output(spec, elem), "application/pdf": pdf_output(spec),
+            "text/plain": spec.get("description") or "Chart"}
+
+
+alt.renderers.register("usrubook", render)
+
+
+def setup() -> None:
+    """Enable the house theme and renderer (or Altair's own with ``USRUBOOK_CHARTS=jupyter``)."""
+    alt.theme.enable("usrubook")
+    if os.environ.get("USRUBOOK_CHARTS") == "jupyter":
+        alt.renderers.enable("default")
+    else:
+        alt.renderers.enable("usrubook")
+
+
+def write_bundle(path: Path) -> None:
+    """Write the Vega/Vega-Lite/vega-embed bundle (from vl-convert), if it is missing or different."""
+    import vl_convert
+
+    from usrubook.csvio import write_if_changed
+
+    write_if_changed(path, vl_convert.javascript_bundle(_SNIPPET, vl_version=VL_VERSION))
+
+
+def frame(df):
+    """A copy of ``df`` that Altair can embed: missing values become null, and rows that carry a
+    seed and paragraph get a ``source`` column such as "seed003, paragraph 38" for tooltips."""
+    import pandas as pd
+
+    out = df.copy()
+    if "source" not in out and {"source_id", "paragraph"} <= set(out.columns):
+        out["source"] = out["source_id"].astype(str) + ", paragraph " + out["paragraph"].astype(str)
+    out = out.astype(object).where(out.notna(), None)
+    return out.reset_index(drop=True).pipe(pd.DataFrame)

@@ -1,0 +1,147 @@
+"""Read CSV files strictly against a :class:`~usrubook.schema.Table`, and write them deterministically."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from usrubook.errors import DataError
+from usrubook.schema import Table
+
+_INT = re.compile(r"^-?\d+$")
+_NUM = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def read_text(path: Path, shown: str | None = None) -> str:
+    """A file's text, decoded strictly as UTF-8."""
+    shown = shown or str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(shown, "the file is missing.", fix="restore it from git (git checkout -- <file>).") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(shown, f"the file is not valid UTF-8 (byte {exc.start} cannot be decoded).", line=line,
+                        fix="save the file as UTF-8 in your editor.") from None
+
+
+def convert(table: Table, shown: str, line: int, name: str, text: str):
+    """Convert one cell to its schema type, or raise a :class:`DataError` naming it."""
+    f = table.field(name)
+    if text == "":
+        if f.required:
+            raise DataError(shown, "the value is empty but this column is required.", line=line, field=name,
+                            fix=f"fill in {f.description[0].lower() + f.description[1:]}")
+        return None
+    if f.type == "integer":
+        if not _INT.match(text):
+            raise DataError(shown, f"'{text}' is not a whole number.", line=line, field=name,
+                            fix="write digits only, e.g. 2022.")
+        value = int(text)
+    elif f.type == "number":
+        if not _NUM.match(text):
+            raise DataError(shown, f"'{text}' is not a number.", line=line, field=name,
+                            fix="write a plain decimal number such as 14.4 (no units, commas or symbols).")
+        value = float(text)
+    elif f.type == "boolean":
+        if text not in ("true", "false"):
+            raise DataError(shown, f"'{text}' is not true or false.", line=line, field=name,
+                            fix="write true or false.")
+        value = text == "true"
+    else:
+        value = text
+    if f.enum is not None and text not in f.enum:
+        raise DataError(shown, f"'{text}' is not an allowed value.", line=line, field=name,
+                        fix="use one of: " + ", ".join(f.enum) + ".")
+    if f.pattern is not None and not re.match(f.pattern, text):
+        raise DataError(shown, f"'{text}' does not have the expected form {f.pattern}.", line=line, field=name,
+                        fix=f"see the description of the column: {f.description}")
+    if f.minimum is not None and value < f.minimum:
+        raise DataError(shown, f"{text} is below the minimum {f.minimum:g}.", line=line, field=name,
+                        fix=f"check the value: {f.description}")
+    return value
+
+
+def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]:
+    """Rows of a CSV file as dicts of typed values; each row also carries ``_line`` and ``_raw``."""
+    shown = shown or str(path)
+    text = read_text(path, shown)
+    if text.startswith("\ufeff"):
+        raise DataError(shown, "the file starts with a byte-order mark.", line=1,
+                        fix="save the file as UTF-8 without BOM.")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError(shown, "the file is empty.", line=1, fix=f"write the header: {','.join(table.names)}") from None
+    missing = [n for n in table.names if n not in header]
+    extra = [n for n in header if n not in table.names]
+    if missing:
+        raise DataError(shown, f"the header lacks the column(s) {', '.join(missing)}.", line=1, field=missing[0],
+                        fix=f"the header must be exactly: {','.join(table.names)}")
+    if extra:
+        raise DataError(shown, f"the header has unknown column(s) {', '.join(extra)}.", line=1, field=extra[0],
+                        fix=f"remove them; the header must be exactly: {','.join(table.names)}")
+    if header != table.names:
+        raise DataError(shown, "the columns are in the wrong order.", line=1,
+                        fix=f"the header must be exactly: {','.join(table.names)}")
+    rows, seen = [], {}
+    for raw in reader:
+        line = reader.line_num
+        if not raw or all(not c.strip() for c in raw):
+            continue
+        if len(raw) != len(header):
+            raise DataError(shown, f"the row has {len(raw)} fields, the header {len(header)}.", line=line,
+                            fix="quote any value that contains a comma with double quotes.")
+        row = {"_line": line, "_raw": dict(zip(header, raw))}
+        for name, cell in zip(header, raw):
+            row[name] = convert(table, shown, line, name, cell)
+        key = tuple(row[k] for k in table.primary_key)
+        if key in seen:
+            raise DataError(shown, f"duplicate {'/'.join(table.primary_key)} {'/'.join(map(str, key))} "
+                                   f"(first used on line {seen[key]}).", line=line, field=table.primary_key[0],
+                            fix="give every row its own identifier.")
+        seen[key] = line
+        rows.append(row)
+    return rows
+
+
+def format_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return str(value)
+
+
+def render_csv(table: Table, rows: list[dict]) -> str:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(table.names)
+    for row in rows:
+        writer.writerow([format_cell(row.get(n)) for n in table.names])
+    return buf.getvalue()
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically, and only if it differs, so that unchanged files keep their mtime."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

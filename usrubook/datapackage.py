@@ -1,0 +1,63 @@
+"""Write ``data/datapackage.json`` (Frictionless Data Package) from :mod:`usrubook.schema`."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from usrubook.schema import CURATED, DERIVED, Table
+
+LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+           "title": "Creative Commons Attribution 4.0"}
+
+
+def _field(f) -> dict:
+    out = {"name": f.name, "type": f.type, "description": f.description}
+    if f.unit:
+        out["unit"] = f.unit
+    constraints = {}
+    if f.required:
+        constraints["required"] = True
+    if f.enum:
+        constraints["enum"] = list(f.enum)
+    if f.pattern:
+        constraints["pattern"] = f.pattern
+    if f.minimum is not None:
+        constraints["minimum"] = int(f.minimum) if f.type == "integer" else f.minimum
+    if constraints:
+        out["constraints"] = constraints
+    if f.type == "boolean":
+        out["trueValues"], out["falseValues"] = ["true"], ["false"]
+    return out
+
+
+def _resource(table: Table, name: str) -> dict:
+    schema = {"fields": [_field(f) for f in table.fields], "primaryKey": list(table.primary_key),
+              "missingValues": [""]}
+    if table.foreign_keys:
+        schema["foreignKeys"] = [{"fields": fld, "reference": {"resource": ref, "fields": ref_fld}}
+                                 for fld, ref, ref_fld in table.foreign_keys]
+    return {"name": name, "path": "../" + table.path if not table.path.startswith("data/")
+            else table.path[len("data/"):], "title": table.title, "description": table.description,
+            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
+
+
+def render(root: Path) -> str:
+    with open(root / "seeds/sources.csv", encoding="utf-8", newline="") as fh:
+        seeds = list(csv.DictReader(fh))
+    resources = [_resource(t, t.name) for t in DERIVED.values()]
+    for t in CURATED.values():
+        r = _resource(t, f"{t.name}_curated")
+        r["schema"].pop("foreignKeys", None)
+        resources.append(r)
+    package = {
+        "name": "us-russia-relations-book",
+        "title": "US–Russia Relations: an executable research book — data",
+        "description": ("Tidy tables coded from five web articles on US–Russia relations (2023–2026). "
+                        "Every row carries its seed and a verbatim quote located by character offsets."),
+        "licenses": [LICENSE],
+        "sources": [{"title": s["title"], "path": f"../seeds/{s['file']}", "description": s["source_id"]}
+                    for s in seeds],
+        "resources": resources,
+    }
+    return json.dumps(package, indent=2, ensure_ascii=False, sort_keys=False) + "\n"

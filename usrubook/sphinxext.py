@@ -1,0 +1,114 @@
+"""Sphinx extension of the book.
+
+1. Serves the Vega, Vega-Lite and vega-embed JavaScript from the book itself
+   (``_static/usrubook-vega.js``, built by vl-convert) and adds it only to pages
+   that hold a chart, so that charts draw with the network off.
+2. Makes data changes re-execute chapters. jupyter-cache keys a notebook on its
+   cell code only, so a new ``data/trade.csv`` would otherwise be served stale
+   outputs. Each chapter is recorded as depending on the tables its code loads
+   (``load("trade")`` means ``data/trade.csv``) and on the ``usrubook`` package;
+   when one of them is newer than the chapter's last read, Sphinx re-reads the
+   chapter and this extension removes its jupyter-cache record, so it executes.
+3. Replaces MathJax, which Sphinx loads from a CDN, with a math renderer that
+   stops the build: the book has no formulas, and a page must work offline.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from sphinx.errors import SphinxError
+from sphinx.util import logging
+
+from usrubook import charts
+from usrubook.schema import DERIVED
+
+logger = logging.getLogger(__name__)
+
+STATIC_NAME = "usrubook-vega.js"
+_LOAD = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def dependencies(source: str) -> list[str]:
+    """Paths (relative to the book root) a chapter's code depends on."""
+    tables = sorted(set(_LOAD.findall(source)))
+    unknown = [t for t in tables if t not in DERIVED]
+    if unknown:
+        raise ValueError(f"load() of unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(DERIVED))}")
+    return [DERIVED[t].path for t in tables]
+
+
+def _note_dependencies(app, docname, source):
+    text = source[0]
+    if "{code-cell}" not in text:
+        return
+    try:
+        deps = dependencies(text)
+    except ValueError as exc:
+        logger.warning(f"{docname}: {exc}", location=docname)
+        return
+    for rel in deps:
+        app.env.note_dependency(str(Path(app.srcdir) / rel))
+    for py in sorted(_PACKAGE.glob("*.py")):
+        app.env.note_dependency(str(py))
+
+
+def _mtime_us(path: str) -> int:
+    return os.stat(path).st_mtime_ns // 1_000
+
+
+def _drop_stale_cache(app, env, added, changed, removed):
+    stale = []
+    for docname in sorted(changed):
+        read_at = env.all_docs.get(docname)
+        if read_at is None:
+            continue
+        deps = [os.path.join(env.srcdir, d) for d in env.dependencies.get(docname, ())]
+        if any(os.path.isfile(d) and _mtime_us(d) > read_at for d in deps):
+            stale.append(docname)
+    if not stale:
+        return []
+    cache_path = getattr(getattr(env, "mystnb_config", None), "execution_cache_path", None)
+    if not cache_path or not os.path.isdir(cache_path):
+        return []
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    uris = {str(Path(env.doc2path(d)).resolve()): d for d in stale}
+    for record in cache.list_cache_records():
+        if str(Path(record.uri).resolve()) in uris:
+            cache.remove_cache(record.pk)
+            logger.info(f"usrubook: data changed, {uris[str(Path(record.uri).resolve())]} will re-execute")
+    return []
+
+
+def _write_bundle(app):
+    if app.builder.format != "html":
+        return
+    folder = Path(app.outdir).parent / ".usrubook_static"
+    folder.mkdir(parents=True, exist_ok=True)
+    charts.write_bundle(folder / STATIC_NAME)
+    app.config.html_static_path.append(str(folder))
+
+
+def _page_assets(app, pagename, templatename, context, doctree):
+    if charts.CHART_CLASS in context.get("body", ""):
+        app.add_js_file(STATIC_NAME)
+
+
+def _no_math(self, node):
+    raise SphinxError(
+        f"{node.source}:{node.line}: math is not supported: MathJax would be loaded from the internet. "
+        "Write the formula in words or with plain characters (e.g. v / (1 - p/100)).")
+
+
+def setup(app):
+    app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
+    app.config.html_math_renderer = "usrubook-offline"
+    app.connect("source-read", _note_dependencies)
+    app.connect("env-get-outdated", _drop_stale_cache)
+    app.connect("builder-inited", _write_bundle)
+    app.connect("html-page-context", _page_assets)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
