@@ -62,9 +62,9 @@ def theme() -> alt.theme.ThemeConfig:
             "font": FONT,
             "view": {"continuousWidth": 520, "continuousHeight": 300, "stroke": None},
             "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
+            "axis": {"labelFontSize": 12, "labelLimit": 320, "titleFontSize": 12, "titleFontWeight": "normal",
                      "gridColor": "#e6e6e6", "domainColor": "#888888", "tickColor": "#888888"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 400, "orient": "bottom", "direction": "horizontal"},
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": "normal"},
             "bar": {"color": PALETTE[0]},
         }

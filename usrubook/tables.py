@@ -16,10 +16,15 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def table(frame: pd.DataFrame, caption: str, name: str) -> Markdown:
-    """A numbered, captioned table; format the numbers in ``frame`` before calling."""
+def table(frame: pd.DataFrame, caption: str, name: str, data: str | None = None) -> Markdown:
+    """A numbered, captioned table; format the numbers in ``frame`` before calling.
+
+    ``data`` is the path of the CSV the table comes from, relative to the page;
+    a download link to it follows the table.
+    """
     header = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return Markdown("\n".join([f":::{{table}} {caption}", f":name: {name}", ":align: left", "",
-                               header, rule, *body, ":::"]))
+                               header, rule, *body, ":::"]
+                            + (["", f"Data: {{download}}`{data.rsplit('/', 1)[-1]} <{data}>`."] if data else [])))

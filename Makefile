@@ -1,0 +1,66 @@
+# US–Russia Relations: an executable research book.
+#   make book   set up .venv, derive and validate the data, run nbval, build HTML and PDF
+#   make test   the test suite (builds first if needed)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JB     := $(VENV)/bin/jupyter-book
+STAMP  := $(VENV)/.installed
+# Strict: any Sphinx warning is an error (-W), every reference must resolve (-n),
+# and all warnings are reported before failing (--keep-going).
+JBFLAGS := -W -n --keep-going
+PDF    := _build/latex/us-russia-relations.pdf
+
+.PHONY: help venv system data nbval html pdf book test refresh-references bench clean
+
+help:
+	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
+	@echo "make test                 run the test suite (builds the book first if needed)"
+	@echo "make data                 derive data/ from seeds/ and data/curated/"
+	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
+	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
+	@echo "make bench                print build times and page sizes"
+	@echo "make clean                remove _build/"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+venv: $(STAMP)
+
+system:
+	@bash .ci/system-packages
+
+data: $(STAMP)
+	$(PY) -m usrubook.derive
+
+nbval: data
+	$(PY) -m usrubook.nbcheck prepare
+	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
+
+html: data
+	$(JB) build . $(JBFLAGS)
+
+pdf: data system
+	$(JB) build . --builder pdflatex $(JBFLAGS)
+	@test -s $(PDF) && echo "PDF: $(PDF)"
+
+book: nbval html pdf
+
+test: book
+	$(VENV)/bin/pytest
+
+refresh-references: data
+	$(PY) -m usrubook.nbcheck refresh
+
+bench: data
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf _build

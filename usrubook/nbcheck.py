@@ -1,0 +1,136 @@
+"""Prepare the book's pages for nbval, and refresh their reference outputs.
+
+nbval compares only cells that carry stored outputs. A MyST Markdown page has
+none, so the cells that matter (key tables and glued figures, tagged
+``nbval-check-output``) get reference outputs from ``tests/reference/``:
+
+* ``python -m usrubook.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
+  every executable page in ``_toc.yml``, with the reference outputs filled in;
+  ``pytest --nbval-lax _build/nbval`` then runs every cell and compares the
+  tagged ones.
+* ``python -m usrubook.nbcheck refresh`` (``make refresh-references``) executes
+  each page and stores the outputs of its tagged cells. Run it on purpose, when
+  a change of value is intended, and review the diff of ``tests/reference/``.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+
+from usrubook.csvio import write_if_changed
+from usrubook.paths import book_root
+
+TAG = "nbval-check-output"
+REFERENCE_DIR = "tests/reference"
+OUT_DIR = "_build/nbval"
+
+
+class ReferenceError(Exception):
+    pass
+
+
+def pages(root: Path) -> list[str]:
+    """Executable pages (with code cells) in ``_toc.yml`` order, as paths relative to the root."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk({k: v for k, v in toc.items() if k != "root"})
+    out = []
+    for f in files:
+        path = root / f"{f}.md"
+        if path.is_file() and "{code-cell}" in path.read_text(encoding="utf-8"):
+            out.append(f"{f}.md")
+    return out
+
+
+def _checked(nb) -> list[tuple[int, dict]]:
+    return [(i, c) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and TAG in c.get("metadata", {}).get("tags", [])]
+
+
+def _reference_path(root: Path, page: str) -> Path:
+    return root / REFERENCE_DIR / (page[:-3] + ".json")
+
+
+def prepare(root: Path) -> list[Path]:
+    written = []
+    for page in pages(root):
+        nb = jupytext.read(root / page)
+        ref_path = _reference_path(root, page)
+        checked = _checked(nb)
+        if checked and not ref_path.is_file():
+            raise ReferenceError(f"{page}: {len(checked)} cell(s) are tagged {TAG} but {ref_path.relative_to(root)} "
+                                 "is missing. Run `make refresh-references` and commit the file.")
+        refs = json.loads(ref_path.read_text(encoding="utf-8"))["cells"] if checked else []
+        if len(refs) != len(checked):
+            raise ReferenceError(f"{page}: {len(checked)} cell(s) are tagged {TAG}, the reference file has "
+                                 f"{len(refs)}. Run `make refresh-references` and review the diff.")
+        for n, ((index, cell), ref) in enumerate(zip(checked, refs), 1):
+            if cell.source != ref["source"]:
+                raise ReferenceError(f"{page}: the code of checked cell {n} (cell {index + 1} of the page) has changed "
+                                     "since its reference outputs were stored. Run `make refresh-references` and "
+                                     "review the diff of tests/reference/.")
+            cell.outputs = [nbformat.from_dict(o) for o in ref["outputs"]]
+            cell.execution_count = n
+        out = root / OUT_DIR / (page[:-3] + ".ipynb")
+        write_if_changed(out, nbformat.writes(nb))
+        written.append(out)
+    return written
+
+
+def refresh(root: Path) -> list[Path]:
+    from nbclient import NotebookClient
+
+    written = []
+    for page in pages(root):
+        nb = jupytext.read(root / page)
+        if not _checked(nb):
+            continue
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str((root / page).parent)}}).execute()
+        cells = []
+        for _, cell in _checked(nb):
+            outputs = []
+            for o in cell.outputs:
+                o = dict(o)
+                o.pop("execution_count", None)
+                outputs.append(o)
+            cells.append({"source": cell.source, "outputs": outputs})
+        path = _reference_path(root, page)
+        text = json.dumps({"page": page, "cells": cells}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        if write_if_changed(path, text):
+            written.append(path)
+    return written
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in ("prepare", "refresh"):
+        print("usage: python -m usrubook.nbcheck prepare|refresh", file=sys.stderr)
+        return 2
+    root = book_root()
+    try:
+        done = prepare(root) if argv[0] == "prepare" else refresh(root)
+    except ReferenceError as exc:
+        print(f"nbval references: {exc}", file=sys.stderr)
+        return 1
+    verb = "prepared" if argv[0] == "prepare" else "refreshed"
+    print(f"nbval: {len(done)} notebook(s) {verb}" + "".join(f"\n  {p.relative_to(root)}" for p in done))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
