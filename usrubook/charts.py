@@ -89,7 +89,7 @@ def element_id(spec: dict) -> str:
 
 
 def html_output(spec: dict, elem: str) -> str:
-    payload = json.dumps(_canonical(spec), sort_keys=True, ensure_ascii=False).replace("</", "<\\/")
+    payload = json.dumps(_canonical(spec), sort_keys=True, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     label = html.escape(spec.get("description") or "Chart", quote=True)
     return (f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"></div>\n'
             f'<script type="application/json" id="{elem}-spec">{payload}</script>')
@@ -126,16 +126,20 @@ def write_bundle(path: Path) -> None:
 
     from usrubook.csvio import write_if_changed
 
-    write_if_changed(path, vl_convert.javascript_bundle(_SNIPPET, vl_version=VL_VERSION))
+    # The bundle declares top-level names (such as `_`) that clash with Sphinx's own
+    # scripts when loaded as a classic script; a function scope keeps them private.
+    bundle = vl_convert.javascript_bundle(_SNIPPET, vl_version=VL_VERSION)
+    write_if_changed(path, "(function () {\n" + bundle + "\n})();\n")
 
 
-def frame(df):
-    """A copy of ``df`` that Altair can embed: missing values become null, and rows that carry a
-    seed and paragraph get a ``source`` column such as "seed003, paragraph 38" for tooltips."""
-    import pandas as pd
+def frame(df) -> alt.Data:
+    """Rows of ``df`` as inline chart data: plain JSON records, missing values as null.
 
+    Rows that carry a seed and paragraph get a ``source`` column such as
+    "seed003, paragraph 38" for tooltips. Encodings must state their types
+    (``"value:Q"``), since records carry none.
+    """
     out = df.copy()
     if "source" not in out and {"source_id", "paragraph"} <= set(out.columns):
         out["source"] = out["source_id"].astype(str) + ", paragraph " + out["paragraph"].astype(str)
-    out = out.astype(object).where(out.notna(), None)
-    return out.reset_index(drop=True).pipe(pd.DataFrame)
+    return alt.Data(values=json.loads(out.to_json(orient="records", force_ascii=False)))

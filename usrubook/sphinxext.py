@@ -11,6 +11,9 @@
    chapter and this extension removes its jupyter-cache record, so it executes.
 3. Replaces MathJax, which Sphinx loads from a CDN, with a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
+4. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
+   sphinx-thebe; with live code off it still writes an inline script naming
+   thebe's CDN address (twice after an incremental build: a page error).
 """
 from __future__ import annotations
 
@@ -93,9 +96,17 @@ def _write_bundle(app):
     app.config.html_static_path.append(str(folder))
 
 
+def _is_thebe(asset) -> bool:
+    body = getattr(asset, "attributes", {}).get("body", "") or ""
+    return "THEBE_JS_URL" in body or "thebe" in (getattr(asset, "filename", None) or str(asset))
+
+
 def _page_assets(app, pagename, templatename, context, doctree):
     if charts.CHART_CLASS in context.get("body", ""):
         app.add_js_file(STATIC_NAME)
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if not _is_thebe(a)]
 
 
 def _no_math(self, node):

@@ -1,0 +1,57 @@
+"""The build is strict, stops on bad input without touching earlier output, and re-executes on data change."""
+import re
+
+from conftest import VENV, run, set_cell
+
+JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+
+
+def test_failing_cell_fails_the_build_and_names_the_page(book_copy):
+    page = book_copy / "chapters/trade.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n```{code-cell} ipython3\n1 / 0\n```\n", encoding="utf-8")
+    result = run(JB, cwd=book_copy)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "chapters/trade.md" in out
+    assert "ZeroDivisionError" in out
+
+
+def test_broken_cross_reference_fails_the_build_and_names_the_line(book_copy):
+    page = book_copy / "chapters/trade.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("{numref}`fig-trade-fdi`", "{numref}`fig-trade-missing`"),
+                    encoding="utf-8")
+    result = run(JB, cwd=book_copy)
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
+
+
+def test_bad_input_stops_make_book_and_keeps_earlier_output(book_copy):
+    earlier = book_copy / "_build" / "html" / "index.html"
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("built earlier", encoding="utf-8")
+    set_cell(book_copy / "data/curated/trade.csv", "fdi-russia-in-us-2022", "quote",
+             "Russia’s foreign direct investment in the U.S. increased by 3.5% to $4.1 billion")
+    result = run(["make", "book", f"VENV={VENV}"], cwd=book_copy)
+    assert result.returncode != 0
+    assert "data/curated/trade.csv, line 11, column 'quote': the quote is not in seed003" in result.stderr
+    assert earlier.read_text(encoding="utf-8") == "built earlier"
+
+
+def test_data_change_re_executes_the_chapters_that_read_it(book_copy):
+    first = run(JB, cwd=book_copy)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert "chapters/trade.md: Executing notebook" in first.stdout
+
+    again = run(JB, cwd=book_copy)
+    assert again.returncode == 0
+    assert "Executing notebook" not in again.stdout          # nothing changed: nothing runs
+
+    set_cell(book_copy / "data/trade.csv", "goods-exports-2022", "value", "1.9")
+    changed = run(JB, cwd=book_copy)
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    assert "usrubook: data changed, chapters/trade will re-execute" in changed.stdout
+    assert "chapters/trade.md: Executing notebook" in changed.stdout
+    assert "Using cached notebook" not in changed.stdout.split("chapters/trade")[1]
+    page = (book_copy / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
+    assert re.search(r'to US\$ <span class="output text_plain">1\.9</span> billion', page)

@@ -1,0 +1,107 @@
+"""The HTML book is self-contained: every resource a page loads is served by the book itself."""
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+RESOURCE_ATTRS = [("script", "src"), ("img", "src"), ("source", "src"), ("iframe", "src"), ("embed", "src"),
+                  ("video", "src"), ("audio", "src"), ("object", "data"), ("input", "src")]
+LINK_RESOURCE_RELS = {"stylesheet", "preload", "modulepreload", "icon", "shortcut", "apple-touch-icon", "manifest",
+                      "prefetch"}
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
+
+
+def _pages(html_dir):
+    """Built pages; _static/ holds the theme's Jinja macro files, which are not pages."""
+    return sorted(p for p in html_dir.rglob("*.html") if "_static" not in p.relative_to(html_dir).parts)
+
+
+def _check_local(ref: str, base: Path, html_dir: Path, where: str) -> str | None:
+    ref = ref.strip()
+    if not ref or ref.startswith(("data:", "#", "about:", "blob:")):
+        return None
+    parts = urlsplit(ref)
+    if parts.scheme or ref.startswith("//"):
+        return f"{where}: loads {ref} from outside the book"
+    target = (base / parts.path).resolve()
+    if html_dir.resolve() not in target.parents:
+        return f"{where}: {ref} points outside _build/html"
+    if not target.is_file():
+        return f"{where}: {ref} does not exist in the built book"
+    return None
+
+
+def test_pages_load_nothing_from_outside(html_dir):
+    problems = []
+    for page in _pages(html_dir):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        where = str(page.relative_to(html_dir))
+        refs = [tag.get(attr) for name, attr in RESOURCE_ATTRS for tag in soup.find_all(name) if tag.get(attr)]
+        for tag in soup.find_all(srcset=True):
+            refs += [item.split()[0] for item in tag["srcset"].split(",") if item.strip()]
+        for link in soup.find_all("link", href=True):
+            if LINK_RESOURCE_RELS & set(link.get("rel", [])):
+                refs.append(link["href"])
+        for style in soup.find_all("style"):
+            refs += [a or b for a, b in CSS_URL.findall(style.get_text())]
+        for tag in soup.find_all(style=True):
+            refs += [a or b for a, b in CSS_URL.findall(tag["style"])]
+        problems += [p for p in (_check_local(r, page.parent, html_dir, where) for r in refs) if p]
+    assert not problems, "\n".join(problems)
+
+
+def test_stylesheets_load_nothing_from_outside(html_dir):
+    problems = []
+    for css in sorted(html_dir.rglob("*.css")):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        for a, b in CSS_URL.findall(text):
+            p = _check_local(a or b, css.parent, html_dir, str(css.relative_to(html_dir)))
+            if p:
+                problems.append(p)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_mathjax_or_cdn_scripts(html_dir):
+    for page in _pages(html_dir):
+        text = page.read_text(encoding="utf-8")
+        assert "mathjax" not in text.lower(), page
+        assert "cdn.jsdelivr" not in text and "unpkg.com" not in text, page
+
+
+def _charts(page: Path):
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return soup, soup.select("div.usrubook-chart")
+
+
+def test_trade_page_embeds_its_charts(html_dir):
+    soup, charts = _charts(html_dir / "chapters/trade.html")
+    assert len(charts) == 3
+    scripts = [s["src"] for s in soup.find_all("script", src=True)]
+    assert any(s.startswith("../_static/usrubook-vega.js") for s in scripts)
+    for div in charts:
+        assert re.fullmatch(r"vega-[0-9a-f]{12}(-\d+)?", div["id"]), div["id"]   # deterministic, not a uuid
+        assert div.get("aria-label") and div["aria-label"] != "Chart"
+        spec = json.loads(soup.find("script", id=f"{div['id']}-spec").string)
+        assert "$schema" not in spec
+        assert spec["description"] == div["aria-label"]
+        tooltips = json.dumps(spec)
+        assert "quote" in tooltips
+    figures = soup.select("figure")
+    assert {f.get("id") for f in figures} >= {"fig-trade-flows", "fig-trade-balance", "fig-trade-fdi"}
+
+
+def test_pages_without_charts_do_not_load_the_bundle(html_dir):
+    text = (html_dir / "references.html").read_text(encoding="utf-8")
+    assert "usrubook-vega.js" not in text
+
+
+def test_chart_tooltips_carry_verbatim_quotes(html_dir, root):
+    soup, charts = _charts(html_dir / "chapters/trade.html")
+    specs = [soup.find("script", id=f"{d['id']}-spec").string for d in charts]
+    quotes = [line.split(",seed003,")[1].split(",")[0].strip('"')
+              for line in (root / "data/trade.csv").read_text(encoding="utf-8").splitlines()[1:]
+              if ",fdi," in line and "-2022," in line]
+    assert quotes and all(any(q in s for s in specs) for q in quotes)

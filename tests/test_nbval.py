@@ -1,0 +1,42 @@
+"""nbval runs every chapter and compares the checked cells with tests/reference/."""
+import re
+
+from conftest import run, set_cell
+
+NBVAL = ["pytest", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env", "-q", "_build/nbval"]
+
+
+def _nbval(book):
+    prepared = run(["python", "-m", "usrubook.nbcheck", "prepare"], cwd=book)
+    assert prepared.returncode == 0, prepared.stderr
+    return run(NBVAL, cwd=book)
+
+
+def test_nbval_passes_on_the_book(book_copy):
+    result = _nbval(book_copy)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_changed_data_value_fails_with_readable_diff(book_copy):
+    old = set_cell(book_copy / "data/trade.csv", "goods-imports-2022", "value", "15.4")
+    assert old == "14.4"
+    result = _nbval(book_copy)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "chapters/trade.ipynb::Cell 1" in out          # the glue cell of the Trade chapter
+    assert "Cell outputs differ" in out
+    # the report names the glued output and shows the reference and the new value
+    assert "mismatch 'application/papermill.record/text/plain'" in out
+    assert "'14.4' == '15.4'" in out
+
+
+def test_changed_checked_cell_needs_a_refresh(book_copy):
+    page = book_copy / "chapters/trade.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        'usrubook.glue_value("checks-run", len(checks), "{:d}")',
+        'usrubook.glue_value("checks-run", len(checks), "{:,d}")'), encoding="utf-8")
+    result = run(["python", "-m", "usrubook.nbcheck", "prepare"], cwd=book_copy)
+    assert result.returncode == 1
+    assert "chapters/trade.md: the code of checked cell 1" in result.stderr
+    assert "make refresh-references" in result.stderr
