@@ -1,8 +1,9 @@
 """The house chart theme and renderer: one renderer, two outputs.
 
 * HTML: a ``<div class="usrubook-chart">`` and the chart's Vega-Lite spec as JSON;
-  ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book)
-  draws it as interactive SVG. Nothing is fetched from outside the book.
+  ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book;
+  see :mod:`usrubook.vega`) draws it as interactive SVG. Nothing is fetched from
+  outside the book.
 * PDF: ``application/pdf`` made by vl-convert, which myst-nb's LaTeX builder
   prefers: vector graphics, never a screenshot.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
@@ -23,37 +24,13 @@ from pathlib import Path
 
 import altair as alt
 
-CHART_CLASS = "usrubook-chart"
+from usrubook.vega import CHART_CLASS
+
 VL_VERSION = ".".join(alt.VEGALITE_VERSION.split(".")[:2])  # e.g. "6.4", as vl-convert names it
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 FONT = "Helvetica, Arial, 'Liberation Sans', 'FreeSans', sans-serif"
-
-_EMBED_OPTIONS = {"renderer": "svg", "mode": "vega-lite",
-                  "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
-
-# Runs once the page is parsed: draws every chart div from its JSON spec.
-_SNIPPET = """
-window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;
-function usrubookDrawCharts() {
-  document.querySelectorAll("div.%(cls)s").forEach(function (el) {
-    var node = document.getElementById(el.id + "-spec");
-    if (!node || el.dataset.drawn) { return; }
-    el.dataset.drawn = "1";
-    vegaEmbed(el, JSON.parse(node.textContent), %(options)s).catch(function (err) {
-      el.textContent = "This chart could not be drawn: " + err;
-      console.error(err);
-    });
-  });
-}
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", usrubookDrawCharts);
-} else {
-  usrubookDrawCharts();
-}
-""" % {"cls": CHART_CLASS, "options": json.dumps(_EMBED_OPTIONS)}
-
 
 @alt.theme.register("usrubook", enable=False)
 def theme() -> alt.theme.ThemeConfig:
@@ -118,18 +95,6 @@ def setup() -> None:
         alt.renderers.enable("default")
     else:
         alt.renderers.enable("usrubook")
-
-
-def write_bundle(path: Path) -> None:
-    """Write the Vega/Vega-Lite/vega-embed bundle (from vl-convert), if it is missing or different."""
-    import vl_convert
-
-    from usrubook.csvio import write_if_changed
-
-    # The bundle declares top-level names (such as `_`) that clash with Sphinx's own
-    # scripts when loaded as a classic script; a function scope keeps them private.
-    bundle = vl_convert.javascript_bundle(_SNIPPET, vl_version=VL_VERSION)
-    write_if_changed(path, "(function () {\n" + bundle + "\n})();\n")
 
 
 def frame(df) -> alt.Data:

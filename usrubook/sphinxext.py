@@ -11,7 +11,12 @@
    chapter and this extension removes its jupyter-cache record, so it executes.
 3. Replaces MathJax, which Sphinx loads from a CDN, with a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
-4. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
+4. Uses both cores: notebooks that must execute are run in parallel by
+   jupyter-cache's local-parallel executor before Sphinx reads them (myst-nb then
+   finds them in the cache; a notebook that fails is left to myst-nb, which runs
+   it again and reports the error), and the Vega bundle is copied (or, on an
+   environment's first build, generated) in a subprocess meanwhile.
+5. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
    sphinx-thebe; with live code off it still writes an inline script naming
    thebe's CDN address (twice after an incremental build: a page error).
 """
@@ -19,12 +24,14 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
-from usrubook import charts
+from usrubook import vega
 from usrubook.schema import DERIVED
 
 logger = logging.getLogger(__name__)
@@ -87,13 +94,62 @@ def _drop_stale_cache(app, env, added, changed, removed):
     return []
 
 
-def _write_bundle(app):
+def _notebook_sources(env, docnames):
+    for docname in sorted(docnames):
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md":
+            text = path.read_text(encoding="utf-8")
+            if "{code-cell}" in text:
+                yield path, text
+
+
+def _pre_execute(app, env, docnames):
+    config = getattr(env, "mystnb_config", None)
+    if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    cache = get_cache(config.execution_cache_path)
+    stale = []
+    for path, text in _notebook_sources(env, docnames):
+        try:
+            cache.match_cache_notebook(read_myst_markdown_notebook(text, path=str(path)))
+        except KeyError:
+            stale.append(path)
+    if len(stale) < 2:
+        return   # one notebook gains nothing from a pool; myst-nb runs it as usual
+    records = [cache.add_nb_to_project(str(p), read_data={"name": "myst_nb_md", "type": "plugin"}) for p in stale]
+    logger.info(f"usrubook: executing {len(stale)} notebooks in parallel")
+    executor = load_executor("local-parallel", cache)
+    executor.run_and_cache(filter_pks=[r.pk for r in records], timeout=config.execution_timeout,
+                           allow_errors=config.execution_allow_errors)
+
+
+def _bundle_path(app) -> Path:
+    return Path(app.outdir).parent / ".usrubook_static" / STATIC_NAME
+
+
+def _start_bundle(app):
     if app.builder.format != "html":
         return
-    folder = Path(app.outdir).parent / ".usrubook_static"
-    folder.mkdir(parents=True, exist_ok=True)
-    charts.write_bundle(folder / STATIC_NAME)
-    app.config.html_static_path.append(str(folder))
+    path = _bundle_path(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    app.config.html_static_path.append(str(path.parent))
+    if not vega.copy_cached(path):
+        app.usrubook_bundle = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from pathlib import Path; from usrubook.vega import write_bundle; "
+                                   "write_bundle(Path(sys.argv[1]))", str(path)])
+
+
+def _finish_bundle(app, env):
+    proc = getattr(app, "usrubook_bundle", None)
+    if proc is None:
+        return
+    app.usrubook_bundle = None
+    if proc.wait() != 0 or not _bundle_path(app).is_file():
+        raise SphinxError(f"usrubook: writing the Vega bundle {_bundle_path(app)} failed (see the message above).")
 
 
 def _is_thebe(asset) -> bool:
@@ -102,7 +158,7 @@ def _is_thebe(asset) -> bool:
 
 
 def _page_assets(app, pagename, templatename, context, doctree):
-    if charts.CHART_CLASS in context.get("body", ""):
+    if vega.CHART_CLASS in context.get("body", ""):
         app.add_js_file(STATIC_NAME)
     for key in ("script_files", "css_files"):
         if key in context:
@@ -120,6 +176,8 @@ def setup(app):
     app.config.html_math_renderer = "usrubook-offline"
     app.connect("source-read", _note_dependencies)
     app.connect("env-get-outdated", _drop_stale_cache)
-    app.connect("builder-inited", _write_bundle)
+    app.connect("env-before-read-docs", _pre_execute)
+    app.connect("builder-inited", _start_bundle)
+    app.connect("env-updated", _finish_bundle)
     app.connect("html-page-context", _page_assets)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
