@@ -121,7 +121,8 @@ def _pre_execute(app, env, docnames):
     if len(stale) < 2:
         return   # one notebook gains nothing from a pool; myst-nb runs it as usual
     records = [cache.add_nb_to_project(str(p), read_data={"name": "myst_nb_md", "type": "plugin"}) for p in stale]
-    logger.info(f"usrubook: executing {len(stale)} notebooks in parallel")
+    names = ", ".join(env.path2doc(str(p)) or str(p) for p in stale)
+    logger.info(f"usrubook: executing in parallel: {names}")
     executor = load_executor("local-parallel", cache)
     executor.run_and_cache(filter_pks=[r.pk for r in records], timeout=config.execution_timeout,
                            allow_errors=config.execution_allow_errors)
