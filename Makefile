@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed
 JBFLAGS := -W -n --keep-going
 PDF    := _build/latex/us-russia-relations.pdf
 
-.PHONY: help venv system data nbval html pdf book test refresh-references bench clean
+.PHONY: help venv system data nbval html pdf book test refresh-references bench lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
@@ -24,6 +24,7 @@ help:
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
 	@echo "make bench                print build times and page sizes"
+	@echo "make lab                  open the chapters in JupyterLab (installs it first)"
 	@echo "make clean                remove _build/"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -62,6 +63,11 @@ refresh-references: data
 
 bench: data
 	$(PY) benchmarks/bench.py
+
+# Charts use Altair's own renderer here, which JupyterLab draws without the book's scripts.
+lab: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	USRUBOOK_CHARTS=jupyter $(VENV)/bin/jupyter lab --notebook-dir=.
 
 clean:
 	rm -rf _build
