@@ -41,6 +41,7 @@ system:
 
 data: $(STAMP)
 	$(PY) -m usrubook.derive
+	$(PY) -m usrubook.validate
 
 nbval: data
 	$(PY) -m usrubook.nbcheck prepare
@@ -64,7 +65,7 @@ refresh-references: data
 bench: data
 	$(PY) benchmarks/bench.py
 
-# Charts use Altair's own renderer here, which JupyterLab draws without the book's scripts.
+# In JupyterLab, charts are static SVG from vl-convert (USRUBOOK_CHARTS=jupyter), drawn offline.
 lab: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
 	USRUBOOK_CHARTS=jupyter $(VENV)/bin/jupyter lab --notebook-dir=.

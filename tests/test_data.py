@@ -130,3 +130,17 @@ def test_unchanged_derive_keeps_file_times(book_copy):
     assert result.returncode == 0, result.stderr
     assert "0 changed" in result.stdout
     assert _snapshot(book_copy) == before
+
+
+def test_datapackage_is_valid(root):
+    from usrubook.validate import errors
+
+    assert errors(root) == []
+
+
+def test_datapackage_finds_a_dangling_foreign_key(book_copy):
+    from usrubook.validate import errors
+
+    set_cell(book_copy / "data/trade_reconciliation.csv", "goods-deficit", "stated_figure_id", "goods-deficit-2099")
+    found = errors(book_copy)
+    assert any(e.startswith("data/trade_reconciliation.csv, line 3") and "goods-deficit-2099" in e for e in found), found

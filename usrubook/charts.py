@@ -9,8 +9,9 @@
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
 ``setup()`` (called by each chapter's first cell) enables both. Set
-``USRUBOOK_CHARTS=jupyter`` to get Altair's own renderer instead, e.g. in
-JupyterLab, which draws Vega-Lite natively.
+``USRUBOOK_CHARTS=jupyter`` in JupyterLab (``make lab`` does): charts are then
+static SVG made by vl-convert, since JupyterLab 4 draws Vega-Lite only up to v5
+and Altair's interactive widget loads its scripts from a CDN.
 """
 from __future__ import annotations
 
@@ -89,10 +90,10 @@ alt.renderers.register("usrubook", render)
 
 
 def setup() -> None:
-    """Enable the house theme and renderer (or Altair's own with ``USRUBOOK_CHARTS=jupyter``)."""
+    """Enable the house theme and renderer (or static SVG with ``USRUBOOK_CHARTS=jupyter``)."""
     alt.theme.enable("usrubook")
     if os.environ.get("USRUBOOK_CHARTS") == "jupyter":
-        alt.renderers.enable("default")
+        alt.renderers.enable("svg")
     else:
         alt.renderers.enable("usrubook")
 
