@@ -1,8 +1,6 @@
 """Derived data: every quote verified, committed data equal to a fresh derive, bad input refused."""
 import csv
-import os
 
-import pytest
 
 from conftest import run, set_cell
 from usrubook.derive import build

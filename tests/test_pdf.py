@@ -2,7 +2,6 @@
 import re
 import subprocess
 
-import pytest
 
 
 def _text(pdf_path):

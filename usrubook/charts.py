@@ -21,7 +21,6 @@ import html
 import json
 import os
 from collections import Counter
-from pathlib import Path
 
 import altair as alt
 

@@ -98,8 +98,8 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
         if len(raw) != len(header):
             raise DataError(shown, f"the row has {len(raw)} fields, the header {len(header)}.", line=line,
                             fix="quote any value that contains a comma with double quotes.")
-        row = {"_line": line, "_raw": dict(zip(header, raw))}
-        for name, cell in zip(header, raw):
+        row = {"_line": line, "_raw": dict(zip(header, raw, strict=True))}
+        for name, cell in zip(header, raw, strict=True):
             row[name] = convert(table, shown, line, name, cell)
         key = tuple(row[k] for k in table.primary_key)
         if key in seen:

@@ -49,7 +49,7 @@ def build(root: Path) -> dict[str, str]:
         stated.append({**{k: v for k, v in r.items() if not k.startswith("_")}, **loc,
                        "derived": False, "derived_from": None})
     _check_trade_numbers(shown, curated)
-    derived = trade.implied_rows([{**r, **s} for r, s in zip(curated, stated)])
+    derived = trade.implied_rows([{**r, **s} for r, s in zip(curated, stated, strict=True)])
     reconciliation = trade.reconcile(curated)
 
     tables = {"sources": source_rows, "trade": stated + derived, "trade_reconciliation": reconciliation}

@@ -79,7 +79,7 @@ def prepare(root: Path) -> list[Path]:
         if len(refs) != len(checked):
             raise ReferenceError(f"{page}: {len(checked)} cell(s) are tagged {TAG}, the reference file has "
                                  f"{len(refs)}. Run `make refresh-references` and review the diff.")
-        for n, ((index, cell), ref) in enumerate(zip(checked, refs), 1):
+        for n, ((index, cell), ref) in enumerate(zip(checked, refs, strict=True), 1):
             if cell.source != ref["source"]:
                 raise ReferenceError(f"{page}: the code of checked cell {n} (cell {index + 1} of the page) has changed "
                                      "since its reference outputs were stored. Run `make refresh-references` and "

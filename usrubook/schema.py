@@ -128,7 +128,8 @@ TRADE_RECONCILIATION = Table(
         Field("description", "string", "What is checked."),
         Field("formula", "string", "How the figure is recomputed, in figure identifiers."),
         Field("stated_figure_id", "string", "The figure being checked."),
-        Field("stated_value", "number", "The figure as stated.", unit="USD billion"),
+        Field("stated_value", "number", "The figure checked, as stated; for a previous-year check, the value its "
+              "stated change implies.", unit="USD billion"),
         Field("computed_value", "number", "The figure recomputed from the other stated figures.", unit="USD billion"),
         Field("difference", "number", "computed_value minus stated_value.", unit="USD billion"),
         Field("computed_low", "number", "Lowest value the computation can take within rounding.", unit="USD billion"),
