@@ -30,6 +30,23 @@ def read_text(path: Path, shown: str | None = None) -> str:
                         fix="save the file as UTF-8 in your editor.") from None
 
 
+def _date(shown: str, line: int, name: str, text: str) -> str:
+    """An ISO 8601 date, full or partial (2022, 2022-11, 2022-11-14), that exists in the calendar."""
+    import datetime
+
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+    if not m:
+        raise DataError(shown, f"'{text}' is not an ISO 8601 date.", line=line, field=name,
+                        fix="write YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2022-11 or 2022-11-14.")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    try:
+        datetime.date(year, month or 1, day or 1)
+    except ValueError as exc:
+        raise DataError(shown, f"'{text}' is not a real date ({exc}).", line=line, field=name,
+                        fix="check the month (01-12) and the day for that month.") from None
+    return text
+
+
 def convert(table: Table, shown: str, line: int, name: str, text: str):
     """Convert one cell to its schema type, or raise a :class:`DataError` naming it."""
     f = table.field(name)
@@ -48,6 +65,8 @@ def convert(table: Table, shown: str, line: int, name: str, text: str):
             raise DataError(shown, f"'{text}' is not a number.", line=line, field=name,
                             fix="write a plain decimal number such as 14.4 (no units, commas or symbols).")
         value = float(text)
+    elif f.type == "date":
+        value = _date(shown, line, name, text)
     elif f.type == "boolean":
         if text not in ("true", "false"):
             raise DataError(shown, f"'{text}' is not true or false.", line=line, field=name,

@@ -12,7 +12,8 @@ LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by
 
 
 def _field(f) -> dict:
-    out = {"name": f.name, "type": f.type, "description": f.description}
+    # Table Schema's "date" type takes only full dates; partial ISO dates are strings with a pattern.
+    out = {"name": f.name, "type": "string" if f.type == "date" else f.type, "description": f.description}
     if f.unit:
         out["unit"] = f.unit
     constraints = {}

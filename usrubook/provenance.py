@@ -48,15 +48,13 @@ class Passage:
 
 
 def paragraph_starts(text: str) -> list[int]:
-    """Offsets where paragraphs begin; a paragraph is a run of non-blank lines."""
+    """Offsets where paragraphs begin. A paragraph is a non-blank line: the seeds are
+    web pages flattened to text, one block per line (seed 004 has no blank lines)."""
     starts = []
     pos = 0
-    prev_blank = True
     for line in text.splitlines(keepends=True):
-        blank = not line.strip()
-        if not blank and prev_blank:
-            starts.append(pos)
-        prev_blank = blank
+        if line.strip():
+            starts.append(pos + len(line) - len(line.lstrip()))
         pos += len(line)
     return starts
 
@@ -77,14 +75,16 @@ class SeedText:
                 return number - 1
         return number
 
-    def find(self, quote: str) -> Passage | None:
-        """Locate ``quote``; ``None`` if absent. The first occurrence wins."""
+    def find(self, quote: str, occurrence: int = 1) -> Passage | None:
+        """Locate the ``occurrence``-th appearance of ``quote`` (1 = first); ``None`` if absent."""
         needle, _ = normalise(quote)
         if not needle:
             return None
-        i = self.norm.find(needle)
-        if i < 0:
-            return None
+        i = -1
+        for _ in range(occurrence):
+            i = self.norm.find(needle, i + 1)
+            if i < 0:
+                return None
         start = self.offsets[i]
         end = self.offsets[i + len(needle) - 1] + 1
         return Passage(start, end, self.paragraph_of(start))

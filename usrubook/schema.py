@@ -46,6 +46,39 @@ TRADE_QUALIFIERS = ("approximately", "around")
 UNITS = ("USD billion",)
 RECONCILIATION_STATUS = ("agrees", "within rounding", "mismatch")
 
+ACTOR_KINDS = ("state", "organisation", "person", "treaty", "project", "forum")
+PLACE_KINDS = ("city", "region", "state_or_province", "sea", "continent")
+REGIONS = ("north_america", "europe", "asia", "middle_east", "africa", "latin_america", "global")
+EVENT_CATEGORIES = ("recognition", "diplomacy", "summit", "alliance", "war_and_conflict", "sanctions",
+                    "arms_control", "intelligence", "prisoner_exchange", "military_exercise", "domestic_politics",
+                    "policy", "economic")
+TONES = ("cooperative", "neutral", "mixed", "confrontational")
+DATE_PRECISIONS = ("day", "month", "year")
+DATE_BASES = ("stated", "inferred")
+THEMES = ("arms_control", "nuclear_safety", "cybersecurity", "elections", "sanctions", "trade_investment", "energy",
+          "ukraine", "syria_middle_east", "arctic", "space", "counterterrorism", "human_rights_democracy",
+          "diplomacy", "world_order", "regional_organisations", "military", "technology", "climate", "history",
+          "geography")
+STANCES = ("cooperation", "confrontation", "neutral")
+POLARITIES = ("affirms", "denies")
+CLAIM_STATUSES = ("corroborated", "single-source", "contradicted", "erroneous")
+RELATIONS = ("ally", "partner", "member", "mixed", "unfriendly", "adversary")
+CORRECTION_KINDS = ("wrong", "outdated", "garbled", "exaggerated", "unsupported")
+DIRECTIONS = ("improve", "worsen", "uncertain")
+HORIZONS = ("near", "medium", "long", "unspecified")
+NOISE_KINDS = ("navigation", "advertisement", "page_furniture", "social", "link")
+CANDIDATE_KINDS = ("year", "date", "money", "percent", "entity")
+COVERAGE_STATUSES = ("covered", "excluded", "gap")
+
+# Every table listed here is described in the Methods and data page.
+VOCABULARIES = {
+    "actor kind": ACTOR_KINDS, "place kind": PLACE_KINDS, "region": REGIONS, "event category": EVENT_CATEGORIES,
+    "tone": TONES, "date precision": DATE_PRECISIONS, "date basis": DATE_BASES, "theme": THEMES,
+    "stance": STANCES, "polarity": POLARITIES, "claim status": CLAIM_STATUSES, "relation": RELATIONS,
+    "correction kind": CORRECTION_KINDS, "direction": DIRECTIONS, "horizon": HORIZONS, "noise kind": NOISE_KINDS,
+    "trade category": TRADE_CATEGORIES, "trade flow": TRADE_FLOWS, "trade direction": TRADE_DIRECTIONS,
+}
+
 _SOURCE = Field("source_id", "string", "The seed the row comes from (see the sources table).",
                 pattern=r"^seed\d{3}$")
 _QUOTE = Field("quote", "string", "Verbatim passage of the seed that states the row's facts.")
@@ -141,8 +174,167 @@ TRADE_RECONCILIATION = Table(
 
 SOURCES_DERIVED = Table(
     name="sources", path="data/sources.csv", title=SOURCES.title, description=SOURCES.description,
-    primary_key=SOURCES.primary_key, fields=SOURCES.fields + _LOCATION[:2] + _LOCATION[2:],
+    primary_key=SOURCES.primary_key, fields=SOURCES.fields + _LOCATION + (
+        Field("content_words", "integer", "Words outside the page's noise spans (ads, navigation).", minimum=0),
+    ),
 )
 
-CURATED = {"trade": TRADE_CURATED}
-DERIVED = {t.name: t for t in (SOURCES_DERIVED, TRADE, TRADE_RECONCILIATION)}
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+_ALIASES = Field("aliases", "string", "Names the entity goes by in the seeds, separated by '|'; matched as whole "
+                 "words, case-sensitive.")
+
+
+def _observation(name, title, description, key, fields, fks=(), extra_fks=()):
+    """A curated table of observations, and the derived table with each quote located."""
+    curated = Table(name=name, path=f"data/curated/{name}.csv", title=f"{title} (curated)", description=description,
+                    primary_key=(key,), foreign_keys=(("source_id", "sources", "source_id"),) + fks,
+                    fields=fields + (_SOURCE, _QUOTE))
+    derived = Table(name=name, path=f"data/{name}.csv", title=title, description=description, primary_key=(key,),
+                    foreign_keys=curated.foreign_keys + extra_fks, fields=fields + extra_fields.get(name, ()) + (_SOURCE, _QUOTE) + _LOCATION)
+    return curated, derived
+
+
+extra_fields = {
+    "places": (Field("lat", "number", "Latitude (WGS84) from GeoNames, for places that have a point location.",
+                     required=False, unit="degree"),
+               Field("lon", "number", "Longitude (WGS84) from GeoNames.", required=False, unit="degree"),
+               Field("coordinates_source", "string", "Where the coordinates come from.")),
+    "relations": (Field("region", "string", "The partner's world region.", enum=REGIONS),),
+    "claims": (Field("status", "string", "Cross-check of the claim against the other seeds and the corrections.",
+                     enum=CLAIM_STATUSES),
+               Field("seeds_affirming", "integer", "Seeds with a claim affirming the same proposition.", minimum=0),
+               Field("seeds_denying", "integer", "Seeds with a claim denying the same proposition.", minimum=0)),
+}
+
+ACTORS, ACTORS_D = _observation(
+    "actors", "Actors", "States, organisations, people, treaties and projects the seeds name; the quote is one "
+    "passage naming the actor.", "actor_id", (
+        Field("actor_id", "string", "Identifier.", pattern=_ID),
+        Field("name", "string", "Usual English name."),
+        Field("kind", "string", "Kind of actor.", enum=ACTOR_KINDS),
+        Field("country", "string", "ISO 3166-1 alpha-2 code of the state, or of a person's or body's state.",
+              required=False, pattern=r"^[A-Z]{2}$"),
+        Field("region", "string", "World region, for states and regional bodies.", required=False, enum=REGIONS),
+        _ALIASES))
+PLACES, PLACES_D = _observation(
+    "places", "Places", "Locations the seeds name; the quote is one passage naming the place.", "place_id", (
+        Field("place_id", "string", "Identifier.", pattern=_ID),
+        Field("name", "string", "Usual English name."),
+        Field("kind", "string", "Kind of place.", enum=PLACE_KINDS),
+        Field("country", "string", "ISO 3166-1 alpha-2 code of the country the place lies in.", required=False,
+              pattern=r"^[A-Z]{2}$"),
+        Field("geonameid", "integer", "GeoNames identifier of a city, from which the coordinates are taken.",
+              required=False, minimum=1),
+        _ALIASES))
+EVENTS = Table(
+    name="events", path="data/curated/events.csv", title="Events (curated)",
+    description="Dated events the seeds report; each is backed by one or more rows of event_sources.",
+    primary_key=("event_id",), foreign_keys=(("place_id", "places", "place_id"),),
+    fields=(
+        Field("event_id", "string", "Identifier.", pattern=_ID),
+        Field("date", "date", "Date of the event (ISO 8601; year or year-month allowed).", pattern=_DATE),
+        Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
+        Field("date_basis", "string", "stated: a seed gives the date; inferred: dated from a seed's own date or "
+              "context (see note).", enum=DATE_BASES),
+        Field("end_date", "date", "Last date of an event that spans a period.", required=False, pattern=_DATE),
+        Field("title", "string", "Short neutral title."),
+        Field("category", "string", "Kind of event.", enum=EVENT_CATEGORIES),
+        Field("tone", "string", "Tone of the event for US–Russia relations.", enum=TONES),
+        Field("place_id", "string", "Where it happened, if a seed says.", required=False),
+        Field("note", "string", "How an inferred date was reached, or other coding notes.", required=False),
+    ))
+EVENTS_D = Table(name="events", path="data/events.csv", title="Events", description=EVENTS.description,
+                 primary_key=EVENTS.primary_key, foreign_keys=EVENTS.foreign_keys,
+                 fields=EVENTS.fields + (Field("sources", "integer", "Number of seeds that report the event.", minimum=1),))
+EVENT_SOURCES, EVENT_SOURCES_D = _observation(
+    "event_sources", "Event mentions", "One seed's mention of an event.", "mention_id", (
+        Field("mention_id", "string", "Identifier.", pattern=_ID),
+        Field("event_id", "string", "The event mentioned."),
+    ), fks=(("event_id", "events", "event_id"),))
+RELATIONS_T, RELATIONS_D = _observation(
+    "relations", "Relations", "Russia's relation with a state or organisation, as a seed states it.", "relation_id", (
+        Field("relation_id", "string", "Identifier.", pattern=_ID),
+        Field("partner_id", "string", "The state or organisation (an actor)."),
+        Field("relation", "string", "The relation as the seed states it.", enum=RELATIONS),
+        Field("period", "string", "Period the statement refers to, if not the seed's present.", required=False),
+    ), fks=(("partner_id", "actors", "actor_id"),))
+PROPOSITIONS = Table(
+    name="propositions", path="data/curated/propositions.csv", title="Propositions (curated)",
+    description="Statements in neutral wording that one or more seeds' claims affirm or deny.",
+    primary_key=("proposition_id",),
+    fields=(Field("proposition_id", "string", "Identifier.", pattern=_ID),
+            Field("statement", "string", "The proposition, in neutral wording."),
+            Field("theme", "string", "Theme.", enum=THEMES)))
+PROPOSITIONS_D = Table(
+    name="propositions", path="data/propositions.csv", title="Propositions", description=PROPOSITIONS.description,
+    primary_key=("proposition_id",), fields=PROPOSITIONS.fields + (
+        Field("seeds_affirming", "integer", "Seeds that affirm it.", minimum=0),
+        Field("seeds_denying", "integer", "Seeds that deny it.", minimum=0),
+        Field("status", "string", "corroborated (two or more seeds affirm, none deny), single-source, or "
+              "contradicted (seeds disagree).", enum=CLAIM_STATUSES[:3])))
+CLAIMS, CLAIMS_D = _observation(
+    "claims", "Claims", "An assessment or statement a seed makes, tied to a proposition.", "claim_id", (
+        Field("claim_id", "string", "Identifier.", pattern=_ID),
+        Field("proposition_id", "string", "The proposition the claim affirms or denies."),
+        Field("stance", "string", "Whether the claim describes cooperation or confrontation.", enum=STANCES),
+        Field("polarity", "string", "Whether the claim affirms or denies the proposition.", enum=POLARITIES),
+    ), fks=(("proposition_id", "propositions", "proposition_id"),))
+CORRECTIONS, CORRECTIONS_D = _observation(
+    "corrections", "Corrections", "A seed statement that is wrong, outdated, garbled, exaggerated or unsupported, "
+    "with the correction and its reference.", "correction_id", (
+        Field("correction_id", "string", "Identifier.", pattern=_ID),
+        Field("kind", "string", "What is wrong with the statement.", enum=CORRECTION_KINDS),
+        Field("correction", "string", "The correction."),
+        Field("reference", "string", "Bibliography key of the reference for the correction (references.bib)."),
+        Field("later_events", "boolean", "True when the correction relies on events after the seed was written."),
+    ))
+OUTLOOK, OUTLOOK_D = _observation(
+    "outlook", "Outlook", "A forward-looking statement of a seed.", "statement_id", (
+        Field("statement_id", "string", "Identifier.", pattern=_ID),
+        Field("horizon", "string", "How far ahead it looks: near (about a year), medium (a few years), long "
+              "(a decade or more).", enum=HORIZONS),
+        Field("theme", "string", "Theme.", enum=THEMES),
+        Field("direction", "string", "Whether relations are expected to improve or worsen.", enum=DIRECTIONS),
+        Field("conditions", "string", "Conditions the seed attaches, if any.", required=False),
+    ))
+NOISE, NOISE_D = _observation(
+    "noise", "Noise", "A span of seed text that is not content: advertisements, navigation, page furniture.",
+    "noise_id", (
+        Field("noise_id", "string", "Identifier.", pattern=_ID),
+        Field("kind", "string", "Kind of noise.", enum=NOISE_KINDS),
+        Field("occurrence", "integer", "Which occurrence of the quote in the seed (1 = first).", minimum=1),
+    ))
+EXCLUSIONS, EXCLUSIONS_D = _observation(
+    "exclusions", "Exclusions", "A passage holding candidate facts deliberately not coded, with the reason.",
+    "exclusion_id", (
+        Field("exclusion_id", "string", "Identifier.", pattern=_ID),
+        Field("reason", "string", "Why the passage is not coded."),
+    ))
+MENTIONS = Table(
+    name="mentions", path="data/mentions.csv", title="Mentions (computed)",
+    description="How often each seed names each actor or place in its content (noise excluded), through the "
+                "gazetteer of aliases; overlapping names count once, the longest winning.",
+    primary_key=("source_id", "entity_id"), foreign_keys=(("source_id", "sources", "source_id"),),
+    fields=(_SOURCE, Field("entity_id", "string", "An actor_id or place_id."),
+            Field("entity_kind", "string", "actor or place.", enum=("actor", "place")),
+            Field("count", "integer", "Number of mentions.", minimum=1)))
+COVERAGE = Table(
+    name="coverage", path="data/coverage.csv", title="Coverage (computed)",
+    description="Every candidate fact found in the seeds' content: each year, date, money amount and percentage "
+                "(by occurrence) and each named actor or place (once per seed), with the row that accounts for it.",
+    primary_key=("candidate_id",), foreign_keys=(("source_id", "sources", "source_id"),),
+    fields=(Field("candidate_id", "string", "Identifier.", pattern=_ID), _SOURCE,
+            Field("kind", "string", "Kind of candidate fact.", enum=CANDIDATE_KINDS),
+            Field("text", "string", "The text found (for entities, the entity id)."),
+            Field("start", "integer", "Offset of the first occurrence in the seed.", minimum=0),
+            Field("paragraph", "integer", "Paragraph of that occurrence.", minimum=1),
+            Field("status", "string", "covered by a data row, excluded with a reason, or a gap.",
+                  enum=COVERAGE_STATUSES),
+            Field("accounted_by", "string", "table:row id of the row that covers or excludes it.", required=False)))
+
+CURATED = {t.name: t for t in (TRADE_CURATED, ACTORS, PLACES, EVENTS, EVENT_SOURCES, RELATIONS_T, PROPOSITIONS,
+                                CLAIMS, CORRECTIONS, OUTLOOK, NOISE, EXCLUSIONS)}
+DERIVED = {t.name: t for t in (SOURCES_DERIVED, TRADE, TRADE_RECONCILIATION, ACTORS_D, PLACES_D, EVENTS_D,
+                                EVENT_SOURCES_D, RELATIONS_D, PROPOSITIONS_D, CLAIMS_D, CORRECTIONS_D, OUTLOOK_D,
+                                NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE)}

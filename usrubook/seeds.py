@@ -53,7 +53,11 @@ def locate(shown: str, row: dict, texts: dict, field: str = "quote") -> dict:
     if not quote.strip():
         raise DataError(shown, "the quote is empty.", line=row["_line"], field=field,
                         fix=f"copy the passage verbatim from seeds/ for {row['source_id']}.")
-    found = seed.find(quote)
+    occurrence = row.get("occurrence") or 1
+    found = seed.find(quote, occurrence)
+    if found is None and occurrence > 1 and seed.find(quote) is not None:
+        raise DataError(shown, f"the quote occurs fewer than {occurrence} times in {row['source_id']}.",
+                        line=row["_line"], field="occurrence", fix="count the occurrences in the seed again.")
     if found is None:
         near = seed.closest(quote)
         raise DataError(shown, f"the quote is not in {row['source_id']}: \"{quote}\"."

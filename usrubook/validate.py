@@ -11,9 +11,12 @@ from usrubook.paths import book_root
 
 
 def errors(root) -> list[str]:
-    from frictionless import Package
+    from frictionless import FrictionlessException, Package
 
-    report = Package(str(root / "data" / "datapackage.json")).validate()
+    try:
+        report = Package(str(root / "data" / "datapackage.json")).validate()
+    except FrictionlessException as exc:
+        return [f"data/datapackage.json: {exc.error.message}"]
     out = []
     for task in report.tasks:
         for err in task.errors:
