@@ -15,12 +15,13 @@ STAMP  := $(VENV)/.installed
 JBFLAGS := -W -n --keep-going
 PDF    := _build/latex/us-russia-relations.pdf
 
-.PHONY: help venv system data nbval html pdf book test refresh-references bench lab clean
+.PHONY: help venv system data coverage nbval html pdf book test refresh-references bench lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
 	@echo "make test                 run the test suite (builds the book first if needed)"
 	@echo "make data                 derive data/ from seeds/ and data/curated/"
+	@echo "make coverage             share of the seeds' candidate facts accounted for, and the gaps"
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
 	@echo "make bench                print build times and page sizes"
@@ -42,6 +43,9 @@ system:
 data: $(STAMP)
 	$(PY) -m usrubook.derive
 	$(PY) -m usrubook.validate
+
+coverage: data
+	$(PY) -m usrubook.coverage
 
 nbval: data
 	$(PY) -m usrubook.nbcheck prepare

@@ -4,7 +4,7 @@ import csv
 
 from conftest import run, set_cell
 from usrubook.derive import build
-from usrubook.provenance import normalise, SeedText
+from usrubook.provenance import SeedText, normalise
 from usrubook.seeds import load_seeds
 
 
@@ -66,53 +66,11 @@ def _snapshot(book):
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (book / "data").glob("*.*")}
 
 
-def test_quote_not_in_seed_names_file_line_column_and_closest_passage(book_copy):
-    before = _snapshot(book_copy)
-    set_cell(book_copy / "data/curated/trade.csv", "goods-imports-2022", "quote",
-             "while imports decreased by 51.3% to $14.5 billion")
-    result = _derive(book_copy)
-    assert result.returncode == 1
-    assert "data/curated/trade.csv, line 5, column 'quote': the quote is not in seed003" in result.stderr
-    assert 'Closest passage in the seed: "while imports decreased by 51.3% to $14.4 billion' in result.stderr
-    assert "nothing was written" in result.stderr
-    assert _snapshot(book_copy) == before
-
-
-def test_non_numeric_value_names_file_line_column(book_copy):
-    before = _snapshot(book_copy)
-    set_cell(book_copy / "data/curated/trade.csv", "services-exports-2022", "value", "2.8bn")
-    result = _derive(book_copy)
-    assert result.returncode == 1
-    assert "data/curated/trade.csv, line 7, column 'value': '2.8bn' is not a number." in result.stderr
-    assert "How to fix: write a plain decimal number" in result.stderr
-    assert _snapshot(book_copy) == before
-
-
 def test_value_must_be_printed_in_its_quote(book_copy):
     set_cell(book_copy / "data/curated/trade.csv", "goods-exports-2022", "value", "1.8")
     result = _derive(book_copy)
     assert result.returncode == 1
     assert "line 4, column 'value': the value 1.8 does not appear as $1.8 in the quote" in result.stderr
-
-
-def test_unknown_seed_and_vocabulary_are_refused(book_copy):
-    curated = book_copy / "data/curated/trade.csv"
-    set_cell(curated, "total-trade-2022", "source_id", "seed009")
-    result = _derive(book_copy)
-    assert "line 2, column 'source_id': unknown seed id 'seed009'" in result.stderr
-    set_cell(curated, "total-trade-2022", "source_id", "seed003")
-    set_cell(curated, "total-trade-2022", "flow", "turnover")
-    result = _derive(book_copy)
-    assert "line 2, column 'flow': 'turnover' is not an allowed value." in result.stderr
-
-
-def test_missing_column_is_refused(book_copy):
-    curated = book_copy / "data/curated/trade.csv"
-    lines = curated.read_text(encoding="utf-8").splitlines()
-    lines = [",".join(line.split(",")[:6] + line.split(",")[7:]) if i == 0 else line for i, line in enumerate(lines)]
-    curated.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = _derive(book_copy)
-    assert "data/curated/trade.csv, line 1, column 'unit': the header lacks the column(s) unit." in result.stderr
 
 
 def test_loader_rejects_hand_edited_derived_value(book_copy):
@@ -142,3 +100,69 @@ def test_datapackage_finds_a_dangling_foreign_key(book_copy):
     set_cell(book_copy / "data/trade_reconciliation.csv", "goods-deficit", "stated_figure_id", "goods-deficit-2099")
     found = errors(book_copy)
     assert any(e.startswith("data/trade_reconciliation.csv, line 3") and "goods-deficit-2099" in e for e in found), found
+
+
+def test_coverage_is_complete(root):
+    from usrubook.coverage import summary
+
+    rows = _rows(root / "data/coverage.csv")
+    s = summary(rows)
+    assert s["gaps"] == 0 and s["share"] == 100.0, [r for r in rows if r["status"] == "gap"]
+    assert s["total"] > 150
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"year", "date", "money", "percent", "entity"}
+
+
+def test_removing_a_row_opens_a_coverage_gap(book_copy):
+    path = book_copy / "data/curated/claims.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("seed003-arctic-competition-1,")),
+                    encoding="utf-8")
+    assert _derive(book_copy).returncode == 0
+    report = run(["python", "-m", "usrubook.coverage"], cwd=book_copy)
+    assert report.returncode == 1
+    assert "seed003 paragraph 61: entity 'arctic'" in report.stdout
+    assert "gaps (code a row that quotes the passage" in report.stdout
+
+
+def test_an_exclusion_that_excludes_nothing_is_refused(book_copy):
+    path = book_copy / "data/curated/exclusions.csv"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + 'seed001-extra,Nothing to exclude.,seed001,"Cybersecurity Dialogue"\n', encoding="utf-8")
+    result = _derive(book_copy)
+    assert result.returncode == 1
+    assert "column 'exclusion_id': the exclusion 'seed001-extra' accounts for no candidate fact" in result.stderr
+
+
+def test_mentions_skip_noise_and_prefer_the_longest_name():
+    from usrubook.evidence import find_mentions, gazetteer
+
+    seed = SeedText("seedX", "Also Read: India-Russia\nThe Asia-Pacific and Asia; the U.S. and US.")
+    gaz = gazetteer([{"actor_id": "india", "aliases": "India"}, {"actor_id": "us", "aliases": "U.S.|US"}],
+                    [{"place_id": "asia", "aliases": "Asia"}, {"place_id": "apac", "aliases": "Asia-Pacific"}])
+    found = [(e, seed.text[s:t]) for e, _, s, t in find_mentions(seed, gaz, [(0, 23)])]
+    assert found == [("apac", "Asia-Pacific"), ("asia", "Asia"), ("us", "U.S."), ("us", "US")]
+
+
+def test_claim_status_cross_checks_seeds(root):
+    claims = {r["claim_id"]: r for r in _rows(root / "data/claims.csv")}
+    props = {r["proposition_id"]: r for r in _rows(root / "data/propositions.csv")}
+    assert props["near-term-improvement"]["status"] == "contradicted"
+    assert props["shared-interests"]["status"] == "corroborated"
+    assert props["arctic-competition"]["status"] == "single-source"
+    assert claims["seed004-all-time-low-1"]["status"] == "erroneous"      # overlaps an exaggeration
+    assert claims["seed002-shared-interests-1"]["status"] == "corroborated"
+
+
+def test_places_have_geonames_coordinates(root):
+    places = {r["place_id"]: r for r in _rows(root / "data/places.csv")}
+    assert abs(float(places["geneva"]["lat"]) - 46.2) < 0.1 and abs(float(places["geneva"]["lon"]) - 6.15) < 0.1
+    assert places["arctic"]["lat"] == "" and places["arctic"]["coordinates_source"].startswith("none")
+    assert all(places[p]["lat"] for p in ("moscow", "washington", "ankara", "st-petersburg"))
+
+
+def test_every_correction_cites_a_bibliography_entry(root):
+    from usrubook.derive import bib_keys
+
+    keys = bib_keys(root)
+    assert all(r["reference"] in keys for r in _rows(root / "data/corrections.csv"))

@@ -59,7 +59,7 @@ def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> N
             known = {r[ref_field] for r in curated[ref_table]}
             for r in curated[name]:
                 if r[fld] is not None and r[fld] not in known:
-                    raise DataError(shown, f"'{r[fld]}' is not a {ref_field} of {CURATED[ref_table].path}.",
+                    raise DataError(shown, f"no row of {CURATED[ref_table].path} has {ref_field} '{r[fld]}'.",
                                     line=r["_line"], field=fld,
                                     fix=f"use an existing {ref_field}, or add a row for it to {CURATED[ref_table].path}.")
     for r in curated["corrections"]:
@@ -148,6 +148,12 @@ def build(root: Path) -> dict[str, str]:
         observed.setdefault(r["source_id"], []).append((r["start"], r["end"], f"sources:{r['source_id']}"))
     excluded = spans(("exclusions",), lambda n, r: r["exclusion_id"])
     coverage = evidence.coverage(texts, noise, mentions, observed, excluded)
+    used = {r["accounted_by"] for r in coverage}
+    for r in curated["exclusions"]:
+        if f"exclusions:{r['exclusion_id']}" not in used:
+            raise DataError(CURATED["exclusions"].path, f"the exclusion '{r['exclusion_id']}' accounts for no "
+                            "candidate fact (a data row already covers its passage, or it holds none).",
+                            line=r["_line"], field="exclusion_id", fix="remove the row.")
 
     tables = {
         "sources": source_rows, "trade": trade_rows + derived_trade,

@@ -1,0 +1,117 @@
+"""Bad input: one test per case. Each gets one clear error naming the file, line and column with a fix,
+and leaves data/ exactly as it was."""
+import csv
+import io
+
+import pytest
+
+from conftest import run, set_cell
+
+
+def _line_of(path, key: str) -> int:
+    reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    next(reader)
+    for row in reader:
+        if row and row[0] == key:
+            return reader.line_num
+    raise KeyError(key)
+
+
+def _snapshot(book):
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (book / "data").glob("*.*")}
+
+
+def _header_edit(rel, fn):
+    def mutate(book):
+        path = book / rel
+        lines = path.read_text(encoding="utf-8").split("\n")
+        lines[0] = fn(lines[0])
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return 1
+    return mutate
+
+
+def _cell(rel, key, column, value):
+    def mutate(book):
+        set_cell(book / rel, key, column, value)
+        return _line_of(book / rel, key)
+    return mutate
+
+
+def _duplicate_claim(book):
+    path = book / "data/curated/claims.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    rows.append(list(rows[3]))
+    buf = io.StringIO(newline="")
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return len(rows)   # the appended row is the last line
+
+
+def _missing_seed(book):
+    (book / "seeds/004_3f1b89652e64c667.txt").unlink()
+    return 6
+
+
+def _latin1(book):
+    path = book / "data/curated/outlook.csv"
+    path.write_bytes(path.read_bytes().replace("’".encode("utf-8"), "’".encode("cp1252")))
+    text = path.read_bytes()
+    return text[: text.index(b"\x92")].count(b"\n") + 1
+
+
+CASES = {
+    "missing column": (_header_edit("data/curated/events.csv", lambda h: h.replace(",tone", "")),
+                       "data/curated/events.csv", "tone", "the header lacks the column(s) tone."),
+    "extra column": (_header_edit("data/curated/relations.csv", lambda h: h + ",confidence"),
+                     "data/curated/relations.csv", "confidence", "the header has unknown column(s) confidence."),
+    "wrong type": (_cell("data/curated/trade.csv", "goods-exports-2022", "year", "2022a"),
+                   "data/curated/trade.csv", "year", "'2022a' is not a whole number."),
+    "malformed date": (_cell("data/curated/events.csv", "geneva-summit-2021", "date", "06/2021"),
+                       "data/curated/events.csv", "date", "'06/2021' is not an ISO 8601 date."),
+    "impossible date": (_cell("data/curated/events.csv", "recognition-1803", "date", "1803-02-30"),
+                        "data/curated/events.csv", "date", "'1803-02-30' is not a real date"),
+    "unknown seed id": (_cell("data/curated/outlook.csv", "seed003-unpredictable", "source_id", "seed007"),
+                        "data/curated/outlook.csv", "source_id", "unknown seed id 'seed007'."),
+    "dangling foreign key": (_cell("data/curated/event_sources.csv", "diplomatic-ties-1809-seed003-1", "event_id",
+                                   "diplomatic-ties-1810"),
+                             "data/curated/event_sources.csv", "event_id",
+                             "no row of data/curated/events.csv has event_id 'diplomatic-ties-1810'."),
+    "duplicate id": (_duplicate_claim, "data/curated/claims.csv", "claim_id", "duplicate claim_id"),
+    "empty quote": (_cell("data/curated/corrections.csv", "seed000-poirier", "quote", ""),
+                    "data/curated/corrections.csv", "quote", "the value is empty but this column is required."),
+    "quote not in seed": (_cell("data/curated/claims.csv", "seed003-arctic-competition-1", "quote",
+                                "The Arctic is emerging as a new frontier of cooperation"),
+                          "data/curated/claims.csv", "quote",
+                          "Closest passage in the seed: \"The Arctic is emerging as a new frontier of co"),
+    "value outside vocabulary": (_cell("data/curated/relations.csv", "india-ally-seed000", "relation", "friend"),
+                                 "data/curated/relations.csv", "relation", "'friend' is not an allowed value."),
+    "seed file missing": (_missing_seed, "seeds/sources.csv", "file", "the seed file seeds/004_3f1b89652e64c667.txt is missing."),
+    "file not UTF-8": (_latin1, "data/curated/outlook.csv", None, "the file is not valid UTF-8"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_gets_one_located_error_and_changes_nothing(case, book_copy):
+    mutate, file, column, message = CASES[case]
+    before = _snapshot(book_copy)
+    line = mutate(book_copy)
+    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    assert result.returncode == 1, result.stdout
+    err = result.stderr
+    where = f"{file}, line {line}" + (f", column '{column}'" if column else "")
+    assert where in err, err
+    assert message in err, err
+    assert err.count("How to fix:") == 1, err
+    assert "Traceback" not in err
+    assert _snapshot(book_copy) == before
+
+
+def test_changed_seed_is_refused_without_writing(book_copy):
+    seed = book_copy / "seeds/001_53d5c2237b6e8353.txt"
+    seed.write_bytes(seed.read_bytes().replace(b"Bella 1", b"Bella 2"))
+    before = _snapshot(book_copy)
+    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    assert result.returncode == 1
+    assert "seeds/sources.csv, line 3, column 'sha256'" in result.stderr
+    assert _snapshot(book_copy) == before
