@@ -7,7 +7,9 @@ its budget; exits 1 if a budget is exceeded. Budgets (2-core machine):
 * clean HTML build  <= 2 x the floor (kernel start + import pandas and altair,
   times the number of executed pages);
 * no-change rebuild <= 3 s;
-* a chapter page    <= 250 KB (the page's own HTML; shared static files excluded).
+* a chapter page    <= 250 KB (the page's own HTML; shared static files excluded);
+* derive-and-validate time per seed stays flat: at 100x the seeds, at most
+  1.5 x the time per seed of the real corpus (benchmarks/scale.py).
 """
 from __future__ import annotations
 
@@ -90,6 +92,16 @@ def main() -> int:
             rows.append((f"page {rel[:-3]}.html", f"{kb:.0f} KB", "<= 250 KB", kb <= 250))
         bundle = html / "_static" / "usrubook-vega.js"
         rows.append(("shared Vega bundle", f"{bundle.stat().st_size / 1024:.0f} KB", "shared by chart pages", None))
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import scale
+
+        sizes = scale.measure(ROOT, tmp / "scale")
+        base = sizes[0][2] / sizes[0][1]
+        for factor, seeds, seconds in sizes:
+            per = seconds / seeds
+            ok = per <= 1.5 * base if factor == 100 else None
+            rows.append((f"derive+validate {factor}x ({seeds} seeds)", f"{seconds:.2f} s",
+                         f"{1000 * per:.1f} ms per seed" + (" (<= 1.5 x the 1x figure)" if factor == 100 else ""), ok))
         width = max(len(r[0]) for r in rows)
         print(f"{'measure':<{width}}  {'value':>9}  budget")
         over = 0

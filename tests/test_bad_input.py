@@ -115,3 +115,19 @@ def test_changed_seed_is_refused_without_writing(book_copy):
     assert result.returncode == 1
     assert "seeds/sources.csv, line 3, column 'sha256'" in result.stderr
     assert _snapshot(book_copy) == before
+
+
+@pytest.mark.parametrize("column,value,message", [
+    ("change_pct", "74", "line 4, column 'change_pct': the quote reports a fall, but the change is 74."),
+    ("change_pct", "-1.3", "line 4, column 'change_pct': the change -1.3 does not appear as 1.3% in the quote."),
+    ("value", "1.75", "line 4, column 'value': the value 1.75 does not appear as $1.75 in the quote."),
+])
+def test_trade_figures_must_match_their_quote_exactly(column, value, message, book_copy):
+    curated = book_copy / "data/curated/trade.csv"
+    set_cell(curated, "goods-exports-2022", column, value)
+    if value == "-1.3":   # a quote that holds 51.3% but not 1.3%
+        set_cell(curated, "goods-exports-2022", "quote", "while imports decreased by 51.3% to $14.4 billion")
+        set_cell(curated, "goods-exports-2022", "value", "14.4")
+    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr

@@ -1,4 +1,5 @@
 """The HTML book is self-contained: every resource a page loads is served by the book itself."""
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -81,9 +82,12 @@ def test_trade_page_embeds_its_charts(html_dir):
     scripts = [s["src"] for s in soup.find_all("script", src=True)]
     assert any(s.startswith("../_static/usrubook-vega.js") for s in scripts)
     for div in charts:
-        assert re.fullmatch(r"vega-[0-9a-f]{12}(-\d+)?", div["id"]), div["id"]   # deterministic, not a uuid
+        assert re.fullmatch(r"vega-[0-9a-f]{12}(-\d+)?", div["id"]), div["id"]
         assert div.get("aria-label") and div["aria-label"] != "Chart"
         spec = json.loads(soup.find("script", id=f"{div['id']}-spec").string)
+        # the id is the hash of the spec itself, so the same chart gets the same id in every build
+        digest = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+        assert div["id"].split("-")[1] == digest
         assert "$schema" not in spec
         assert spec["description"] == div["aria-label"]
         tooltips = json.dumps(spec)

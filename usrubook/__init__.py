@@ -2,7 +2,7 @@
 
 Chapters use four things from here (one way to do each):
 
-* :func:`load` reads a derived table from ``data/``;
+* :func:`load` reads a derived table from ``data/``, :func:`datapackage_descriptor` its descriptor;
 * :func:`setup` switches on the house chart renderer and theme;
 * :func:`glue_value` glues a formatted figure for the prose;
 * :func:`table` shows a DataFrame as a numbered, captioned table.
@@ -12,7 +12,7 @@ pandas or Altair.
 """
 from importlib import import_module
 
-_EXPORTS = {"book_root": "paths", "load": "data", "setup": "charts", "glue_value": "prose",
+_EXPORTS = {"book_root": "paths", "load": "data", "datapackage_descriptor": "data", "setup": "charts", "glue_value": "prose",
             "table": "tables"}
 __all__ = list(_EXPORTS)
 

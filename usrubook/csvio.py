@@ -110,8 +110,10 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
         raise DataError(shown, "the columns are in the wrong order.", line=1,
                         fix=f"the header must be exactly: {','.join(table.names)}")
     rows, seen = [], {}
+    start = reader.line_num + 1
     for raw in reader:
-        line = reader.line_num
+        # a quoted value may span lines: report the record's first line
+        line, start = start, reader.line_num + 1
         if not raw or all(not c.strip() for c in raw):
             continue
         if len(raw) != len(header):

@@ -7,7 +7,7 @@ from usrubook.csvio import read_table
 from usrubook.paths import book_root
 from usrubook.schema import DERIVED
 
-_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+_DTYPES = {"string": "string", "date": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 
 def load(name: str) -> pd.DataFrame:
@@ -23,3 +23,10 @@ def load(name: str) -> pd.DataFrame:
     frame = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
                          columns=table.names)
     return frame.astype({f.name: _DTYPES[f.type] for f in table.fields})
+
+
+def datapackage_descriptor() -> dict:
+    """The data package descriptor (``data/datapackage.json``): tables, fields, licence and sources."""
+    import json
+
+    return json.loads((book_root() / "data" / "datapackage.json").read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ never written.
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -20,17 +21,37 @@ from usrubook.schema import CURATED, DERIVED
 from usrubook.seeds import MANIFEST, locate, load_seeds
 
 
+_FALL = re.compile(r"\b(?:dropped|drop|decreas\w*|declin\w*|down|fell|fall|reduc\w*|lower)\b", re.I)
+_RISE = re.compile(r"\b(?:increas\w*|rose|rise|grew|grow\w*|up|higher)\b", re.I)
+
+
 def _check_trade_numbers(shown: str, rows: list[dict]) -> None:
-    """A figure and its stated change must be printed in the row's own quote."""
+    """A figure, its stated change and the change's direction must be printed in the row's own quote,
+    as whole numbers: '$1.7' does not match '$1.75', '1.3%' does not match '51.3%'."""
     for r in rows:
         value = r["_raw"]["value"]
-        if f"${value}" not in r["quote"]:
+        if not re.search(r"\$" + re.escape(value) + r"(?![\d.]*\d)", r["quote"]):
             raise DataError(shown, f"the value {value} does not appear as ${value} in the quote.", line=r["_line"],
                             field="value", fix="copy the number exactly as the quote prints it.")
         change = r["_raw"]["change_pct"]
-        if change and f"{change.lstrip('-')}%" not in r["quote"]:
-            raise DataError(shown, f"the change {change} does not appear as {change.lstrip('-')}% in the quote.",
+        if not change:
+            continue
+        if r["change_pct"] <= -100:
+            raise DataError(shown, f"a change of {change} % leaves no previous-year value to imply.",
+                            line=r["_line"], field="change_pct", fix="check the percentage in the quote.")
+        number = change.lstrip("-")
+        if not re.search(r"(?<![\d.])" + re.escape(number) + r"\s?%", r["quote"]):
+            raise DataError(shown, f"the change {change} does not appear as {number}% in the quote.",
                             line=r["_line"], field="change_pct", fix="copy the percentage exactly as the quote prints it.")
+        falls, rises = bool(_FALL.search(r["quote"])), bool(_RISE.search(r["quote"]))
+        if falls == rises:
+            raise DataError(shown, "the quote does not say unambiguously whether the figure rose or fell.",
+                            line=r["_line"], field="change_pct",
+                            fix="quote the words that give the direction (e.g. 'decreased by', 'increased by').")
+        if (r["change_pct"] < 0) != falls:
+            direction = "a fall" if falls else "a rise"
+            raise DataError(shown, f"the quote reports {direction}, but the change is {change}.", line=r["_line"],
+                            field="change_pct", fix=f"write the change as {'-' if falls else ''}{number}.")
 
 
 # Tables whose rows quote a seed, in the order coverage looks for the row that accounts for a fact.

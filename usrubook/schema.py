@@ -40,7 +40,7 @@ class Table:
 
 # -- vocabularies, defined once --------------------------------------------
 TRADE_CATEGORIES = ("goods", "services", "goods_and_services", "fdi")
-TRADE_FLOWS = ("exports", "imports", "total", "deficit", "surplus", "investment_position")
+TRADE_FLOWS = ("exports", "imports", "total", "deficit", "surplus", "investment")
 TRADE_DIRECTIONS = ("us_to_russia", "russia_to_us", "bilateral")
 TRADE_QUALIFIERS = ("approximately", "around")
 UNITS = ("USD billion",)
@@ -113,7 +113,8 @@ TRADE_CURATED = Table(
         Field("figure_id", "string", "Identifier of the figure.", pattern=r"^[a-z0-9-]+$"),
         Field("year", "integer", "Calendar year the figure refers to.", minimum=1800),
         Field("category", "string", "What is traded or invested.", enum=TRADE_CATEGORIES),
-        Field("flow", "string", "Kind of figure.", enum=TRADE_FLOWS),
+        Field("flow", "string", "Kind of figure; 'investment' is a direct-investment figure that the seed does not "
+              "call either an annual flow or a year-end position.", enum=TRADE_FLOWS),
         Field("direction", "string", "Direction of the flow, seen from the United States.", enum=TRADE_DIRECTIONS),
         Field("value", "number", "The figure as stated, written with the seed's own decimals.", unit="USD billion", minimum=0),
         Field("unit", "string", "Unit of value.", enum=UNITS),

@@ -5,10 +5,13 @@
    that hold a chart, so that charts draw with the network off.
 2. Makes data changes re-execute chapters. jupyter-cache keys a notebook on its
    cell code only, so a new ``data/trade.csv`` would otherwise be served stale
-   outputs. Each chapter is recorded as depending on the tables its code loads
-   (``load("trade")`` means ``data/trade.csv``) and on the ``usrubook`` package;
-   when one of them is newer than the chapter's last read, Sphinx re-reads the
-   chapter and this extension removes its jupyter-cache record, so it executes.
+   outputs. A chapter depends on the tables its code loads (``load("trade")``
+   means ``data/trade.csv``; ``datapackage_descriptor()`` means
+   ``data/datapackage.json``) and on the ``usrubook`` package. Sphinx is told of
+   these dependencies, so it re-reads the chapter when one changes; and before
+   any page is read (whatever the reason: a change, or a full re-read after the
+   PDF build changed the configuration) its jupyter-cache record is dropped if a
+   dependency is newer than the record, so the page executes again.
 3. Replaces MathJax, which Sphinx loads from a CDN, with a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
 4. Uses both cores: notebooks that must execute are run in parallel by
@@ -22,10 +25,10 @@
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
+from datetime import timezone
 from pathlib import Path
 
 from sphinx.errors import SphinxError
@@ -38,16 +41,22 @@ logger = logging.getLogger(__name__)
 
 STATIC_NAME = "usrubook-vega.js"
 _LOAD = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
+_LOAD_COMPUTED = re.compile(r"""\bload\(\s*[^"'\s)]""")
+_DATAPACKAGE = re.compile(r"\bdatapackage_descriptor\(\s*\)")
 _PACKAGE = Path(__file__).resolve().parent
 
 
 def dependencies(source: str) -> list[str]:
     """Paths (relative to the book root) a chapter's code depends on."""
+    if _LOAD_COMPUTED.search(source):
+        raise ValueError("load() is called with a computed table name, so the chapter's data dependencies cannot "
+                         "be tracked; call load() with the table's name as a literal string")
     tables = sorted(set(_LOAD.findall(source)))
     unknown = [t for t in tables if t not in DERIVED]
     if unknown:
         raise ValueError(f"load() of unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(DERIVED))}")
-    return [DERIVED[t].path for t in tables]
+    extra = ["data/datapackage.json"] if _DATAPACKAGE.search(source) else []
+    return [DERIVED[t].path for t in tables] + extra
 
 
 def _note_dependencies(app, docname, source):
@@ -65,33 +74,14 @@ def _note_dependencies(app, docname, source):
         app.env.note_dependency(str(py))
 
 
-def _mtime_us(path: str) -> int:
-    return os.stat(path).st_mtime_ns // 1_000
-
-
-def _drop_stale_cache(app, env, added, changed, removed):
-    stale = []
-    for docname in sorted(changed):
-        read_at = env.all_docs.get(docname)
-        if read_at is None:
-            continue
-        deps = [os.path.join(env.srcdir, d) for d in env.dependencies.get(docname, ())]
-        if any(os.path.isfile(d) and _mtime_us(d) > read_at for d in deps):
-            stale.append(docname)
-    if not stale:
-        return []
-    cache_path = getattr(getattr(env, "mystnb_config", None), "execution_cache_path", None)
-    if not cache_path or not os.path.isdir(cache_path):
-        return []
-    from jupyter_cache import get_cache
-
-    cache = get_cache(cache_path)
-    uris = {str(Path(env.doc2path(d)).resolve()): d for d in stale}
-    for record in cache.list_cache_records():
-        if str(Path(record.uri).resolve()) in uris:
-            cache.remove_cache(record.pk)
-            logger.info(f"usrubook: data changed, {uris[str(Path(record.uri).resolve())]} will re-execute")
-    return []
+def _newest_dependency(srcdir: str, source: str) -> float:
+    """mtime of the newest file a page's code depends on (all of data/ if it cannot be told)."""
+    try:
+        paths = [Path(srcdir) / rel for rel in dependencies(source)]
+    except ValueError:
+        paths = list((Path(srcdir) / "data").glob("*.*"))
+    paths += list(_PACKAGE.glob("*.py"))
+    return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
 
 
 def _notebook_sources(env, docnames):
@@ -115,8 +105,16 @@ def _pre_execute(app, env, docnames):
     stale = []
     for path, text in _notebook_sources(env, docnames):
         try:
-            cache.match_cache_notebook(read_myst_markdown_notebook(text, path=str(path)))
+            record = cache.match_cache_notebook(read_myst_markdown_notebook(text, path=str(path)))
         except KeyError:
+            stale.append(path)
+            continue
+        created = record.created
+        if created.tzinfo is None:          # jupyter-cache stores naive UTC
+            created = created.replace(tzinfo=timezone.utc)
+        if _newest_dependency(app.srcdir, text) > created.timestamp():
+            cache.remove_cache(record.pk)
+            logger.info(f"usrubook: data changed, {env.path2doc(str(path))} will re-execute")
             stale.append(path)
     if len(stale) < 2:
         return   # one notebook gains nothing from a pool; myst-nb runs it as usual
@@ -176,7 +174,6 @@ def setup(app):
     app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
     app.config.html_math_renderer = "usrubook-offline"
     app.connect("source-read", _note_dependencies)
-    app.connect("env-get-outdated", _drop_stale_cache)
     app.connect("env-before-read-docs", _pre_execute)
     app.connect("builder-inited", _start_bundle)
     app.connect("env-updated", _finish_bundle)

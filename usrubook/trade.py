@@ -101,6 +101,8 @@ def reconcile(rows: list[dict]) -> list[dict]:
         return Interval.stated(raw[key]["value"])
 
     def p(key):
+        if not raw[key]["change_pct"]:
+            raise KeyError(key)   # no stated change, so no implied previous year
         return implied_prior(raw[key]["value"], raw[key]["change_pct"])
 
     out = []
