@@ -69,10 +69,18 @@ refresh-references: data
 bench: data
 	$(PY) benchmarks/bench.py
 
+# JupyterLab gets an environment of its own (.venv-lab: the book's pins plus
+# requirements-lab.txt), so that the book's environment stays exactly as pinned.
 # In JupyterLab, charts are static SVG from vl-convert (USRUBOOK_CHARTS=jupyter), drawn offline.
-lab: $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
-	USRUBOOK_CHARTS=jupyter $(VENV)/bin/jupyter lab --notebook-dir=.
+LAB := .venv-lab
+$(LAB)/.installed: requirements.txt requirements-lab.txt pyproject.toml
+	@test -x $(LAB)/bin/python || $(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-lab.txt
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+lab: $(LAB)/.installed data
+	USRUBOOK_CHARTS=jupyter $(LAB)/bin/jupyter lab --notebook-dir=.
 
 clean:
 	rm -rf _build

@@ -14,10 +14,10 @@
    dependency is newer than the record, so the page executes again.
 3. Replaces MathJax, which Sphinx loads from a CDN, with a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
-4. Uses both cores: notebooks that must execute are run in parallel by
-   jupyter-cache's local-parallel executor before Sphinx reads them (myst-nb then
-   finds them in the cache; a notebook that fails is left to myst-nb, which runs
-   it again and reports the error), and the Vega bundle is copied (or, on an
+4. Uses both cores: notebooks that must execute are run in parallel (a thread
+   per notebook, each driving its own kernel) before Sphinx reads them, and stored
+   in jupyter-cache, where myst-nb then finds them; a notebook that fails is left
+   to myst-nb, which runs it again and reports the error, and the Vega bundle is copied (or, on an
    environment's first build, generated) in a subprocess meanwhile.
 5. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
    sphinx-thebe; with live code off it still writes an inline script naming
@@ -25,6 +25,7 @@
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -98,7 +99,6 @@ def _pre_execute(app, env, docnames):
     if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
         return
     from jupyter_cache import get_cache
-    from jupyter_cache.executors import load_executor
     from myst_nb.core.read import read_myst_markdown_notebook
 
     cache = get_cache(config.execution_cache_path)
@@ -118,12 +118,28 @@ def _pre_execute(app, env, docnames):
             stale.append(path)
     if len(stale) < 2:
         return   # one notebook gains nothing from a pool; myst-nb runs it as usual
-    records = [cache.add_nb_to_project(str(p), read_data={"name": "myst_nb_md", "type": "plugin"}) for p in stale]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jupyter_cache.cache.main import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
     names = ", ".join(env.path2doc(str(p)) or str(p) for p in stale)
     logger.info(f"usrubook: executing in parallel: {names}")
-    executor = load_executor("local-parallel", cache)
-    executor.run_and_cache(filter_pks=[r.pk for r in records], timeout=config.execution_timeout,
-                           allow_errors=config.execution_allow_errors)
+    notebooks = [read_myst_markdown_notebook(p.read_text(encoding="utf-8"), path=str(p)) for p in stale]
+
+    def execute(item):
+        path, nb = item
+        return single_nb_execution(nb, cwd=str(path.parent), timeout=config.execution_timeout,
+                                   allow_errors=config.execution_allow_errors, meta_override=True)
+
+    # Threads suffice: each kernel is a process of its own. The cache (SQLite) is written
+    # from this thread only; a notebook that failed is left to myst-nb, which reports it.
+    with ThreadPoolExecutor(max_workers=min(len(stale), 2 * (os.cpu_count() or 1))) as pool:
+        results = list(pool.map(execute, zip(stale, notebooks, strict=True)))
+    for path, nb, result in zip(stale, notebooks, results, strict=True):
+        if result.err is None:
+            cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": result.time}),
+                                        check_validity=False, overwrite=True)
 
 
 def _bundle_path(app) -> Path:
