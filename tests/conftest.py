@@ -48,6 +48,11 @@ def book_copy(tmp_path) -> Path:
     return copy_book(tmp_path / "book")
 
 
+def data_snapshot(book: Path) -> dict:
+    """Bytes and modification times of every file in a book's data/ folder."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (book / "data").glob("*.*")}
+
+
 def run(args, cwd: Path, timeout: int = 900, **env) -> subprocess.CompletedProcess:
     """Run a command in ``cwd`` with the book's environment on PATH; output is captured as text."""
     full_env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ['PATH']}", **env}

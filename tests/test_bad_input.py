@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import run, set_cell
+from conftest import data_snapshot as _snapshot, run, set_cell
 
 
 def _line_of(path, key: str) -> int:
@@ -15,10 +15,6 @@ def _line_of(path, key: str) -> int:
         if row and row[0] == key:
             return reader.line_num
     raise KeyError(key)
-
-
-def _snapshot(book):
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (book / "data").glob("*.*")}
 
 
 def _header_edit(rel, fn):

@@ -2,7 +2,7 @@
 import csv
 
 
-from conftest import run, set_cell
+from conftest import data_snapshot as _snapshot, run, set_cell
 from usrubook.derive import build
 from usrubook.provenance import SeedText, normalise
 from usrubook.seeds import load_seeds
@@ -60,10 +60,6 @@ def test_normalisation_forgives_only_spacing_quotes_and_dashes():
 
 def _derive(book):
     return run(["python", "-m", "usrubook.derive"], cwd=book)
-
-
-def _snapshot(book):
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (book / "data").glob("*.*")}
 
 
 def test_value_must_be_printed_in_its_quote(book_copy):

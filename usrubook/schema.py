@@ -61,7 +61,8 @@ THEMES = ("arms_control", "nuclear_safety", "cybersecurity", "elections", "sanct
           "geography")
 STANCES = ("cooperation", "confrontation", "neutral")
 POLARITIES = ("affirms", "denies")
-CLAIM_STATUSES = ("corroborated", "single-source", "contradicted", "erroneous")
+PROPOSITION_STATUSES = ("corroborated", "single-source", "contradicted")
+CLAIM_STATUSES = PROPOSITION_STATUSES + ("erroneous",)
 RELATIONS = ("ally", "partner", "member", "mixed", "unfriendly", "adversary")
 CORRECTION_KINDS = ("wrong", "outdated", "garbled", "exaggerated", "unsupported")
 DIRECTIONS = ("improve", "worsen", "uncertain")
@@ -186,16 +187,6 @@ _ALIASES = Field("aliases", "string", "Names the entity goes by in the seeds, se
                  "words, case-sensitive.")
 
 
-def _observation(name, title, description, key, fields, fks=(), extra_fks=()):
-    """A curated table of observations, and the derived table with each quote located."""
-    curated = Table(name=name, path=f"data/curated/{name}.csv", title=f"{title} (curated)", description=description,
-                    primary_key=(key,), foreign_keys=(("source_id", "sources", "source_id"),) + fks,
-                    fields=fields + (_SOURCE, _QUOTE))
-    derived = Table(name=name, path=f"data/{name}.csv", title=title, description=description, primary_key=(key,),
-                    foreign_keys=curated.foreign_keys + extra_fks, fields=fields + extra_fields.get(name, ()) + (_SOURCE, _QUOTE) + _LOCATION)
-    return curated, derived
-
-
 extra_fields = {
     "places": (Field("lat", "number", "Latitude (WGS84) from GeoNames, for places that have a point location.",
                      required=False, unit="degree"),
@@ -207,6 +198,17 @@ extra_fields = {
                Field("seeds_affirming", "integer", "Seeds with a claim affirming the same proposition.", minimum=0),
                Field("seeds_denying", "integer", "Seeds with a claim denying the same proposition.", minimum=0)),
 }
+
+
+def _observation(name, title, description, key, fields, fks=(), extra_fks=()):
+    """A curated table of observations, and the derived table with each quote located."""
+    curated = Table(name=name, path=f"data/curated/{name}.csv", title=f"{title} (curated)", description=description,
+                    primary_key=(key,), foreign_keys=(("source_id", "sources", "source_id"),) + fks,
+                    fields=fields + (_SOURCE, _QUOTE))
+    derived = Table(name=name, path=f"data/{name}.csv", title=title, description=description, primary_key=(key,),
+                    foreign_keys=curated.foreign_keys + extra_fks, fields=fields + extra_fields.get(name, ()) + (_SOURCE, _QUOTE) + _LOCATION)
+    return curated, derived
+
 
 ACTORS, ACTORS_D = _observation(
     "actors", "Actors", "States, organisations, people, treaties and projects the seeds name; the quote is one "
@@ -273,7 +275,7 @@ PROPOSITIONS_D = Table(
         Field("seeds_affirming", "integer", "Seeds that affirm it.", minimum=0),
         Field("seeds_denying", "integer", "Seeds that deny it.", minimum=0),
         Field("status", "string", "corroborated (two or more seeds affirm, none deny), single-source, or "
-              "contradicted (seeds disagree).", enum=CLAIM_STATUSES[:3])))
+              "contradicted (seeds disagree).", enum=PROPOSITION_STATUSES)))
 CLAIMS, CLAIMS_D = _observation(
     "claims", "Claims", "An assessment or statement a seed makes, tied to a proposition.", "claim_id", (
         Field("claim_id", "string", "Identifier.", pattern=_ID),
