@@ -108,3 +108,48 @@ def test_chart_tooltips_carry_verbatim_quotes(html_dir, root):
               for line in (root / "data/trade.csv").read_text(encoding="utf-8").splitlines()[1:]
               if ",fdi," in line and "-2022," in line]
     assert quotes and all(any(q in s for s in specs) for q in quotes)
+
+
+def test_source_texts_render_every_seed_verbatim(html_dir, root):
+    from usrubook.seeds import load_seeds
+
+    soup = BeautifulSoup((html_dir / "evidence/source-texts.html").read_text(encoding="utf-8"), "html.parser")
+    _, texts = load_seeds(root)
+    for source_id, seed in texts.items():
+        lines = [line.strip() for line in seed.text.splitlines() if line.strip()]
+        for number, line in enumerate(lines, 1):
+            para = soup.find(id=f"{source_id}-p{number}")
+            assert para is not None, f"{source_id}-p{number}"
+            assert para.get_text() == f"¶{number} {line}", (source_id, number)
+        assert soup.find(id=f"{source_id}-p{len(lines) + 1}") is None
+
+
+def test_noise_is_marked_on_the_source_texts(html_dir):
+    soup = BeautifulSoup((html_dir / "evidence/source-texts.html").read_text(encoding="utf-8"), "html.parser")
+    marked = [s.get_text() for s in soup.select("span.seednoise")]
+    assert "Dining Chairs - Wood / Bauhaus / Mid Century / Modern Classic" in marked
+    assert "Post a Comment" in marked
+    assert not any("Russia traded" in m for m in marked)
+
+
+def test_every_quote_in_the_data_links_to_its_passage(html_dir, root):
+    import csv
+
+    ids = {t["id"] for t in BeautifulSoup((html_dir / "evidence/source-texts.html").read_text(encoding="utf-8"),
+                                          "html.parser").find_all(id=True)}
+    anchors = set()
+    for path in (root / "data").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("anchor"):
+                    anchors.add(row["anchor"])
+    assert len(anchors) > 100
+    assert anchors <= ids, sorted(anchors - ids)[:5]
+
+
+def test_chart_marks_link_to_their_passages(html_dir):
+    soup, charts = _charts(html_dir / "chapters/trade.html")
+    specs = [json.loads(soup.find("script", id=f"{d['id']}-spec").string) for d in charts]
+    linked = [s for s in specs if '"href"' in json.dumps(s)]
+    assert len(linked) == 3
+    assert "../evidence/source-texts.html#seed003-p51" in json.dumps(specs)

@@ -56,3 +56,9 @@ def test_pdf_charts_are_vector(pdf_path, root):
     charts = sum(page.count("mystnb:\n  figure:") for page in _pages(root).values())
     assert charts >= 3
     assert len(re.findall(r"\\sphinxincludegraphics\{\{[0-9a-f]{64}\}\.pdf\}", latex)) == charts
+
+
+def test_pdf_marks_noise_in_the_source_texts(pdf_path):
+    text = _text(pdf_path)
+    assert "[noise: Dining Chairs" in text
+    assert "¶51" in text

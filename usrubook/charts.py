@@ -97,14 +97,22 @@ def setup() -> None:
         alt.renderers.enable("usrubook")
 
 
+# Chart pages sit one folder below the book root (chapters/, evidence/).
+PASSAGE_PAGE = "../evidence/source-texts.html"
+
+
 def frame(df) -> alt.Data:
     """Rows of ``df`` as inline chart data: plain JSON records, missing values as null.
 
     Rows that carry a seed and paragraph get a ``source`` column such as
-    "seed003, paragraph 38" for tooltips. Encodings must state their types
-    (``"value:Q"``), since records carry none.
+    "seed003, paragraph 38" for tooltips, and rows with an ``anchor`` get a
+    ``passage`` link to that paragraph on the Source texts page (use it as
+    ``href="passage:N"``). Encodings must state their types (``"value:Q"``),
+    since records carry none.
     """
     out = df.copy()
     if "source" not in out and {"source_id", "paragraph"} <= set(out.columns):
         out["source"] = out["source_id"].astype(str) + ", paragraph " + out["paragraph"].astype(str)
+    if "passage" not in out and "anchor" in out:
+        out["passage"] = PASSAGE_PAGE + "#" + out["anchor"].astype(str)
     return alt.Data(values=json.loads(out.to_json(orient="records", force_ascii=False)))

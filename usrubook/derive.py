@@ -84,8 +84,9 @@ def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> N
                                     line=r["_line"], field=fld,
                                     fix=f"use an existing {ref_field}, or add a row for it to {CURATED[ref_table].path}.")
     for r in curated["corrections"]:
-        if r["reference"] not in bib:
-            raise DataError(CURATED["corrections"].path, f"'{r['reference']}' is not a key of references.bib.",
+        missing = [k for k in (key.strip() for key in r["reference"].split(";")) if k not in bib]
+        if missing:
+            raise DataError(CURATED["corrections"].path, f"'{missing[0]}' is not a key of references.bib.",
                             line=r["_line"], field="reference",
                             fix="add the reference you read to references.bib (with its URL and the date you read it).")
     for r in curated["events"]:

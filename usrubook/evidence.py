@@ -58,9 +58,14 @@ def find_mentions(seed: SeedText, gaz, noise) -> list[tuple[str, str, int, int]]
     hits.sort()
     out, last_end = [], -1
     for start, _, entity, kind, end in hits:
-        if start >= last_end:
-            out.append((entity, kind, start, end))
+        if start < last_end:
+            continue
+        # "Shanghai Cooperation Organization (SCO)" names the entity once, not twice
+        if out and out[-1][0] == entity and seed.text[out[-1][3]:start] == " (" and seed.text[end:end + 1] == ")":
             last_end = end
+            continue
+        out.append((entity, kind, start, end))
+        last_end = end
     return out
 
 

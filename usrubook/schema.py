@@ -289,7 +289,8 @@ CORRECTIONS, CORRECTIONS_D = _observation(
         Field("correction_id", "string", "Identifier.", pattern=_ID),
         Field("kind", "string", "What is wrong with the statement.", enum=CORRECTION_KINDS),
         Field("correction", "string", "The correction."),
-        Field("reference", "string", "Bibliography key of the reference for the correction (references.bib)."),
+        Field("reference", "string", "Bibliography key(s) of the reference(s) for the correction (references.bib), "
+              "separated by '; '."),
         Field("later_events", "boolean", "True when the correction relies on events after the seed was written."),
     ))
 OUTLOOK, OUTLOOK_D = _observation(

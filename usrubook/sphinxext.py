@@ -19,7 +19,8 @@
    in jupyter-cache, where myst-nb then finds them; a notebook that fails is left
    to myst-nb, which runs it again and reports the error, and the Vega bundle is copied (or, on an
    environment's first build, generated) in a subprocess meanwhile.
-5. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
+5. Registers the ``seed-text`` directive (:mod:`usrubook.seedtext`) and its styles.
+6. Drops sphinx-thebe's assets from every page. Jupyter Book always loads
    sphinx-thebe; with live code off it still writes an inline script naming
    thebe's CDN address (twice after an incremental build: a page error).
 """
@@ -142,6 +143,21 @@ def _pre_execute(app, env, docnames):
                                         check_validity=False, overwrite=True)
 
 
+def _latex_preamble(app, config):
+    from usrubook.seedtext import LATEX
+
+    config.latex_elements = {**config.latex_elements, "preamble": config.latex_elements.get("preamble", "") + LATEX}
+
+
+def _write_css(app):
+    if app.builder.format == "html":
+        from usrubook.csvio import write_if_changed
+        from usrubook.seedtext import CSS
+
+        folder = Path(app.outdir).parent / ".usrubook_static"
+        write_if_changed(folder / "usrubook.css", CSS.lstrip())
+
+
 def _bundle_path(app) -> Path:
     return Path(app.outdir).parent / ".usrubook_static" / STATIC_NAME
 
@@ -187,6 +203,12 @@ def _no_math(self, node):
 
 
 def setup(app):
+    from usrubook.seedtext import SeedTextDirective
+
+    app.add_directive("seed-text", SeedTextDirective)
+    app.add_css_file("usrubook.css")
+    app.connect("builder-inited", _write_css)
+    app.connect("config-inited", _latex_preamble)
     app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
     app.config.html_math_renderer = "usrubook-offline"
     app.connect("source-read", _note_dependencies)

@@ -10,6 +10,12 @@ import pandas as pd
 from IPython.display import Markdown
 
 
+def passage(anchor: str, label: str | None = None) -> str:
+    """A link to a seed paragraph on the Source texts page, for a table cell or prose."""
+    number = anchor.rsplit("-p", 1)[1]
+    return f"{{ref}}`{label or '¶' + number} <{anchor}>`"
+
+
 def _cell(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""

@@ -1,0 +1,83 @@
+"""The ``seed-text`` directive: a seed rendered verbatim, one anchored paragraph per line, noise marked.
+
+``` {seed-text} seed003 ```  renders ``seeds/<file of seed003>`` as paragraphs whose
+ids are the anchors used throughout the data (``seed003-p38``); each anchor is
+also a Sphinx label, so prose can link a passage with ``{ref}`seed003-p38```.
+Text is inserted as text nodes, so nothing in a seed is ever read as markup.
+Spans recorded in ``data/noise.csv`` are wrapped in an inline node with the
+class ``seednoise`` (struck through and labelled in HTML, grey in the PDF).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+from usrubook.csvio import read_table
+from usrubook.provenance import anchor
+from usrubook.schema import DERIVED
+from usrubook.seeds import load_seeds
+
+NOISE_CLASS = "seednoise"
+
+
+class SeedTextDirective(SphinxDirective):
+    required_arguments = 1
+    has_content = False
+
+    def run(self):
+        root = Path(self.env.srcdir)
+        source_id = self.arguments[0]
+        sources, texts = load_seeds(root)
+        if source_id not in texts:
+            raise self.error(f"unknown seed '{source_id}'; known: {', '.join(sorted(texts))}")
+        row = next(r for r in sources if r["source_id"] == source_id)
+        noise_table = DERIVED["noise"]
+        for rel in (f"seeds/{row['file']}", "seeds/sources.csv", noise_table.path):
+            self.env.note_dependency(str(root / rel))
+        spans = sorted((r["start"], r["end"]) for r in read_table(root / noise_table.path, noise_table)
+                       if r["source_id"] == source_id)
+        seed = texts[source_id]
+        std = self.env.get_domain("std")
+        container = nodes.container(classes=["seedtext"])
+        container["support_smartquotes"] = False    # verbatim: Sphinx must not curl the seeds' quotes
+        for number, start in enumerate(seed.paragraphs, 1):
+            end = seed.text.find("\n", start)
+            end = len(seed.text) if end < 0 else end
+            node_id = anchor(source_id, number)
+            para = nodes.paragraph(ids=[node_id], classes=["seedpara"])
+            para += nodes.inline(text=f"¶{number}", classes=["seedparanum"])
+            para += nodes.Text(" ")
+            pos = start
+            for s, e in spans:
+                if e <= start or s >= end:
+                    continue
+                s, e = max(s, start), min(e, end)
+                if s > pos:
+                    para += nodes.Text(seed.text[pos:s])
+                para += nodes.inline(text=seed.text[s:e], classes=[NOISE_CLASS])
+                pos = e
+            if pos < end:
+                para += nodes.Text(seed.text[pos:end].rstrip())
+            container += para
+            title = f"{source_id}, paragraph {number}"
+            std.anonlabels[node_id] = (self.env.docname, node_id)
+            std.labels[node_id] = (self.env.docname, node_id, title)
+        return [container]
+
+
+CSS = """
+.seedtext .seedpara { margin: 0 0 0.45em 0; line-height: 1.45; }
+.seedtext .seedparanum { display: inline-block; min-width: 3.2em; color: #6b6b6b; font-size: 0.85em;
+  font-variant-numeric: tabular-nums; user-select: none; }
+.seedtext .seednoise { color: #8a8a8a; text-decoration: line-through; }
+.seedtext .seednoise::after { content: " [noise]"; text-decoration: none; display: inline-block;
+  font-size: 0.75em; color: #a0522d; margin-left: 0.25em; }
+.seedtext .seedpara:target { background: #fff3c4; }
+"""
+
+LATEX = r"""
+\newcommand{\DUroleseednoise}[1]{{\color{gray}[noise: #1]}}
+\newcommand{\DUroleseedparanum}[1]{{\small\color{gray}#1}}
+"""
