@@ -30,15 +30,14 @@ def _pages(root):
 
 def test_pdf_has_the_chapter_and_every_caption(pdf_path, root):
     text = _squash(_text(pdf_path))
-    assert _squash("CHAPTER ONE") in text or _squash("Chapter 1") in text
-    assert _squash("1.1 Goods and services in 2022") in text
-    assert _squash("1.3 Direct investment") in text
+    for title in ("Trade", "Goods and services in 2022", "Direct investment", "History", "The turn of 2014"):
+        assert _squash(title) in text, title
     captions = [c for page in _pages(root).values() for c in _captions(page)]
     assert len(captions) >= 5
     for caption in captions:
         assert _squash(caption) in text, caption
-    for label in ("Fig. 1.1", "Fig. 1.2", "Fig. 1.3", "Table 1.1", "Table 1.2"):
-        assert _squash(label) in text, label
+    assert len(set(re.findall(r"Fig\.\d+\.\d+:", text))) >= 5
+    assert len(set(re.findall(r"Table\d+\.\d+:", text))) >= 3
 
 
 def test_pdf_has_no_unresolved_reference(pdf_path):

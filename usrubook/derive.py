@@ -55,7 +55,7 @@ def _check_trade_numbers(shown: str, rows: list[dict]) -> None:
 
 
 # Tables whose rows quote a seed, in the order coverage looks for the row that accounts for a fact.
-OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "outlook")
+OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "outlook", "eras")
 QUOTED = OBSERVED + ("actors", "places", "noise", "exclusions")
 
 
@@ -99,6 +99,21 @@ def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> N
             raise DataError(CURATED["relations"].path, f"the partner '{r['partner_id']}' has no region in "
                             f"{CURATED['actors'].path}.", line=r["_line"], field="partner_id",
                             fix="give the actor a region.")
+
+
+def _eras(rows: list[dict]) -> list[dict]:
+    """Eras in order; each must end where the next begins, after it starts."""
+    ordered = sorted(rows, key=lambda r: r["from_year"])
+    for r in ordered:
+        if r["to_year"] <= r["from_year"]:
+            raise DataError(CURATED["eras"].path, f"the era '{r['era_id']}' ends ({r['to_year']}) before it starts.",
+                            field="to_year", fix="correct from_year or to_year.")
+    for a, b in zip(ordered, ordered[1:]):
+        if a["to_year"] != b["from_year"]:
+            raise DataError(CURATED["eras"].path, f"the era '{a['era_id']}' ends in {a['to_year']} but the next, "
+                            f"'{b['era_id']}', starts in {b['from_year']}.", field="from_year",
+                            fix="make the eras follow each other without gap or overlap.")
+    return ordered
 
 
 def _coordinates(shown: str, places: list[dict]) -> list[dict]:
@@ -183,7 +198,8 @@ def build(root: Path) -> dict[str, str]:
         "actors": located["actors"], "places": _coordinates(CURATED["places"].path, located["places"]),
         "events": events, "event_sources": located["event_sources"], "relations": relations,
         "propositions": propositions, "claims": claims, "corrections": located["corrections"],
-        "outlook": located["outlook"], "noise": located["noise"], "exclusions": located["exclusions"],
+        "outlook": located["outlook"], "eras": _eras(located["eras"]), "noise": located["noise"],
+        "exclusions": located["exclusions"],
         "mentions": evidence.mentions_table(mentions), "coverage": coverage,
     }
     out = {DERIVED[name].path: render_csv(DERIVED[name], rows) for name, rows in tables.items()}

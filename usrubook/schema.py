@@ -315,6 +315,13 @@ EXCLUSIONS, EXCLUSIONS_D = _observation(
         Field("exclusion_id", "string", "Identifier.", pattern=_ID),
         Field("reason", "string", "Why the passage is not coded."),
     ))
+ERAS, ERAS_D = _observation(
+    "eras", "Eras", "Periods of the relationship as a seed divides it; the book's timeline uses them.", "era_id", (
+        Field("era_id", "string", "Identifier.", pattern=_ID),
+        Field("from_year", "integer", "First year of the era.", minimum=1700),
+        Field("to_year", "integer", "Year the era ends and the next begins.", minimum=1700),
+        Field("label", "string", "Name of the era, after the seed's wording."),
+    ))
 MENTIONS = Table(
     name="mentions", path="data/mentions.csv", title="Mentions (computed)",
     description="How often each seed names each actor or place in its content (noise excluded), through the "
@@ -338,7 +345,7 @@ COVERAGE = Table(
             Field("accounted_by", "string", "table:row id of the row that covers or excludes it.", required=False)))
 
 CURATED = {t.name: t for t in (TRADE_CURATED, ACTORS, PLACES, EVENTS, EVENT_SOURCES, RELATIONS_T, PROPOSITIONS,
-                                CLAIMS, CORRECTIONS, OUTLOOK, NOISE, EXCLUSIONS)}
+                                CLAIMS, CORRECTIONS, OUTLOOK, ERAS, NOISE, EXCLUSIONS)}
 DERIVED = {t.name: t for t in (SOURCES_DERIVED, TRADE, TRADE_RECONCILIATION, ACTORS_D, PLACES_D, EVENTS_D,
                                 EVENT_SOURCES_D, RELATIONS_D, PROPOSITIONS_D, CLAIMS_D, CORRECTIONS_D, OUTLOOK_D,
-                                NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE)}
+                                ERAS_D, NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE)}

@@ -6,6 +6,8 @@ and its text diff is readable when nbval compares it.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from IPython.display import Markdown
 
@@ -14,6 +16,11 @@ def passage(anchor: str, label: str | None = None) -> str:
     """A link to a seed paragraph on the Source texts page, for a table cell or prose."""
     number = anchor.rsplit("-p", 1)[1]
     return f"{{ref}}`{label or '¶' + number} <{anchor}>`"
+
+
+def _shown(text: str) -> str:
+    """What a reader sees of a cell: the label of a ``{ref}`label <target>``` role, not its markup."""
+    return re.sub(r"\{\w+\}`([^`<]*?)\s*(?:<[^>]*>)?`", r"\1", text)
 
 
 def _cell(value) -> str:
@@ -29,8 +36,17 @@ def table(frame: pd.DataFrame, caption: str, name: str, data: str | None = None)
     a download link to it follows the table.
     """
     header = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
+    # Relative column widths from the content, so that LaTeX wraps long cells instead of
+    # running off the page.
+    widths = []
+    for column in frame.columns:
+        lengths = sorted(len(_shown(_cell(v))) for v in frame[column]) or [0]
+        # short columns (dates, codes) keep their full width; long ones wrap at their 90th percentile
+        typical = lengths[-1] if lengths[-1] <= 16 else lengths[int(0.9 * (len(lengths) - 1))]
+        widths.append(max(8, min(60, max(len(str(column)), typical))))
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return Markdown("\n".join([f":::{{table}} {caption}", f":name: {name}", ":align: left", "",
+    return Markdown("\n".join([f":::{{table}} {caption}", f":name: {name}", ":align: left",
+                               ":widths: " + " ".join(str(w) for w in widths), "",
                                header, rule, *body, ":::"]
                             + (["", f"Data: {{download}}`{data.rsplit('/', 1)[-1]} <{data}>`."] if data else [])))
