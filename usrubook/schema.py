@@ -229,6 +229,8 @@ PLACES, PLACES_D = _observation(
               pattern=r"^[A-Z]{2}$"),
         Field("geonameid", "integer", "GeoNames identifier of a city, from which the coordinates are taken.",
               required=False, minimum=1),
+        Field("location_note", "string", "Why a region is placed at a city's coordinates, with the reference.",
+              required=False),
         _ALIASES))
 EVENTS = Table(
     name="events", path="data/curated/events.csv", title="Events (curated)",
