@@ -12,6 +12,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 
+LINE_CHARS = 95   # characters of body text in one line of the PDF
+
+
 def passage(anchor: str, label: str | None = None) -> str:
     """A link to a seed paragraph on the Source texts page, for a table cell or prose."""
     number = anchor.rsplit("-p", 1)[1]
@@ -44,6 +47,12 @@ def table(frame: pd.DataFrame, caption: str, name: str, data: str | None = None)
         # short columns (dates, codes) keep their full width; long ones wrap at their 90th percentile
         typical = lengths[-1] if lengths[-1] <= 16 else lengths[int(0.9 * (len(lengths) - 1))]
         widths.append(max(8, min(60, max(len(str(column)), typical))))
+    # Each column must hold its longest unbreakable word; a PDF line holds about 95 characters.
+    longest = [max([len(w) for v in [c, *frame[c]] for w in re.split(r"[\s\-–]+", _shown(_cell(v)))] + [1]) + 2
+               for c in frame.columns]
+    for _ in range(10):
+        total = sum(widths)
+        widths = [max(w, -(-need * total // LINE_CHARS)) for w, need in zip(widths, longest, strict=True)]
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return Markdown("\n".join([f":::{{table}} {caption}", f":name: {name}", ":align: left",
