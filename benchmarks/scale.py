@@ -2,7 +2,7 @@
 
 A synthetic corpus copies every seed N times (each copy gets a line of its own,
 so its checksum differs) and every curated row that quotes a seed, with new ids
-pointing at the copy. Actors, places, events and propositions are shared, as
+pointing at the copy. Actors, places, events, propositions and eras are shared, as
 they would be in a larger real corpus. Used by ``make bench``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from usrubook.csvio import write_if_changed
 from usrubook.schema import CURATED, SOURCES
 
-SHARED_TABLES = ("actors", "places", "events", "propositions")
+SHARED_TABLES = ("actors", "places", "events", "propositions", "eras")
 
 
 def _read(path: Path) -> list[list[str]]:

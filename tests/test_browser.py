@@ -78,3 +78,47 @@ def test_tooltip_shows_the_verbatim_quote(server, browser):
     text = tooltip.inner_text()
     assert "foreign direct investment" in text and "seed003, paragraph" in text
     page.close()
+
+
+CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
+               "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
+
+
+def _draws_all(page, url):
+    blocked, errors = [], []
+
+    def only_local(route):
+        parts = urlsplit(route.request.url)
+        if parts.scheme == "file" or parts.hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url, wait_until="load")
+    n = page.locator("div.usrubook-chart").count()
+    assert n >= 1
+    page.wait_for_function(
+        f"document.querySelectorAll('div.usrubook-chart.vega-embed svg.marks').length === {n}", timeout=20000)
+    assert page.locator("div.usrubook-chart:not(.vega-embed)").count() == 0
+    return n, errors, blocked
+
+
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_every_chart_page_draws_offline(path, server, browser):
+    page = browser.new_page()
+    n, errors, blocked = _draws_all(page, f"{server}/{path}")
+    assert errors == [] and blocked == []
+    page.close()
+
+
+def test_map_page_opened_from_disk_draws(browser, html_dir):
+    """Readers may open the book from disk (file://), where pages cannot fetch data: the maps must not."""
+    page = browser.new_page()
+    n, errors, blocked = _draws_all(page, (html_dir / "chapters/europe-asia.html").as_uri())
+    assert n == 3 and errors == [] and blocked == []
+    assert page.locator("#fig-europe-asia-map svg.marks path").count() > 100   # the country outlines
+    page.close()

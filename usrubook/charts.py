@@ -24,7 +24,7 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.vega import CHART_CLASS
+from usrubook.vega import CHART_CLASS, SHARED_MARKER
 
 VL_VERSION = ".".join(alt.VEGALITE_VERSION.split(".")[:2])  # e.g. "6.4", as vl-convert names it
 
@@ -65,8 +65,22 @@ def element_id(spec: dict) -> str:
     return f"vega-{digest}" + (f"-{_ids[digest]}" if _ids[digest] > 1 else "")
 
 
+def _share(spec: dict) -> dict:
+    """The spec for the web page: shared datasets (see :mod:`usrubook.geo`) become markers that the
+    page's script resolves from ``_static/usrubook-shared.js``, so each page does not carry a copy."""
+    from usrubook.geo import shared_name
+
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    replaced = {name: (SHARED_MARKER + shared_name(values)) if shared_name(values) else values
+                for name, values in datasets.items()}
+    return {**spec, "datasets": replaced}
+
+
 def html_output(spec: dict, elem: str) -> str:
-    payload = json.dumps(_canonical(spec), sort_keys=True, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    payload = json.dumps(_share(_canonical(spec)), sort_keys=True, ensure_ascii=False,
+                         allow_nan=False).replace("</", "<\\/")
     label = html.escape(spec.get("description") or "Chart", quote=True)
     return (f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"></div>\n'
             f'<script type="application/json" id="{elem}-spec">{payload}</script>')
@@ -101,18 +115,22 @@ def setup() -> None:
 PASSAGE_PAGE = "../evidence/source-texts.html"
 
 
-def frame(df) -> alt.Data:
+def frame(df, keep: list[str] | None = None) -> alt.Data:
     """Rows of ``df`` as inline chart data: plain JSON records, missing values as null.
 
     Rows that carry a seed and paragraph get a ``source`` column such as
     "seed003, paragraph 38" for tooltips, and rows with an ``anchor`` get a
     ``passage`` link to that paragraph on the Source texts page (use it as
     ``href="passage:N"``). Encodings must state their types (``"value:Q"``),
-    since records carry none.
+    since records carry none. ``keep`` lists the columns the chart uses (after
+    ``source`` and ``passage`` are added); the others are not embedded, which
+    keeps pages small.
     """
     out = df.copy()
     if "source" not in out and {"source_id", "paragraph"} <= set(out.columns):
         out["source"] = out["source_id"].astype(str) + ", paragraph " + out["paragraph"].astype(str)
     if "passage" not in out and "anchor" in out:
         out["passage"] = PASSAGE_PAGE + "#" + out["anchor"].astype(str)
+    if keep is not None:
+        out = out[keep]
     return alt.Data(values=json.loads(out.to_json(orient="records", force_ascii=False)))

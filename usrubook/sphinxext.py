@@ -156,6 +156,10 @@ def _write_css(app):
 
         folder = Path(app.outdir).parent / ".usrubook_static"
         write_if_changed(folder / "usrubook.css", CSS.lstrip())
+        # shared datasets (the world outlines), loaded by a script so that pages opened from disk work too
+        from usrubook.geo import shared_script
+
+        write_if_changed(folder / vega.SHARED_SCRIPT, shared_script())
 
 
 def _bundle_path(app) -> Path:
@@ -189,7 +193,10 @@ def _is_thebe(asset) -> bool:
 
 
 def _page_assets(app, pagename, templatename, context, doctree):
-    if vega.CHART_CLASS in context.get("body", ""):
+    body = context.get("body", "")
+    if vega.SHARED_MARKER in body:
+        app.add_js_file(vega.SHARED_SCRIPT)
+    if vega.CHART_CLASS in body:
         app.add_js_file(STATIC_NAME)
     for key in ("script_files", "css_files"):
         if key in context:

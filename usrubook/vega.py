@@ -29,7 +29,15 @@ function usrubookDrawCharts() {
     var node = document.getElementById(el.id + "-spec");
     if (!node || el.dataset.drawn) { return; }
     el.dataset.drawn = "1";
-    vegaEmbed(el, JSON.parse(node.textContent), %(options)s).catch(function (err) {
+    var spec = JSON.parse(node.textContent);
+    // Shared datasets (the world outlines) are served once per book by a script, not inlined per page.
+    Object.keys(spec.datasets || {}).forEach(function (name) {
+      var value = spec.datasets[name];
+      if (typeof value === "string" && value.indexOf("%(marker)s") === 0) {
+        spec.datasets[name] = window.usrubookShared[value.slice(%(marker_len)d)];
+      }
+    });
+    vegaEmbed(el, spec, %(options)s).catch(function (err) {
       el.textContent = "This chart could not be drawn: " + err;
       console.error(err);
     });
@@ -40,7 +48,11 @@ if (document.readyState === "loading") {
 } else {
   usrubookDrawCharts();
 }
-""" % {"cls": CHART_CLASS, "options": json.dumps(EMBED_OPTIONS)}
+""" % {"cls": CHART_CLASS, "options": json.dumps(EMBED_OPTIONS), "marker": "usrubook-shared:",
+       "marker_len": len("usrubook-shared:")}
+
+SHARED_MARKER = "usrubook-shared:"
+SHARED_SCRIPT = "usrubook-shared.js"
 
 
 def bundle_key() -> str:
