@@ -4,8 +4,9 @@
   ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book;
   see :mod:`usrubook.vega`) draws it as interactive SVG. Nothing is fetched from
   outside the book.
-* PDF: ``application/pdf`` made by vl-convert, which myst-nb's LaTeX builder
-  prefers: vector graphics, never a screenshot.
+* PDF: the chart's spec (``application/vnd.usrubook.vegalite+json``), which the
+  LaTeX build converts to vector PDF with vl-convert (:mod:`usrubook.mimerender`):
+  vector graphics, never a screenshot, made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
 ``setup()`` (called by each chapter's first cell) enables both. Set
@@ -15,7 +16,6 @@ and Altair's interactive widget loads its scripts from a CDN.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import json
@@ -86,16 +86,13 @@ def html_output(spec: dict, elem: str) -> str:
             f'<script type="application/json" id="{elem}-spec">{payload}</script>')
 
 
-def pdf_output(spec: dict) -> str:
-    import vl_convert
-
-    return base64.b64encode(vl_convert.vegalite_to_pdf(_canonical(spec), vl_version=VL_VERSION)).decode("ascii")
-
-
 def render(spec: dict, **metadata) -> dict:
-    """Altair renderer: text/html for the web book, application/pdf for the PDF, text/plain for the rest."""
+    """Altair renderer: text/html for the web book; the spec itself for the PDF, which the LaTeX
+    build turns into vector graphics (:mod:`usrubook.mimerender`); text/plain for the rest."""
+    from usrubook.mimerender import MIME
+
     elem = element_id(spec)
-    return {"text/html": html_output(spec, elem), "application/pdf": pdf_output(spec),
+    return {"text/html": html_output(spec, elem), MIME: _canonical(spec),
             "text/plain": spec.get("description") or "Chart"}
 
 

@@ -108,7 +108,7 @@ def _eras(rows: list[dict]) -> list[dict]:
         if r["to_year"] <= r["from_year"]:
             raise DataError(CURATED["eras"].path, f"the era '{r['era_id']}' ends ({r['to_year']}) before it starts.",
                             field="to_year", fix="correct from_year or to_year.")
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in zip(ordered, ordered[1:], strict=False):   # consecutive pairs
         if a["to_year"] != b["from_year"]:
             raise DataError(CURATED["eras"].path, f"the era '{a['era_id']}' ends in {a['to_year']} but the next, "
                             f"'{b['era_id']}', starts in {b['from_year']}.", field="from_year",
