@@ -37,49 +37,6 @@ def browser():
         b.close()
 
 
-def test_trade_page_draws_every_chart_offline(server, browser, html_dir):
-    page = browser.new_page()
-    blocked, errors = [], []
-
-    def only_loopback(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_loopback)
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server}/chapters/trade.html", wait_until="load")
-    charts = page.locator("div.usrubook-chart")
-    assert charts.count() == 3
-    page.wait_for_function(
-        "document.querySelectorAll('div.usrubook-chart.vega-embed svg.marks').length === 3", timeout=20000)
-    for i in range(3):
-        chart = charts.nth(i)
-        assert chart.locator("svg.marks path, svg.marks rect").count() > 0   # marks were drawn
-        box = chart.locator("svg.marks").bounding_box()
-        assert box["width"] > 200 and box["height"] > 100
-    assert errors == []
-    assert blocked == []
-    page.close()
-
-
-def test_tooltip_shows_the_verbatim_quote(server, browser):
-    page = browser.new_page()
-    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
-    page.goto(f"{server}/chapters/trade.html", wait_until="load")
-    page.wait_for_selector("#fig-trade-fdi div.usrubook-chart.vega-embed svg.marks")
-    bar = page.locator("#fig-trade-fdi svg.marks g.mark-rect path").first
-    bar.hover()
-    tooltip = page.locator("#vg-tooltip-element")
-    tooltip.wait_for(state="visible", timeout=5000)
-    text = tooltip.inner_text()
-    assert "foreign direct investment" in text and "seed003, paragraph" in text
-    page.close()
-
-
 CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
                "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
 
@@ -105,6 +62,34 @@ def _draws_all(page, url):
         f"document.querySelectorAll('div.usrubook-chart.vega-embed svg.marks').length === {n}", timeout=20000)
     assert page.locator("div.usrubook-chart:not(.vega-embed)").count() == 0
     return n, errors, blocked
+
+
+def test_trade_page_draws_every_chart_offline(server, browser):
+    page = browser.new_page()
+    n, errors, blocked = _draws_all(page, f"{server}/chapters/trade.html")
+    assert n == 3 and errors == [] and blocked == []
+    charts = page.locator("div.usrubook-chart")
+    for i in range(n):
+        chart = charts.nth(i)
+        assert chart.locator("svg.marks path, svg.marks rect").count() > 0   # marks were drawn
+        box = chart.locator("svg.marks").bounding_box()
+        assert box["width"] > 200 and box["height"] > 100
+    page.close()
+
+
+def test_tooltip_shows_the_verbatim_quote(server, browser):
+    page = browser.new_page()
+    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
+    page.goto(f"{server}/chapters/trade.html", wait_until="load")
+    page.wait_for_selector("#fig-trade-fdi div.usrubook-chart.vega-embed svg.marks")
+    bar = page.locator("#fig-trade-fdi svg.marks g.mark-rect path").first
+    bar.hover()
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for(state="visible", timeout=5000)
+    text = tooltip.inner_text()
+    assert "foreign direct investment" in text and "seed003, paragraph" in text
+    page.close()
+
 
 
 @pytest.mark.parametrize("path", CHART_PAGES)
