@@ -1,9 +1,7 @@
 """Write ``data/datapackage.json`` (Frictionless Data Package) from :mod:`usrubook.schema`."""
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 from usrubook.schema import CURATED, DERIVED, Table
 
@@ -43,9 +41,8 @@ def _resource(table: Table, name: str) -> dict:
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
 
 
-def render(root: Path) -> str:
-    with open(root / "seeds/sources.csv", encoding="utf-8", newline="") as fh:
-        seeds = list(csv.DictReader(fh))
+def render(seeds: list[dict]) -> str:
+    """The descriptor; ``seeds`` are the rows of the seed manifest, as derive has read them."""
     resources = [_resource(t, t.name) for t in DERIVED.values()]
     for t in CURATED.values():
         r = _resource(t, f"{t.name}_curated")

@@ -204,7 +204,7 @@ def build(root: Path) -> dict[str, str]:
         "mentions": evidence.mentions_table(mentions), "coverage": coverage,
     }
     out = {DERIVED[name].path: render_csv(DERIVED[name], rows) for name, rows in tables.items()}
-    out["data/datapackage.json"] = datapackage.render(root)
+    out["data/datapackage.json"] = datapackage.render(sources)
     return out
 
 

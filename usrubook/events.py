@@ -18,10 +18,11 @@ def decimal_year(date: str) -> float:
 
 
 def era_of(year: float, eras: pd.DataFrame) -> str:
-    for era in eras.itertuples():
-        if era.from_year <= year < era.to_year + (1 if era.to_year == eras["to_year"].max() else 0):
-            return era.label
-    raise ValueError(f"no era holds the year {year}")
+    """The era a year falls in: the last era that has begun by then (eras follow each other)."""
+    begun = eras[eras["from_year"] <= year].sort_values("from_year")
+    if begun.empty:
+        raise ValueError(f"no era holds the year {year}")
+    return begun["label"].iloc[-1]
 
 
 def event_frame(events: pd.DataFrame, mentions: pd.DataFrame, eras: pd.DataFrame) -> pd.DataFrame:

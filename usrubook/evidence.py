@@ -20,11 +20,6 @@ def noise_spans(noise_rows: list[dict]) -> dict[str, list[tuple[int, int]]]:
     return {k: sorted(v) for k, v in spans.items()}
 
 
-def in_spans(start: int, end: int, spans) -> bool:
-    """Whether [start, end) lies inside one of ``spans``."""
-    return any(s <= start and end <= e for s, e in spans)
-
-
 def overlaps(start: int, end: int, spans) -> bool:
     return any(start < e and s < end for s, e in spans)
 

@@ -30,7 +30,9 @@ REFERENCE_DIR = "tests/reference"
 OUT_DIR = "_build/nbval"
 
 
-class ReferenceError(Exception):
+class ReferenceMismatch(Exception):
+    """The stored reference outputs no longer match the page."""
+
     pass
 
 
@@ -73,15 +75,15 @@ def prepare(root: Path) -> list[Path]:
         ref_path = _reference_path(root, page)
         checked = _checked(nb)
         if checked and not ref_path.is_file():
-            raise ReferenceError(f"{page}: {len(checked)} cell(s) are tagged {TAG} but {ref_path.relative_to(root)} "
+            raise ReferenceMismatch(f"{page}: {len(checked)} cell(s) are tagged {TAG} but {ref_path.relative_to(root)} "
                                  "is missing. Run `make refresh-references` and commit the file.")
         refs = json.loads(ref_path.read_text(encoding="utf-8"))["cells"] if checked else []
         if len(refs) != len(checked):
-            raise ReferenceError(f"{page}: {len(checked)} cell(s) are tagged {TAG}, the reference file has "
+            raise ReferenceMismatch(f"{page}: {len(checked)} cell(s) are tagged {TAG}, the reference file has "
                                  f"{len(refs)}. Run `make refresh-references` and review the diff.")
         for n, ((index, cell), ref) in enumerate(zip(checked, refs, strict=True), 1):
             if cell.source != ref["source"]:
-                raise ReferenceError(f"{page}: the code of checked cell {n} (cell {index + 1} of the page) has changed "
+                raise ReferenceMismatch(f"{page}: the code of checked cell {n} (cell {index + 1} of the page) has changed "
                                      "since its reference outputs were stored. Run `make refresh-references` and "
                                      "review the diff of tests/reference/.")
             cell.outputs = [nbformat.from_dict(o) for o in ref["outputs"]]
@@ -124,7 +126,7 @@ def main(argv: list[str]) -> int:
     root = book_root()
     try:
         done = prepare(root) if argv[0] == "prepare" else refresh(root)
-    except ReferenceError as exc:
+    except ReferenceMismatch as exc:
         print(f"nbval references: {exc}", file=sys.stderr)
         return 1
     verb = "prepared" if argv[0] == "prepare" else "refreshed"

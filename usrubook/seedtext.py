@@ -9,6 +9,7 @@ class ``seednoise`` (struck through and labelled in HTML, grey in the PDF).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from docutils import nodes
@@ -22,6 +23,17 @@ from usrubook.seeds import load_seeds
 NOISE_CLASS = "seednoise"
 
 
+@lru_cache(maxsize=1)
+def _corpus(root: str, stamp: tuple) -> tuple:
+    """Seeds and noise spans, read once while their files are unchanged (``stamp``: their mtimes)."""
+    sources, texts = load_seeds(Path(root))
+    noise_table = DERIVED["noise"]
+    spans = {}
+    for r in read_table(Path(root) / noise_table.path, noise_table):
+        spans.setdefault(r["source_id"], []).append((r["start"], r["end"]))
+    return {r["source_id"]: r for r in sources}, texts, {k: sorted(v) for k, v in spans.items()}
+
+
 class SeedTextDirective(SphinxDirective):
     required_arguments = 1
     has_content = False
@@ -29,15 +41,13 @@ class SeedTextDirective(SphinxDirective):
     def run(self):
         root = Path(self.env.srcdir)
         source_id = self.arguments[0]
-        sources, texts = load_seeds(root)
+        inputs = [*sorted((root / "seeds").glob("*.txt")), root / "seeds/sources.csv", root / DERIVED["noise"].path]
+        rows, texts, noise = _corpus(str(root), tuple((str(p), p.stat().st_mtime_ns) for p in inputs))
         if source_id not in texts:
             raise self.error(f"unknown seed '{source_id}'; known: {', '.join(sorted(texts))}")
-        row = next(r for r in sources if r["source_id"] == source_id)
-        noise_table = DERIVED["noise"]
-        for rel in (f"seeds/{row['file']}", "seeds/sources.csv", noise_table.path):
-            self.env.note_dependency(str(root / rel))
-        spans = sorted((r["start"], r["end"]) for r in read_table(root / noise_table.path, noise_table)
-                       if r["source_id"] == source_id)
+        for path in (root / "seeds" / rows[source_id]["file"], *inputs[-2:]):
+            self.env.note_dependency(str(path))
+        spans = noise.get(source_id, [])
         seed = texts[source_id]
         std = self.env.get_domain("std")
         container = nodes.container(classes=["seedtext"])
