@@ -165,3 +165,77 @@ def test_every_correction_cites_a_bibliography_entry(root):
 
     keys = bib_keys(root)
     assert all(k.strip() in keys for r in _rows(root / "data/corrections.csv") for k in r["reference"].split(";"))
+
+
+def test_independence_groups_join_linked_seeds_and_shared_upstreams():
+    from usrubook.verification import independence_groups
+
+    deps = [{"source_id": "seed002", "depends_on": "seed003"},
+            {"source_id": "seed004", "depends_on": "wire2023"}, {"source_id": "seed000", "depends_on": "wire2023"}]
+    groups = independence_groups(["seed000", "seed001", "seed002", "seed003", "seed004"], deps)
+    assert groups["seed002"] == groups["seed003"] == "seed002+seed003"
+    assert groups["seed000"] == groups["seed004"] == "seed000+seed004"
+    assert groups["seed001"] == "seed001"
+
+
+def test_corroboration_counts_independent_seeds_only():
+    from usrubook.evidence import claim_status
+
+    claims = [{"claim_id": f"c{i}", "proposition_id": "p", "polarity": "affirms", "source_id": s, "start": 0, "end": 1}
+              for i, s in enumerate(["seed002", "seed003"])]
+    linked = {"seed002": "seed002+seed003", "seed003": "seed002+seed003"}
+    _, props = claim_status(claims, [], [{"proposition_id": "p"}], linked)
+    assert props[0]["seeds_affirming"] == 2 and props[0]["independent_affirming"] == 1
+    assert props[0]["status"] == "single-source"
+    _, props = claim_status(claims, [], [{"proposition_id": "p"}], {"seed002": "seed002", "seed003": "seed003"})
+    assert props[0]["status"] == "corroborated"
+
+
+def test_every_statement_has_a_verdict_with_its_reference(root):
+    from usrubook.derive import bib_keys
+
+    keys = bib_keys(root)
+    verdicts = {(r["subject_table"], r["subject_id"]): r for r in _rows(root / "data/verifications.csv")}
+    subjects = ([("propositions", r["proposition_id"]) for r in _rows(root / "data/propositions.csv")]
+                + [("relations", r["relation_id"]) for r in _rows(root / "data/relations.csv")]
+                + [("trade", r["figure_id"]) for r in _rows(root / "data/trade.csv") if r["derived"] == "false"])
+    assert [s for s in subjects if s not in verdicts] == []
+    for v in verdicts.values():
+        if v["verdict"] in ("opinion", "unverifiable"):
+            assert len(v["note"].split()) >= 6, f"{v['verification_id']}: give the reason or the searches tried"
+            continue
+        assert v["reference"] and v["reference_excerpt"] and v["accessed"], v["verification_id"]
+        assert all(k.strip() in keys for k in v["reference"].split(";")), v["verification_id"]
+        if v["verdict"] == "outdated":
+            assert v["changed_on"] and v["what_changed"], v["verification_id"]
+    claims = _rows(root / "data/claims.csv")
+    assert all(c["verdict"] for c in claims)
+
+
+def test_outdated_corroborated_propositions_say_so(root):
+    """Corroboration and verdict are separate columns: a corroborated proposition can be outdated, and then the
+    verdict, not the status, says whether it holds."""
+    props = _rows(root / "data/propositions.csv")
+    assert {p["status"] for p in props} <= {"corroborated", "single-source", "contradicted"}
+    assert {p["verdict"] for p in props} <= {"still-true", "true-when-written", "outdated", "wrong", "unverifiable",
+                                             "opinion"}
+    assert any(p["verdict"] == "outdated" for p in props)
+
+
+def test_events_dated_from_reports_carry_the_report(root):
+    events = _rows(root / "data/events.csv")
+    for e in events:
+        if e["date_basis"] == "reference":
+            assert e["date_reference"] and e["date_excerpt"], e["event_id"]
+        else:
+            assert not e["date_reference"], e["event_id"]
+    assert not any(e["date_basis"] == "inferred" for e in events)
+
+
+def test_context_events_fall_between_the_oldest_seed_and_the_as_of_date(root):
+    from usrubook.schema import AS_OF
+
+    context = _rows(root / "data/context_events.csv")
+    assert len(context) >= 20
+    assert all("2023" <= c["date"] <= AS_OF and c["reference"] and c["reference_excerpt"] for c in context)
+    assert [c["date"] for c in context] == sorted(c["date"] for c in context)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections import defaultdict
 from pathlib import Path
 
-from usrubook import datapackage, evidence, trade
+from usrubook import datapackage, evidence, trade, verification
 from usrubook.csvio import read_table, render_csv, write_if_changed
 from usrubook.errors import DataError
 from usrubook.paths import book_root
@@ -55,7 +56,7 @@ def _check_trade_numbers(shown: str, rows: list[dict]) -> None:
 
 
 # Tables whose rows quote a seed, in the order coverage looks for the row that accounts for a fact.
-OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "outlook", "eras")
+OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "outlook", "eras", "source_dependencies")
 QUOTED = OBSERVED + ("actors", "places", "noise", "exclusions")
 
 
@@ -83,12 +84,7 @@ def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> N
                     raise DataError(shown, f"no row of {CURATED[ref_table].path} has {ref_field} '{r[fld]}'.",
                                     line=r["_line"], field=fld,
                                     fix=f"use an existing {ref_field}, or add a row for it to {CURATED[ref_table].path}.")
-    for r in curated["corrections"]:
-        missing = [k for k in (key.strip() for key in r["reference"].split(";")) if k not in bib]
-        if missing:
-            raise DataError(CURATED["corrections"].path, f"'{missing[0]}' is not a key of references.bib.",
-                            line=r["_line"], field="reference",
-                            fix="add the reference you read to references.bib (with its URL and the date you read it).")
+    verification.check_references(curated, bib)
     for r in curated["events"]:
         if r["end_date"] and r["end_date"] < r["date"]:
             raise DataError(CURATED["events"].path, f"end_date {r['end_date']} is before date {r['date']}.",
@@ -99,6 +95,34 @@ def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> N
             raise DataError(CURATED["relations"].path, f"the partner '{r['partner_id']}' has no region in "
                             f"{CURATED['actors'].path}.", line=r["_line"], field="partner_id",
                             fix="give the actor a region.")
+
+
+def _dependencies(located: list[dict], curated: list[dict], texts: dict, bib: set[str]) -> list[dict]:
+    """A dependency on another seed quotes the matching passage of that seed; one on an upstream text names it
+    in references.bib."""
+    shown = CURATED["source_dependencies"].path
+    out = []
+    for r, c in zip(located, curated, strict=True):
+        row = {**r, "other_start": None, "other_anchor": None}
+        if r["depends_on"] == r["source_id"]:
+            raise DataError(shown, "a seed cannot depend on itself.", line=c["_line"], field="depends_on",
+                            fix="name the other seed or the upstream text.")
+        if r["depends_on"] in texts:
+            if not r["other_quote"]:
+                raise DataError(shown, f"the matching passage of {r['depends_on']} is missing.", line=c["_line"],
+                                field="other_quote", fix=f"copy the passage of {r['depends_on']} verbatim.")
+            found = locate(shown, {**c, "source_id": r["depends_on"]}, texts, field="other_quote")
+            row.update(other_start=found["start"], other_anchor=found["anchor"])
+        elif r["depends_on"] not in bib:
+            raise DataError(shown, f"'{r['depends_on']}' is neither a seed nor a key of references.bib.",
+                            line=c["_line"], field="depends_on",
+                            fix="name a seed (seed000 ... seed004) or add the upstream text to references.bib.")
+        elif r["other_quote"]:
+            raise DataError(shown, "other_quote is for a dependency on another seed.", line=c["_line"],
+                            field="other_quote", fix="leave it empty and put the upstream text's words in "
+                                                      "reference_excerpt.")
+        out.append(row)
+    return out
 
 
 def _eras(rows: list[dict]) -> list[dict]:
@@ -142,7 +166,8 @@ def build(root: Path) -> dict[str, str]:
     """Compute every derived file's text, keyed by path relative to ``root``. Raises DataError on bad input."""
     sources, texts = load_seeds(root)
     curated = {name: read_table(root / t.path, t, t.path) for name, t in CURATED.items()}
-    _check_keys(curated, texts, bib_keys(root))
+    bib = bib_keys(root)
+    _check_keys(curated, texts, bib)
 
     def public(r):
         return {k: v for k, v in r.items() if not k.startswith("_")}
@@ -160,10 +185,39 @@ def build(root: Path) -> dict[str, str]:
 
     trade_rows = [{**r, "derived": False, "derived_from": None} for r in located["trade"]]
     derived_trade = trade.implied_rows([{**c, **s} for c, s in zip(curated["trade"], trade_rows, strict=True)])
+    dependencies = _dependencies(located["source_dependencies"], curated["source_dependencies"], texts, bib)
+    groups = verification.independence_groups(sorted(texts), dependencies)
+    for r in source_rows:
+        r["independence_group"] = groups[r["source_id"]]
     claims, propositions = evidence.claim_status(located["claims"], located["corrections"],
-                                                 [public(r) for r in curated["propositions"]])
+                                                 [public(r) for r in curated["propositions"]], groups)
     region = {r["actor_id"]: r["region"] for r in curated["actors"]}
     relations = [{**r, "region": region[r["partner_id"]]} for r in located["relations"]]
+    by_prop = defaultdict(set)
+    for c in claims:
+        by_prop[c["proposition_id"]].add(c["source_id"])
+    subjects = {
+        "propositions": {p["proposition_id"]: (p["statement"], ", ".join(sorted(by_prop[p["proposition_id"]])))
+                         for p in propositions},
+        "claims": {c["claim_id"]: (c["quote"], c["source_id"]) for c in claims},
+        "relations": {r["relation_id"]: (r["quote"], r["source_id"]) for r in relations},
+        "trade": {r["figure_id"]: (r["quote"], r["source_id"]) for r in located["trade"]},
+    }
+    checked = verification.verifications(curated["verifications"], subjects, bib)
+    verdict = {(v["subject_table"], v["subject_id"]): v["verdict"] for v in checked}
+    for p in propositions:
+        p["verdict"] = verdict["propositions", p["proposition_id"]]
+    for c in claims:
+        own = verdict.get(("claims", c["claim_id"]))
+        c["verdict"], c["verdict_basis"] = (own, "claim") if own else (verdict["propositions", c["proposition_id"]],
+                                                                      "proposition")
+    for r in relations:
+        r["verdict"] = verdict["relations", r["relation_id"]]
+    known = {"propositions": set(subjects["propositions"]), "claims": set(subjects["claims"]),
+             "relations": set(subjects["relations"]), "events": {r["event_id"] for r in curated["events"]},
+             "corrections": {r["correction_id"] for r in curated["corrections"]}}
+    oldest = min(s["estimated_date"] for s in sources)
+    context = verification.context_events(curated["context_events"], bib, known, sources, oldest)
     seeds_per_event = {}
     for r in located["event_sources"]:
         seeds_per_event.setdefault(r["event_id"], set()).add(r["source_id"])
@@ -200,7 +254,8 @@ def build(root: Path) -> dict[str, str]:
         "events": events, "event_sources": located["event_sources"], "relations": relations,
         "propositions": propositions, "claims": claims, "corrections": located["corrections"],
         "outlook": located["outlook"], "eras": _eras(located["eras"]), "noise": located["noise"],
-        "exclusions": located["exclusions"],
+        "exclusions": located["exclusions"], "verifications": checked,
+        "source_dependencies": dependencies, "context_events": context,
         "mentions": evidence.mentions_table(mentions), "coverage": coverage,
     }
     out = {DERIVED[name].path: render_csv(DERIVED[name], rows) for name, rows in tables.items()}

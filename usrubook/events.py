@@ -34,3 +34,40 @@ def event_frame(events: pd.DataFrame, mentions: pd.DataFrame, eras: pd.DataFrame
     out["year"] = out["date"].map(decimal_year)
     out["era"] = out["year"].map(lambda y: era_of(y, eras))
     return out.sort_values("year").reset_index(drop=True)
+
+
+DATE_BASIS_LABELS = {"stated": "date given by the seed", "reference": "date from a public report",
+                     "reported": "undated: placed at the seed's date, an upper bound"}
+
+
+def date_shown(row) -> str:
+    """How a table or tooltip gives an event's date: a 'reported' event is never shown as dated."""
+    if row["date_basis"] == "reported":
+        return f"reported by {row['source_id']} by {row['date']}"
+    return row["date"]
+
+
+def seed_dates(sources: pd.DataFrame) -> pd.DataFrame:
+    """Each seed's (estimated) writing date on the time axis, for rules marking when each was written."""
+    out = sources.reset_index()[["source_id", "estimated_date", "date_confidence"]].copy()
+    out["year"] = out["estimated_date"].map(decimal_year)
+    out["label"] = out["source_id"].str.replace("seed", "seed ", regex=False)
+    return out
+
+
+def context_frame(context: pd.DataFrame) -> pd.DataFrame:
+    """Context developments placed on the time axis, with a short reference line for tooltips."""
+    out = context.copy()
+    out["year"] = out["date"].map(decimal_year)
+    out["reference_first"] = out["reference"].str.split(";").str[0].str.strip()
+    return out.sort_values(["year", "context_id"]).reset_index(drop=True)
+
+
+def spread(years: pd.Series, lanes: int = 3, gap: float = 0.08) -> pd.Series:
+    """A lane (0 .. lanes-1) for each point so that points closer than ``gap`` years do not sit on each other."""
+    out, last = [], {}
+    for y in years:
+        lane = next((k for k in range(lanes) if y - last.get(k, -1e9) >= gap), min(last, key=last.get))
+        last[lane] = y
+        out.append(lane)
+    return pd.Series(out, index=years.index)

@@ -84,9 +84,11 @@ def proposition_status(affirming: int, denying: int) -> str:
     return "corroborated" if affirming >= 2 else "single-source"
 
 
-def claim_status(claims: list[dict], corrections: list[dict], propositions: list[dict]):
+def claim_status(claims: list[dict], corrections: list[dict], propositions: list[dict], groups: dict[str, str]):
     """Status of each claim and of each proposition; a claim overlapping a correction of a wrong,
-    garbled or exaggerated statement is erroneous, whatever other seeds say."""
+    garbled or exaggerated statement is erroneous, whatever other seeds say.
+
+    Corroboration counts independent sources: seeds in one group of ``groups`` (seed -> group) count once."""
     seeds = defaultdict(lambda: {"affirms": set(), "denies": set()})
     for c in claims:
         seeds[c["proposition_id"]][c["polarity"]].add(c["source_id"])
@@ -94,18 +96,20 @@ def claim_status(claims: list[dict], corrections: list[dict], propositions: list
     for k in corrections:
         if k["kind"] in ERRONEOUS_KINDS:
             bad[k["source_id"]].append((k["start"], k["end"]))
+
+    def counts(pid):
+        s = seeds[pid]
+        independent = len({groups[x] for x in s["affirms"]})
+        return {"seeds_affirming": len(s["affirms"]), "independent_affirming": independent,
+                "seeds_denying": len(s["denies"]),
+                "status": proposition_status(independent, len(s["denies"]))}
+
     out_claims = []
     for c in claims:
-        s = seeds[c["proposition_id"]]
-        status = ("erroneous" if overlaps(c["start"], c["end"], bad[c["source_id"]])
-                  else proposition_status(len(s["affirms"]), len(s["denies"])))
-        out_claims.append({**c, "status": status, "seeds_affirming": len(s["affirms"]),
-                           "seeds_denying": len(s["denies"])})
-    out_props = []
-    for p in propositions:
-        s = seeds[p["proposition_id"]]
-        out_props.append({**p, "seeds_affirming": len(s["affirms"]), "seeds_denying": len(s["denies"]),
-                          "status": proposition_status(len(s["affirms"]), len(s["denies"]))})
+        n = counts(c["proposition_id"])
+        status = "erroneous" if overlaps(c["start"], c["end"], bad[c["source_id"]]) else n["status"]
+        out_claims.append({**c, **n, "status": status})
+    out_props = [{**p, **counts(p["proposition_id"])} for p in propositions]
     return out_claims, out_props
 
 

@@ -1,5 +1,15 @@
-"""Put figures from the data into the prose with myst-nb glue."""
+"""Put figures and words from the data into the prose with myst-nb glue.
+
+One way to write counts, plurals and lists, so that generated text reads as written by hand: never "1 events",
+"event(s)", "All 4 of the 4" or "0 of them".
+"""
 from __future__ import annotations
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_IRREGULAR = {"is": "are", "was": "were", "has": "have", "does": "do", "this": "these", "analysis": "analyses",
+              "passage": "passages", "country": "countries", "entry": "entries", "dependency": "dependencies",
+              "statistic": "statistics", "party": "parties", "century": "centuries", "summary": "summaries",
+              "ally": "allies", "time": "times"}
 
 
 class Glued:
@@ -12,6 +22,71 @@ class Glued:
         return self.text
 
 
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """The form of ``singular`` that agrees with ``n``; the last word of a phrase is inflected."""
+    if n == 1:
+        return singular
+    if plural_form:
+        return plural_form
+    head, _, last = singular.rpartition(" ")
+    if last in _IRREGULAR:
+        word = _IRREGULAR[last]
+    elif last.endswith(("s", "x", "ch", "sh")):
+        word = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        word = last[:-1] + "ies"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def number(n: int, words: bool = False) -> str:
+    """``n`` as digits, or as a word from "no" to "ten" when ``words``."""
+    return _WORDS[n] if words and 0 <= n < len(_WORDS) else f"{n:,d}"
+
+
+def count(n: int, singular: str, plural_form: str | None = None, words: bool = False) -> str:
+    """'1 event', '2 events', 'no events' (with ``words``: 'one event', 'two events')."""
+    return f"{number(int(n), words)} {plural(int(n), singular, plural_form)}"
+
+
+def listing(items, conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'; an empty list is an error, not an empty string."""
+    items = [str(i) for i in items]
+    if not items:
+        raise ValueError("listing() needs at least one item")
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def share(part: int, whole: int, noun: str, words: bool = False) -> str:
+    """'all three seeds', 'both seeds', 'none of the four seeds', '2 of the 5 seeds', 'the only seed'."""
+    part, whole = int(part), int(whole)
+    if part > whole or whole < 1:
+        raise ValueError(f"share({part}, {whole}): the part must lie between 0 and the whole")
+    if whole == 1:
+        return f"the only {noun}" if part == 1 else f"not the only {noun}"
+    if part == whole:
+        return f"both {plural(2, noun)}" if whole == 2 else f"all {count(whole, noun, words=words)}"
+    if part == 0:
+        return f"none of the {count(whole, noun, words=words)}"
+    return f"{number(part, words)} of the {count(whole, noun, words=words)}"
+
+
+def lower_first(text: str) -> str:
+    """A sentence's text for use after other words: its first letter in lower case, unless it starts a name
+    (a capitalised word followed by another capitalised word, or an abbreviation)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and (first[1:2].isupper() or first in _NAMES):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+_NAMES = {"Russia", "Russia's", "Russian", "Moscow", "Washington", "Ukraine", "Joe", "Sergei", "Dmitry", "Census",
+          "Seed", "Reuters", "Since", "BRICS", "NATO", "New"}
+
+
 def glue_value(name: str, value, fmt: str = "{:,.1f}") -> str:
     """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``."""
     from myst_nb import glue
@@ -20,3 +95,7 @@ def glue_value(name: str, value, fmt: str = "{:,.1f}") -> str:
     glue(name, Glued(text), display=False)
     return text
 
+
+def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> str:
+    """Glue a counted noun phrase, e.g. '31 events' or 'one seed', so the noun always agrees with the number."""
+    return glue_value(name, count(n, singular, plural_form, words))

@@ -51,10 +51,12 @@ PLACE_KINDS = ("city", "region", "state_or_province", "sea", "continent")
 REGIONS = ("north_america", "europe", "asia", "middle_east", "africa", "latin_america", "global")
 EVENT_CATEGORIES = ("recognition", "diplomacy", "summit", "alliance", "war_and_conflict", "sanctions",
                     "arms_control", "intelligence", "prisoner_exchange", "military_exercise", "domestic_politics",
-                    "policy", "economic")
+                    "policy", "economic", "membership", "energy")
 TONES = ("cooperative", "neutral", "mixed", "confrontational")
 DATE_PRECISIONS = ("day", "month", "year")
-DATE_BASES = ("stated", "inferred")
+# stated: a seed gives the date; reference: dated from a public report (date_reference); reported: no report
+# found, so the event is placed at the date of the seed that reports it, an upper bound, never the event's date.
+DATE_BASES = ("stated", "reference", "reported")
 THEMES = ("arms_control", "nuclear_safety", "cybersecurity", "elections", "sanctions", "trade_investment", "energy",
           "ukraine", "syria_middle_east", "arctic", "space", "counterterrorism", "human_rights_democracy",
           "diplomacy", "world_order", "regional_organisations", "military", "technology", "climate", "history",
@@ -67,6 +69,18 @@ RELATIONS = ("ally", "partner", "member", "mixed", "unfriendly", "adversary")
 CORRECTION_KINDS = ("wrong", "outdated", "garbled", "exaggerated", "unsupported")
 DIRECTIONS = ("improve", "worsen", "uncertain")
 HORIZONS = ("near", "medium", "long", "unspecified")
+# What the world says of a statement, as of the book's as-of date (see VERDICT_NOTES).
+VERDICTS = ("still-true", "true-when-written", "outdated", "wrong", "unverifiable", "opinion")
+VERDICT_NOTES = {
+    "still-true": "held when the seed was written and still held at the as-of date",
+    "true-when-written": "accurate about the past or the seed's own moment, and not made false since",
+    "outdated": "held when written but no longer at the as-of date",
+    "wrong": "did not hold even when the seed was written",
+    "unverifiable": "no public reference found after a search",
+    "opinion": "an assessment, forecast or advocacy that is neither true nor false",
+}
+SUBJECT_TABLES = ("propositions", "claims", "relations", "trade")
+DEPENDENCY_KINDS = ("same-publisher", "link", "shared-paraphrase", "rewrite-of-report")
 NOISE_KINDS = ("navigation", "advertisement", "page_furniture", "social", "link")
 CANDIDATE_KINDS = ("year", "date", "money", "percent", "entity")
 COVERAGE_STATUSES = ("covered", "excluded", "gap")
@@ -78,7 +92,11 @@ VOCABULARIES = {
     "stance": STANCES, "polarity": POLARITIES, "claim status": CLAIM_STATUSES, "relation": RELATIONS,
     "correction kind": CORRECTION_KINDS, "direction": DIRECTIONS, "horizon": HORIZONS, "noise kind": NOISE_KINDS,
     "trade category": TRADE_CATEGORIES, "trade flow": TRADE_FLOWS, "trade direction": TRADE_DIRECTIONS,
+    "verdict": VERDICTS, "dependency kind": DEPENDENCY_KINDS,
 }
+
+# The book's as-of date: every statement is judged against the world as it stood then.
+AS_OF = "2026-01-31"
 
 _SOURCE = Field("source_id", "string", "The seed the row comes from (see the sources table).",
                 pattern=r"^seed\d{3}$")
@@ -178,6 +196,8 @@ SOURCES_DERIVED = Table(
     name="sources", path="data/sources.csv", title=SOURCES.title, description=SOURCES.description,
     primary_key=SOURCES.primary_key, fields=SOURCES.fields + _LOCATION + (
         Field("content_words", "integer", "Words outside the page's noise spans (ads, navigation).", minimum=0),
+        Field("independence_group", "string", "The seeds this seed is not independent of, itself included "
+              "(source_dependencies), separated by '+'; they count once in corroboration."),
     ),
 )
 
@@ -192,11 +212,24 @@ extra_fields = {
                      required=False, unit="degree"),
                Field("lon", "number", "Longitude (WGS84) from GeoNames.", required=False, unit="degree"),
                Field("coordinates_source", "string", "Where the coordinates come from.")),
-    "relations": (Field("region", "string", "The partner's world region.", enum=REGIONS),),
-    "claims": (Field("status", "string", "Cross-check of the claim against the other seeds and the corrections.",
-                     enum=CLAIM_STATUSES),
+    "claims": (Field("status", "string", "Cross-check of the claim against the other seeds and the corrections: "
+                     "corroborated only when independent seeds agree.", enum=CLAIM_STATUSES),
                Field("seeds_affirming", "integer", "Seeds with a claim affirming the same proposition.", minimum=0),
-               Field("seeds_denying", "integer", "Seeds with a claim denying the same proposition.", minimum=0)),
+               Field("independent_affirming", "integer", "Independent groups of seeds (see source_dependencies) with "
+                     "a claim affirming the same proposition.", minimum=0),
+               Field("seeds_denying", "integer", "Seeds with a claim denying the same proposition.", minimum=0),
+               Field("verdict", "string", "What the world says of the claim at the as-of date (verifications): the "
+                     "claim's own verification, else its proposition's.", enum=VERDICTS),
+               Field("verdict_basis", "string", "Whether the verdict is the claim's own or its proposition's.",
+                     enum=("claim", "proposition"))),
+    "relations": (Field("region", "string", "The partner's world region.", enum=REGIONS),
+                  Field("verdict", "string", "What the world says of the relation at the as-of date (verifications).",
+                        enum=VERDICTS)),
+    "source_dependencies": (
+        Field("other_start", "integer", "Offset of other_quote in the seed named by depends_on.", required=False,
+              minimum=0),
+        Field("other_anchor", "string", "Anchor of the paragraph holding other_quote.", required=False,
+              pattern=r"^seed\d{3}-p\d+$")),
 }
 
 
@@ -240,14 +273,19 @@ EVENTS = Table(
         Field("event_id", "string", "Identifier.", pattern=_ID),
         Field("date", "date", "Date of the event (ISO 8601; year or year-month allowed).", pattern=_DATE),
         Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
-        Field("date_basis", "string", "stated: a seed gives the date; inferred: dated from a seed's own date or "
-              "context (see note).", enum=DATE_BASES),
+        Field("date_basis", "string", "stated: a seed gives the date; reference: dated from a public report "
+              "(date_reference); reported: no report found, so placed at the date of the seed that reports it, "
+              "an upper bound rather than the event's date.", enum=DATE_BASES),
+        Field("date_reference", "string", "Bibliography key of the report that dates the event (date basis "
+              "'reference').", required=False),
+        Field("date_excerpt", "string", "Verbatim excerpt of that report that gives the date, as read.",
+              required=False),
         Field("end_date", "date", "Last date of an event that spans a period.", required=False, pattern=_DATE),
         Field("title", "string", "Short neutral title."),
         Field("category", "string", "Kind of event.", enum=EVENT_CATEGORIES),
         Field("tone", "string", "Tone of the event for US–Russia relations.", enum=TONES),
         Field("place_id", "string", "Where it happened, if a seed says.", required=False),
-        Field("note", "string", "How an inferred date was reached, or other coding notes.", required=False),
+        Field("note", "string", "Coding notes.", required=False),
     ))
 EVENTS_D = Table(name="events", path="data/events.csv", title="Events", description=EVENTS.description,
                  primary_key=EVENTS.primary_key, foreign_keys=EVENTS.foreign_keys,
@@ -276,8 +314,13 @@ PROPOSITIONS_D = Table(
     primary_key=("proposition_id",), fields=PROPOSITIONS.fields + (
         Field("seeds_affirming", "integer", "Seeds that affirm it.", minimum=0),
         Field("seeds_denying", "integer", "Seeds that deny it.", minimum=0),
-        Field("status", "string", "corroborated (two or more seeds affirm, none deny), single-source, or "
-              "contradicted (seeds disagree).", enum=PROPOSITION_STATUSES)))
+        Field("independent_affirming", "integer", "Independent groups of seeds that affirm it: seeds that share a "
+              "publisher, link to each other or paraphrase one upstream text count once.", minimum=0),
+        Field("status", "string", "corroborated (two or more independent seeds affirm, none deny), single-source "
+              "(one independent source, however many seeds), or contradicted (seeds disagree). Says nothing about "
+              "truth: see verdict.", enum=PROPOSITION_STATUSES),
+        Field("verdict", "string", "What the world says of the proposition at the as-of date (verifications).",
+              enum=VERDICTS)))
 CLAIMS, CLAIMS_D = _observation(
     "claims", "Claims", "An assessment or statement a seed makes, tied to a proposition.", "claim_id", (
         Field("claim_id", "string", "Identifier.", pattern=_ID),
@@ -294,6 +337,9 @@ CORRECTIONS, CORRECTIONS_D = _observation(
         Field("reference", "string", "Bibliography key(s) of the reference(s) for the correction (references.bib), "
               "separated by '; '."),
         Field("later_events", "boolean", "True when the correction relies on events after the seed was written."),
+        Field("reference_excerpt", "string", "Verbatim excerpt of the first external reference, as read; empty "
+              "when the correction rests on the seeds alone.", required=False),
+        Field("accessed", "date", "Date the reference was read.", required=False, pattern=_DATE),
     ))
 OUTLOOK, OUTLOOK_D = _observation(
     "outlook", "Outlook", "A forward-looking statement of a seed.", "statement_id", (
@@ -324,6 +370,78 @@ ERAS, ERAS_D = _observation(
         Field("to_year", "integer", "Year the era ends and the next begins.", minimum=1700),
         Field("label", "string", "Name of the era, after the seed's wording."),
     ))
+_REFERENCE = Field("reference", "string", "Bibliography key(s) of the public reference(s) read (references.bib), "
+                   "separated by '; '.")
+_EXCERPT = Field("reference_excerpt", "string", "Short verbatim excerpt of the first reference, as read.")
+_ACCESSED = Field("accessed", "date", "Date the reference was read.", pattern=_DATE)
+
+VERIFICATIONS = Table(
+    name="verifications", path="data/curated/verifications.csv", title="Verifications (curated)",
+    description="A judgement of a proposition, claim, relation or trade figure against the world as it stood at "
+                "the book's as-of date (31 January 2026), with the reference read and an excerpt of it. Separate "
+                "from corroboration, which only counts independent seeds.",
+    primary_key=("verification_id",),
+    fields=(
+        Field("verification_id", "string", "Identifier.", pattern=_ID),
+        Field("subject_table", "string", "Table of the statement judged.", enum=SUBJECT_TABLES),
+        Field("subject_id", "string", "Identifier of the statement in that table."),
+        Field("verdict", "string", "; ".join(f"{k}: {v}" for k, v in VERDICT_NOTES.items()) + ".", enum=VERDICTS),
+        Field("changed_on", "date", "For an outdated statement: when it stopped holding.", required=False,
+              pattern=_DATE),
+        Field("what_changed", "string", "For an outdated statement: what changed.", required=False),
+        Field("reference", "string", _REFERENCE.description + " Required unless the verdict is opinion or "
+              "unverifiable.", required=False),
+        Field("reference_excerpt", "string", _EXCERPT.description, required=False),
+        Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
+        Field("note", "string", "The reasoning: for opinion, why it is one; for unverifiable, the searches tried."),
+    ))
+VERIFICATIONS_D = Table(
+    name="verifications", path="data/verifications.csv", title="Verifications",
+    description=VERIFICATIONS.description, primary_key=VERIFICATIONS.primary_key,
+    fields=VERIFICATIONS.fields + (
+        Field("statement", "string", "The statement judged: a proposition's wording, or the quote of a claim, "
+              "relation or figure."),
+        Field("seeds", "string", "The seed(s) that make the statement, separated by ', '."),
+    ))
+SOURCE_DEPENDENCIES, SOURCE_DEPENDENCIES_D = _observation(
+    "source_dependencies", "Source dependencies", "Evidence that a seed is not independent of another seed or of "
+    "an upstream text: a shared publisher, a link, a shared paraphrase or a rewrite of a report. Seeds joined by "
+    "dependencies count as one source when claims are cross-checked.", "dependency_id", (
+        Field("dependency_id", "string", "Identifier.", pattern=_ID),
+        Field("depends_on", "string", "Another seed (seed id) or an upstream text (bibliography key)."),
+        Field("kind", "string", "Kind of dependence.", enum=DEPENDENCY_KINDS),
+        Field("other_quote", "string", "Matching passage of the other seed, verbatim; empty for an upstream text.",
+              required=False),
+        Field("reference", "string", "Bibliography key(s) of the upstream text or of evidence read, if any.",
+              required=False),
+        Field("reference_excerpt", "string", "Verbatim excerpt of the first reference, as read.", required=False),
+        Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
+        Field("note", "string", "What the evidence shows."),
+    ))
+CONTEXT_EVENTS = Table(
+    name="context_events", path="data/curated/context_events.csv", title="Context events (curated)",
+    description="Developments between the oldest seed and the as-of date that bear on the seeds' statements, each "
+                "from a public reference read, with an excerpt. They are not seed events and are never counted as "
+                "such.",
+    primary_key=("context_id",),
+    fields=(
+        Field("context_id", "string", "Identifier.", pattern=_ID),
+        Field("date", "date", "Date (ISO 8601; year or year-month allowed).", pattern=_DATE),
+        Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
+        Field("title", "string", "Short neutral title."),
+        Field("category", "string", "Kind of development.", enum=EVENT_CATEGORIES),
+        Field("tone", "string", "Tone for US–Russia relations.", enum=TONES),
+        _REFERENCE, _EXCERPT, _ACCESSED,
+        Field("bears_on", "string", "Propositions, corrections or events whose seed statements it bears on, as "
+              "'table:id', separated by '; '.", required=False),
+    ))
+CONTEXT_EVENTS_D = Table(
+    name="context_events", path="data/context_events.csv", title="Context events",
+    description=CONTEXT_EVENTS.description, primary_key=CONTEXT_EVENTS.primary_key,
+    fields=CONTEXT_EVENTS.fields + (
+        Field("after_seeds", "string", "Seeds written before the development (their estimated date is earlier), "
+              "separated by ', '.", required=False),))
+
 MENTIONS = Table(
     name="mentions", path="data/mentions.csv", title="Mentions (computed)",
     description="How often each seed names each actor or place in its content (noise excluded), through the "
@@ -347,7 +465,9 @@ COVERAGE = Table(
             Field("accounted_by", "string", "table:row id of the row that covers or excludes it.", required=False)))
 
 CURATED = {t.name: t for t in (TRADE_CURATED, ACTORS, PLACES, EVENTS, EVENT_SOURCES, RELATIONS_T, PROPOSITIONS,
-                                CLAIMS, CORRECTIONS, OUTLOOK, ERAS, NOISE, EXCLUSIONS)}
+                                CLAIMS, CORRECTIONS, OUTLOOK, ERAS, NOISE, EXCLUSIONS, VERIFICATIONS,
+                                SOURCE_DEPENDENCIES, CONTEXT_EVENTS)}
 DERIVED = {t.name: t for t in (SOURCES_DERIVED, TRADE, TRADE_RECONCILIATION, ACTORS_D, PLACES_D, EVENTS_D,
                                 EVENT_SOURCES_D, RELATIONS_D, PROPOSITIONS_D, CLAIMS_D, CORRECTIONS_D, OUTLOOK_D,
-                                ERAS_D, NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE)}
+                                ERAS_D, NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE, VERIFICATIONS_D,
+                                SOURCE_DEPENDENCIES_D, CONTEXT_EVENTS_D)}

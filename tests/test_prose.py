@@ -1,0 +1,175 @@
+"""Generated text reads as written by hand: no "(s)" plurals, "1 events", "All 4 of the 4", "0 of them",
+duplicated passage links or glued sentences that start mid-sentence with a capital; and the chapters use the
+errata's own kind and wording for every correction."""
+import re
+import subprocess
+
+import pytest
+from bs4 import BeautifulSoup
+
+from usrubook import prose
+
+# Nouns the book counts; a number right before one of them must agree with it.
+NOUNS = ("event", "seed", "claim", "correction", "proposition", "statement", "relation", "time", "passage", "row",
+         "figure", "reference", "dependency", "verdict", "partner", "flow", "check", "span", "word", "article",
+         "table", "quote", "place", "occurrence", "development", "mention", "year", "page", "member", "state",
+         "organisation", "theme", "candidate fact", "fact", "country", "exclusion", "era")
+_PLURALS = "|".join(re.escape(prose.plural(2, n)) for n in NOUNS)
+_SINGULARS = "|".join(re.escape(n) for n in NOUNS)
+
+ARTEFACTS = {
+    "a '(s)' plural": re.compile(r"\w\(s\)"),
+    "'1' with a plural noun": re.compile(r"(?<![\d.,$%])\b1 (?:[a-z-]+ )?(?:" + _PLURALS + r")\b"),
+    "a number above 1 with a singular noun": re.compile(r"(?<![\d.,$])\b(?:[2-9]|\d{2,}) (?:" + _SINGULARS
+                                                         + r")\b(?![-’'])"),
+    "'All N of the N'": re.compile(r"\b[Aa]ll (\d+) of the \1\b"),
+    "'0 of them' or '0 <noun>'": re.compile(r"(?<![\d.,$])\b0 (?:of|(?:" + _PLURALS + r"))\b"),
+    "'named 1 time'": re.compile(r"\b1 times\b"),
+    "a doubled passage link": re.compile(r"(¶ ?\d+)(?:, | and )\1\b"),
+    "a doubled word": re.compile(r"\b(the|of|and|a|to|in|is)\s+\1\b", re.I),
+}
+
+
+def scan(text: str) -> list[str]:
+    found = []
+    for what, pattern in ARTEFACTS.items():
+        for m in pattern.finditer(text):
+            found.append(f"{what}: …{text[max(0, m.start() - 60):m.end() + 40]}…")
+    return found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The seeds report 1 events.", "'1' with a plural noun"),
+    ("coded as proposition(s)", "a '(s)' plural"),
+    ("All 4 of the 4 flows fell", "'All N of the N'"),
+    ("0 of them", "'0 of them' or '0 <noun>'"),
+    ("the passages ¶12, ¶12", "a doubled passage link"),
+    ("2 seed report", "a number above 1 with a singular noun"),
+])
+def test_scan_finds_each_artefact(text, expected):
+    assert any(f.startswith(expected) for f in scan(text)), scan(text)
+
+
+def test_scan_leaves_good_text_alone():
+    good = ("1 event and 31 events; one seed; US$ 1.7 billion; 2022 events; 1.3 billion; in 2 ways; "
+            "all four flows fell; 14 November 2022; the 1 January 2024 enlargement; 24 February 2022")
+    assert scan(good) == []
+
+
+def test_count_plural_and_listing():
+    assert prose.count(1, "event") == "1 event"
+    assert prose.count(2, "dependency") == "2 dependencies"
+    assert prose.count(0, "seed", words=True) == "no seeds"
+    assert prose.count(3, "time") == "3 times"
+    assert prose.share(4, 4, "flow", words=True) == "all four flows"
+    assert prose.share(2, 2, "seed") == "both seeds"
+    assert prose.share(0, 3, "seed") == "none of the 3 seeds"
+    assert prose.share(1, 1, "seed") == "the only seed"
+    assert prose.listing(["a"]) == "a" and prose.listing(["a", "b", "c"]) == "a, b and c"
+    with pytest.raises(ValueError):
+        prose.listing([])
+    assert prose.lower_first("The talks") == "the talks" and prose.lower_first("Russia said") == "Russia said"
+
+
+def _html_text(html_dir):
+    pages = sorted(p for p in html_dir.rglob("*.html") if "_static" not in p.parts and p.name != "genindex.html")
+    out = {}
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        main = soup.find("main") or soup
+        for tag in main.find_all(["script", "style"]):
+            tag.decompose()
+        # seed texts are verbatim and may hold anything; they are not the book's prose
+        for tag in main.select(".seedtext"):
+            tag.decompose()
+        out[str(page.relative_to(html_dir))] = re.sub(r"\s+", " ", main.get_text(" "))
+    return out
+
+
+def test_built_html_has_no_generated_text_artefacts(html_dir):
+    problems = [f"{page}: {f}" for page, text in _html_text(html_dir).items()
+                if page != "evidence/source-texts.html" for f in scan(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_pdf_text_has_no_generated_text_artefacts(pdf_path):
+    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    # the Source texts chapter reproduces the seeds verbatim; scan the book's own text only
+    own = re.split(r"\n\s*Source texts\s*\n", text)
+    body = own[0] + (own[2] if len(own) > 2 else "")
+    problems = scan(re.sub(r"-\n(?=[a-z])", "", re.sub(r"\s*\n\s*", "\n", body)).replace("\n", " "))
+    assert not problems, "\n".join(problems)
+
+
+def _glue_sites(root):
+    """(page, text before, glue name) for every inline glue in the book's pages."""
+    from usrubook.nbcheck import pages
+
+    for page in pages(root):
+        text = (root / page).read_text(encoding="utf-8")
+        for m in re.finditer(r"\{glue(?::text)?\}`([^`]+)`", text):
+            yield page, text[max(0, m.start() - 300):m.start()], m.group(1)
+
+
+def test_glued_corrections_follow_a_sentence_end(root, html_dir):
+    """A correction's text is a sentence of its own: glued after a full stop, a colon or at the start of a line,
+    never inside a sentence, where its capital would read as a stray."""
+    problems = []
+    for page, before, name in _glue_sites(root):
+        if name.startswith("correction-") and not name.endswith(("-kind", "-quote")):
+            tail = before.rstrip()
+            if tail and not re.search(r"([.:;!?)]|\n|^-|`)$", tail):
+                problems.append(f"{page}: {{glue}}`{name}` follows '…{tail[-50:]}' in mid-sentence")
+    assert not problems, "\n".join(problems)
+
+
+KIND_WORDS = {
+    "wrong": ("wrong", "incorrect", "false", "an error", "a mistake", "a slip", "rounding slip", "typo"),
+    "outdated": ("outdated", "out of date", "no longer", "overtaken"),
+    "garbled": ("garbled", "corrupt", "makes no sense"),
+    "exaggerated": ("exaggerat", "overstate", "inflat"),
+    "unsupported": ("unsupported",),
+}
+
+
+def test_chapters_use_the_errata_kind_for_each_correction(root):
+    """Where a chapter glues a correction, the sentence around it uses no kind word that contradicts the errata:
+    no 'rounding slip' for what the errata call wrong, no 'outdated' for what they call garbled."""
+    from usrubook.data import load
+
+    kinds = dict(zip(load("corrections")["correction_id"], load("corrections")["kind"], strict=True))
+    problems = []
+    for page, before, name in _glue_sites(root):
+        if not name.startswith("correction-") or name.endswith(("-kind", "-quote")):
+            continue
+        cid = name[len("correction-"):]
+        assert cid in kinds, f"{page}: {{glue}}`{name}` names no correction"
+        sentence = re.split(r"(?<=[.!?])\s", before)[-1].lower()
+        for kind, words in KIND_WORDS.items():
+            if kind == kinds[cid]:
+                continue
+            hits = [w for w in words if w in sentence]
+            if hits:
+                problems.append(f"{page}: {cid} is '{kinds[cid]}' in the errata, but the sentence says '{hits[0]}'")
+        if "rounding" in sentence and kinds[cid] != "garbled":
+            problems.append(f"{page}: {cid} is '{kinds[cid]}' in the errata, but the sentence speaks of rounding")
+    assert not problems, "\n".join(problems)
+
+
+def test_chapters_type_no_correction_text(root):
+    """Correction wording reaches the chapters only through glue from corrections.csv: no chapter repeats a
+    sentence of a correction by hand."""
+    from usrubook.data import load
+    from usrubook.nbcheck import pages
+
+    texts = {p: (root / p).read_text(encoding="utf-8") for p in pages(root)}
+    problems = []
+    for cid, correction in zip(load("corrections")["correction_id"], load("corrections")["correction"], strict=True):
+        for sentence in re.split(r"(?<=[.;])\s", correction):
+            words = sentence.split()
+            if len(words) < 8:
+                continue
+            probe = " ".join(words[:8])
+            problems += [f"{p}: types the wording of correction {cid}: '{probe}…'" for p, t in texts.items()
+                         if probe in t]
+    assert not problems, "\n".join(problems)
