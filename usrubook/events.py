@@ -33,6 +33,7 @@ def event_frame(events: pd.DataFrame, mentions: pd.DataFrame, eras: pd.DataFrame
     out = events.set_index("event_id").join(first).join(seeds).reset_index()
     out["year"] = out["date"].map(decimal_year)
     out["era"] = out["year"].map(lambda y: era_of(y, eras))
+    out["date_text"] = [date_shown(r) for _, r in out.iterrows()]
     return out.sort_values("year").reset_index(drop=True)
 
 
@@ -67,7 +68,8 @@ def spread(years: pd.Series, lanes: int = 3, gap: float = 0.08) -> pd.Series:
     """A lane (0 .. lanes-1) for each point so that points closer than ``gap`` years do not sit on each other."""
     out, last = [], {}
     for y in years:
-        lane = next((k for k in range(lanes) if y - last.get(k, -1e9) >= gap), min(last, key=last.get))
+        free = [k for k in range(lanes) if y - last.get(k, -1e9) >= gap]
+        lane = free[0] if free else min(last, key=last.get)   # all lanes crowded: reuse the least recent
         last[lane] = y
         out.append(lane)
     return pd.Series(out, index=years.index)

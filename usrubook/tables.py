@@ -21,6 +21,12 @@ def passage(anchor: str, label: str | None = None) -> str:
     return f"{{ref}}`{label or '¶' + number} <{anchor}>`"
 
 
+def cite(keys: str) -> str:
+    """A citation of bibliography keys separated by ';' (as the data stores them), for a table cell or prose."""
+    keys = [k.strip() for k in keys.split(";") if k.strip()]
+    return "{cite}`" + ",".join(keys) + "`" if keys else ""
+
+
 def _shown(text: str) -> str:
     """What a reader sees of a cell: the label of a ``{ref}`label <target>``` role, not its markup."""
     return re.sub(r"\{\w+\}`([^`<]*?)\s*(?:<[^>]*>)?`", r"\1", text)

@@ -50,7 +50,7 @@ def with_verdicts(frame: pd.DataFrame, verifications: pd.DataFrame, table: str, 
     for c in cols:
         out[f"v_{c}"] = ids.map(v[c])
     out["verdict_label"] = out["v_verdict"].map(VERDICT_LABELS)
-    out["verdict_text"] = [verdict_text(a, b if isinstance(b, str) else None)
+    out["verdict_text"] = [verdict_text(a, b if isinstance(b, str) else None) if isinstance(a, str) else None
                            for a, b in zip(out["v_verdict"], out["v_changed_on"], strict=True)]
     return out
 
