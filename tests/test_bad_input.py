@@ -58,9 +58,9 @@ def _latin1(book):
 
 CASES = {
     "missing column": (_header_edit("data/curated/events.csv", lambda h: h.replace(",tone", "")),
-                       "data/curated/events.csv", "tone", "the header lacks the column(s) tone."),
+                       "data/curated/events.csv", "tone", "the header lacks the column tone."),
     "extra column": (_header_edit("data/curated/relations.csv", lambda h: h + ",confidence"),
-                     "data/curated/relations.csv", "confidence", "the header has unknown column(s) confidence."),
+                     "data/curated/relations.csv", "confidence", "the header has an unknown column confidence."),
     "wrong type": (_cell("data/curated/trade.csv", "goods-exports-2022", "year", "2022a"),
                    "data/curated/trade.csv", "year", "'2022a' is not a whole number."),
     "malformed date": (_cell("data/curated/events.csv", "geneva-summit-2021", "date", "06/2021"),

@@ -147,10 +147,13 @@ def test_claim_status_cross_checks_seeds(root):
     props = {r["proposition_id"]: r for r in _rows(root / "data/propositions.csv")}
     assert props["post-soviet-cooperation"]["status"] == "contradicted"     # seed003 against seed002
     assert props["multipolar-world"]["status"] != "contradicted"          # a 2030 forecast is not a denial
-    assert props["shared-interests"]["status"] == "corroborated"
+    # seeds 002 and 003 are one source (a link and a shared publisher): their agreement does not corroborate
+    shared = props["shared-interests"]
+    assert (shared["seeds_affirming"], shared["independent_affirming"], shared["status"]) == ("2", "1", "single-source")
+    assert props["us-sanctions"]["status"] == "corroborated" and int(props["us-sanctions"]["independent_affirming"]) >= 2
     assert props["arctic-competition"]["status"] == "single-source"
     assert claims["seed004-all-time-low-1"]["status"] == "erroneous"      # overlaps an exaggeration
-    assert claims["seed002-shared-interests-1"]["status"] == "corroborated"
+    assert claims["seed002-shared-interests-1"]["status"] == "single-source"
 
 
 def test_places_have_geonames_coordinates(root):

@@ -34,8 +34,8 @@ def test_changed_data_value_fails_with_readable_diff(book_copy):
 def test_changed_checked_cell_needs_a_refresh(book_copy):
     page = book_copy / "chapters/trade.md"
     page.write_text(page.read_text(encoding="utf-8").replace(
-        'usrubook.glue_value("checks-run", len(checks), "{:d}")',
-        'usrubook.glue_value("checks-run", len(checks), "{:,d}")'), encoding="utf-8")
+        'usrubook.glue_count("checks-run", len(checks), "check")',
+        'usrubook.glue_count("checks-run", len(checks), "test")'), encoding="utf-8")
     result = run(["python", "-m", "usrubook.nbcheck", "prepare"], cwd=book_copy)
     assert result.returncode == 1
     assert "chapters/trade.md: the code of checked cell 1" in result.stderr

@@ -20,8 +20,9 @@ _SINGULARS = "|".join(re.escape(n) for n in NOUNS)
 ARTEFACTS = {
     "a '(s)' plural": re.compile(r"\w\(s\)"),
     "'1' with a plural noun": re.compile(r"(?<![\d.,$%])\b1 (?:[a-z-]+ )?(?:" + _PLURALS + r")\b"),
-    "a number above 1 with a singular noun": re.compile(r"(?<![\d.,$])\b(?:[2-9]|\d{2,}) (?:" + _SINGULARS
-                                                         + r")\b(?![-’'])"),
+    # not years ("the 2022 figure") nor zero-padded identifiers ("seed 002")
+    "a number above 1 with a singular noun": re.compile(r"(?<![\d.,$])\b(?!(?:1[6-9]|20)\d\d\b)(?:[2-9]|[1-9]\d+) (?:"
+                                                         + _SINGULARS + r")\b(?![-’'])"),
     "'All N of the N'": re.compile(r"\b[Aa]ll (\d+) of the \1\b"),
     "'0 of them' or '0 <noun>'": re.compile(r"(?<![\d.,$])\b0 (?:of|(?:" + _PLURALS + r"))\b"),
     "'named 1 time'": re.compile(r"\b1 times\b"),
@@ -144,7 +145,8 @@ def test_chapters_use_the_errata_kind_for_each_correction(root):
             continue
         cid = name[len("correction-"):]
         assert cid in kinds, f"{page}: {{glue}}`{name}` names no correction"
-        sentence = re.split(r"(?<=[.!?])\s", before)[-1].lower()
+        # the sentence that holds the glue: back to a full stop, or to a glued or cited text that ended one
+        sentence = re.split(r"(?<=[.!?])\s|\}`[^`]*`\s+(?=[A-Z])", before)[-1].lower()
         for kind, words in KIND_WORDS.items():
             if kind == kinds[cid]:
                 continue

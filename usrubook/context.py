@@ -11,17 +11,18 @@ from usrubook.charts import frame
 from usrubook.events import TONE_COLOURS, TONE_ORDER, context_frame, decimal_year, seed_dates, spread
 from usrubook.verdicts import long_date
 
-SEED_LANE = "Seed events (as the seeds report them)"
-CONTEXT_LANE = "Context (public reports)"
+SEED_LANE = "Seed events"
+CONTEXT_LANE = "Context"
 LANES = [SEED_LANE, CONTEXT_LANE]
 
 
 def timeline_chart(events: pd.DataFrame, context: pd.DataFrame, sources: pd.DataFrame, start: float,
-                   end: float, width: int = 560) -> alt.VConcatChart | alt.LayerChart:
+                   end: float, width: int = 470) -> alt.VConcatChart | alt.LayerChart:
     """Seed events (circles, upper band) and context developments (diamonds, lower band) on one time axis from
     ``start`` to ``end`` (decimal years), with a labelled rule at each seed's writing date."""
     seeds_ = seed_dates(sources)
-    seeds_ = seeds_[(seeds_["year"] >= start) & (seeds_["year"] <= end)]
+    seeds_ = seeds_[(seeds_["year"] >= start) & (seeds_["year"] <= end)].sort_values("year").reset_index(drop=True)
+    seeds_["label_y"] = [11 * (i % 2) for i in range(len(seeds_))]   # alternate rows, so close dates stay legible
     ev = events[(events["year"] >= start) & (events["year"] <= end)].copy()
     ev["lane"] = SEED_LANE
     ev["offset"] = spread(ev["year"], lanes=4, gap=(end - start) / 60).astype(float)
@@ -40,9 +41,10 @@ def timeline_chart(events: pd.DataFrame, context: pd.DataFrame, sources: pd.Data
         strokeDash=[4, 3], color="#555555").encode(
         x=alt.X("year:Q", scale=alt.Scale(domain=[start, end], nice=False)),
         tooltip=[alt.Tooltip("label:N", title="Seed"), alt.Tooltip("estimated_date:N", title="written")])
-    labels = alt.Chart(frame(seeds_, keep=["year", "label"])).mark_text(
-        align="left", baseline="top", dx=2, dy=-2, fontSize=10, color="#555555", angle=0).encode(
-        x=alt.X("year:Q", scale=alt.Scale(domain=[start, end], nice=False)), y=alt.value(0), text="label:N")
+    labels = [alt.Chart(frame(seeds_[seeds_["label_y"] == row], keep=["year", "label"])).mark_text(
+        align="left", baseline="top", dx=2, dy=-2, fontSize=10, color="#555555").encode(
+        x=alt.X("year:Q", scale=alt.Scale(domain=[start, end], nice=False)), y=alt.value(row), text="label:N")
+        for row in sorted(seeds_["label_y"].unique())]
     seed_points = alt.Chart(frame(ev, keep=["year", "lane", "offset", "date_text", "title", "tone", "dated", "seeds",
                                             "quote", "source", "passage"])).mark_point(
         filled=True, size=60, shape="circle", opacity=0.9).encode(
@@ -55,7 +57,7 @@ def timeline_chart(events: pd.DataFrame, context: pd.DataFrame, sources: pd.Data
         x=x, y=y, yOffset=off, color=tone,
         tooltip=["date:N", "title:N", "tone:N", "category:N", alt.Tooltip("reference_first:N", title="reference"),
                  alt.Tooltip("reference_excerpt:N", title="excerpt")])
-    return alt.layer(rules, labels, seed_points, context_points).properties(width=width, height=200)
+    return alt.layer(rules, *labels, seed_points, context_points).properties(width=width, height=200)
 
 
 def overtaken(claims: pd.DataFrame, relations: pd.DataFrame, verifications: pd.DataFrame) -> pd.DataFrame:

@@ -101,10 +101,10 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
     missing = [n for n in table.names if n not in header]
     extra = [n for n in header if n not in table.names]
     if missing:
-        raise DataError(shown, f"the header lacks the column(s) {', '.join(missing)}.", line=1, field=missing[0],
+        raise DataError(shown, f"the header lacks {'the column' if len(missing) == 1 else 'the columns'} {', '.join(missing)}.", line=1, field=missing[0],
                         fix=f"the header must be exactly: {','.join(table.names)}")
     if extra:
-        raise DataError(shown, f"the header has unknown column(s) {', '.join(extra)}.", line=1, field=extra[0],
+        raise DataError(shown, f"the header has {'an unknown column' if len(extra) == 1 else 'unknown columns'} {', '.join(extra)}.", line=1, field=extra[0],
                         fix=f"remove them; the header must be exactly: {','.join(table.names)}")
     if header != table.names:
         raise DataError(shown, "the columns are in the wrong order.", line=1,

@@ -75,11 +75,11 @@ def prepare(root: Path) -> list[Path]:
         ref_path = _reference_path(root, page)
         checked = _checked(nb)
         if checked and not ref_path.is_file():
-            raise ReferenceMismatch(f"{page}: {len(checked)} cell(s) are tagged {TAG} but {ref_path.relative_to(root)} "
+            raise ReferenceMismatch(f"{page}: {len(checked)} {'cell is' if len(checked) == 1 else 'cells are'} tagged {TAG} but {ref_path.relative_to(root)} "
                                  "is missing. Run `make refresh-references` and commit the file.")
         refs = json.loads(ref_path.read_text(encoding="utf-8"))["cells"] if checked else []
         if len(refs) != len(checked):
-            raise ReferenceMismatch(f"{page}: {len(checked)} cell(s) are tagged {TAG}, the reference file has "
+            raise ReferenceMismatch(f"{page}: {len(checked)} {'cell is' if len(checked) == 1 else 'cells are'} tagged {TAG}, the reference file has "
                                  f"{len(refs)}. Run `make refresh-references` and review the diff.")
         for n, ((index, cell), ref) in enumerate(zip(checked, refs, strict=True), 1):
             if cell.source != ref["source"]:
@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
         print(f"nbval references: {exc}", file=sys.stderr)
         return 1
     verb = "prepared" if argv[0] == "prepare" else "refreshed"
-    print(f"nbval: {len(done)} notebook(s) {verb}" + "".join(f"\n  {p.relative_to(root)}" for p in done))
+    print(f"nbval: {len(done)} {'notebook' if len(done) == 1 else 'notebooks'} {verb}" + "".join(f"\n  {p.relative_to(root)}" for p in done))
     return 0
 
 

@@ -334,7 +334,7 @@ CORRECTIONS, CORRECTIONS_D = _observation(
         Field("correction_id", "string", "Identifier.", pattern=_ID),
         Field("kind", "string", "What is wrong with the statement.", enum=CORRECTION_KINDS),
         Field("correction", "string", "The correction."),
-        Field("reference", "string", "Bibliography key(s) of the reference(s) for the correction (references.bib), "
+        Field("reference", "string", "Bibliography keys of the references for the correction (references.bib), "
               "separated by '; '."),
         Field("later_events", "boolean", "True when the correction relies on events after the seed was written."),
         Field("reference_excerpt", "string", "Verbatim excerpt of the first external reference, as read; empty "
@@ -370,7 +370,7 @@ ERAS, ERAS_D = _observation(
         Field("to_year", "integer", "Year the era ends and the next begins.", minimum=1700),
         Field("label", "string", "Name of the era, after the seed's wording."),
     ))
-_REFERENCE = Field("reference", "string", "Bibliography key(s) of the public reference(s) read (references.bib), "
+_REFERENCE = Field("reference", "string", "Bibliography keys of the public references read (references.bib), "
                    "separated by '; '.")
 _EXCERPT = Field("reference_excerpt", "string", "Short verbatim excerpt of the first reference, as read.")
 _ACCESSED = Field("accessed", "date", "Date the reference was read.", pattern=_DATE)
@@ -401,7 +401,7 @@ VERIFICATIONS_D = Table(
     fields=VERIFICATIONS.fields + (
         Field("statement", "string", "The statement judged: a proposition's wording, or the quote of a claim, "
               "relation or figure."),
-        Field("seeds", "string", "The seed(s) that make the statement, separated by ', '."),
+        Field("seeds", "string", "The seeds that make the statement, separated by ', '."),
     ))
 SOURCE_DEPENDENCIES, SOURCE_DEPENDENCIES_D = _observation(
     "source_dependencies", "Source dependencies", "Evidence that a seed is not independent of another seed or of "
@@ -412,7 +412,7 @@ SOURCE_DEPENDENCIES, SOURCE_DEPENDENCIES_D = _observation(
         Field("kind", "string", "Kind of dependence.", enum=DEPENDENCY_KINDS),
         Field("other_quote", "string", "Matching passage of the other seed, verbatim; empty for an upstream text.",
               required=False),
-        Field("reference", "string", "Bibliography key(s) of the upstream text or of evidence read, if any.",
+        Field("reference", "string", "Bibliography keys of the upstream text or of the evidence read, if any.",
               required=False),
         Field("reference_excerpt", "string", "Verbatim excerpt of the first reference, as read.", required=False),
         Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
