@@ -1,4 +1,5 @@
 """Derived data: every quote verified, committed data equal to a fresh derive, bad input refused."""
+import re
 import csv
 
 
@@ -242,3 +243,36 @@ def test_context_events_fall_between_the_oldest_seed_and_the_as_of_date(root):
     assert len(context) >= 20
     assert all("2023" <= c["date"] <= AS_OF and c["reference"] and c["reference_excerpt"] for c in context)
     assert [c["date"] for c in context] == sorted(c["date"] for c in context)
+
+
+def _bib_entries(root):
+    text = (root / "references.bib").read_text(encoding="utf-8")
+    return {m.group(1): m.group(2) for m in re.finditer(r"^@\w+\{([^,\s]+),(.*?)^\}", text, re.M | re.S)}
+
+
+def test_bibliography_entries_are_stable_dated_and_titled(root):
+    """Every external reference gives a stable address, the date it was read and its page's title."""
+    # live blogs, paged views and slots that show whatever is newest; article addresses under /latest/ are fine
+    rotating = re.compile(r"[?&]page=\d|/live/|/NEWS/news_\w\.shtml$|/(?:latest|topics?|tags?)/?[\w-]*/?$", re.I)
+    problems = []
+    for key, body in _bib_entries(root).items():
+        if key.startswith("seed"):
+            continue
+        url = re.search(r"url\s*=\s*\{([^}]*)\}", body)
+        title = re.search(r"title\s*=\s*\{\{?(.*?)\}?\},\n", body)
+        if not url or rotating.search(url.group(1)):
+            problems.append(f"{key}: no stable URL")
+        if "Accessed" not in body:
+            problems.append(f"{key}: no accessed date")
+        if not title or title.group(1).startswith(("[", "(")):
+            problems.append(f"{key}: the title is not the page's headline")
+        if "\\$" in body:
+            problems.append(f"{key}: write $ without a backslash (it shows in the web book)")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_bibliography_entry_is_cited(root, html_dir):
+    """The References page lists only cited entries (no :all:), so it must list every entry of references.bib."""
+    page = (html_dir / "references.html").read_text(encoding="utf-8")
+    shown = len(re.findall(r'<div class="citation"', page))
+    assert shown == len(_bib_entries(root)), f"{len(_bib_entries(root)) - shown} entries of references.bib are never cited"

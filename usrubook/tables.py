@@ -28,7 +28,9 @@ def cite(keys: str) -> str:
 
 
 def _shown(text: str) -> str:
-    """What a reader sees of a cell: the label of a ``{ref}`label <target>``` role, not its markup."""
+    """What a reader sees of a cell: the label of a ``{ref}`label <target>``` role, not its markup; a citation
+    shows as numbers, "[12, 134]", which break after each comma."""
+    text = re.sub(r"\{cite\}`([^`]*)`", lambda m: "[" + ", ".join("000" for _ in m.group(1).split(",")) + "]", text)
     return re.sub(r"\{\w+\}`([^`<]*?)\s*(?:<[^>]*>)?`", r"\1", text)
 
 
@@ -56,9 +58,11 @@ def table(frame: pd.DataFrame, caption: str, name: str, data: str | None = None)
     # Each column must hold its longest unbreakable word; a PDF line holds about 95 characters.
     longest = [max([len(w) for v in [c, *frame[c]] for w in re.split(r"[\s\-–]+", _shown(_cell(v)))] + [1]) + 2
                for c in frame.columns]
+    # each column's padding and rule take about three characters of the line
+    line = LINE_CHARS - 3 * len(frame.columns)
     for _ in range(10):
         total = sum(widths)
-        widths = [max(w, -(-need * total // LINE_CHARS)) for w, need in zip(widths, longest, strict=True)]
+        widths = [max(w, -(-need * total // line)) for w, need in zip(widths, longest, strict=True)]
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return Markdown("\n".join([f":::{{table}} {caption}", f":name: {name}", ":align: left",
