@@ -68,3 +68,9 @@ def claim_verdicts(claims: pd.DataFrame, verifications: pd.DataFrame) -> pd.Data
 def legend_note() -> str:
     """The verdicts and what each means, for captions and the Methods page."""
     return "; ".join(f"*{VERDICT_LABELS[k]}*: {v}" for k, v in VERDICT_NOTES.items())
+
+
+def verdict_scale(labels) -> dict:
+    """Domain and colours for a verdict legend that lists only the verdicts a chart draws."""
+    used = [v for v in VERDICT_ORDER if v in set(labels)]
+    return {"domain": used, "range": [VERDICT_COLOURS[VERDICT_ORDER.index(v)] for v in used]}
