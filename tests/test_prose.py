@@ -28,6 +28,8 @@ ARTEFACTS = {
     "'named 1 time'": re.compile(r"\b1 times\b"),
     "a doubled passage link": re.compile(r"(¶ ?\d+)(?:, | and )\1\b"),
     "a doubled word": re.compile(r"\b(the|of|and|a|to|in|is)\s+\1\b", re.I),
+    "a doubled noun ('3 events of their events')": re.compile(r"\b(\w+s) of (?:its|their|the) \1\b"),
+    "'N of the N'": re.compile(r"\b(\d+) of the \1 "),
 }
 
 
@@ -46,6 +48,8 @@ def scan(text: str) -> list[str]:
     ("0 of them", "'0 of them' or '0 <noun>'"),
     ("the passages ¶12, ¶12", "a doubled passage link"),
     ("2 seed report", "a number above 1 with a singular noun"),
+    ("23 events of their events carry", "a doubled noun"),
+    ("7 of the 7 near-term statements", "'N of the N'"),
 ])
 def test_scan_finds_each_artefact(text, expected):
     assert any(f.startswith(expected) for f in scan(text)), scan(text)

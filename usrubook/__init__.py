@@ -15,7 +15,8 @@ pandas or Altair.
 from importlib import import_module
 
 _EXPORTS = {"book_root": "paths", "load": "data", "datapackage_descriptor": "data", "setup": "charts", "glue_value": "prose", "glue_count": "prose",
-            "count": "prose", "plural": "prose", "listing": "prose", "share": "prose",
+            "count": "prose", "plural": "prose", "listing": "prose", "share": "prose", "number": "prose",
+            "theme_label": "prose", "times": "prose", "lower_first": "prose",
             "table": "tables"}
 __all__ = list(_EXPORTS)
 

@@ -45,7 +45,8 @@ def date_shown(row) -> str:
     """How a table or tooltip gives an event's date: a 'reported' event is never shown as dated."""
     if row["date_basis"] == "reported":
         return f"reported by {row['source_id']} by {row['date']}"
-    return row["date"]
+    end = row.get("end_date")
+    return f"{row['date']} to {end}" if isinstance(end, str) and end else row["date"]
 
 
 def seed_dates(sources: pd.DataFrame) -> pd.DataFrame:

@@ -87,6 +87,21 @@ _NAMES = {"Russia", "Russia's", "Russian", "Moscow", "Washington", "Ukraine", "J
           "Seed", "Reuters", "Since", "BRICS", "NATO", "New"}
 
 
+_THEME_NAMES = {"ukraine": "Ukraine", "arctic": "the Arctic", "syria middle east": "Syria and the Middle East",
+                "human rights democracy": "human rights and democracy", "trade investment": "trade and investment"}
+
+
+def theme_label(theme: str) -> str:
+    """A theme code as words: 'syria_middle_east' -> 'Syria and the Middle East', 'nuclear_safety' -> 'nuclear safety'."""
+    words = theme.replace("_", " ")
+    return _THEME_NAMES.get(words, words)
+
+
+def times(n: int) -> str:
+    """'once', 'twice', '3 times'."""
+    return {0: "never", 1: "once", 2: "twice"}.get(int(n), f"{int(n):,d} times")
+
+
 def glue_value(name: str, value, fmt: str = "{:,.1f}") -> str:
     """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``."""
     from myst_nb import glue

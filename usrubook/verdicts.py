@@ -67,7 +67,7 @@ def claim_verdicts(claims: pd.DataFrame, verifications: pd.DataFrame) -> pd.Data
 
 def legend_note() -> str:
     """The verdicts and what each means, for captions and the Methods page."""
-    return "; ".join(f"*{VERDICT_LABELS[k]}*: {v}" for k, v in VERDICT_NOTES.items())
+    return "; ".join(f"{VERDICT_LABELS[k]} ({v})" for k, v in VERDICT_NOTES.items())
 
 
 def verdict_scale(labels) -> dict:
