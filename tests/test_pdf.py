@@ -61,3 +61,11 @@ def test_pdf_marks_noise_in_the_source_texts(pdf_path):
     text = _text(pdf_path)
     assert "[noise: Dining Chairs" in text
     assert "¶51" in text
+
+
+def test_pdf_renders_every_character(root, pdf_path):
+    """No glyph is lost: xelatex logs 'Missing character' for each character no font has (seed 000's emoji
+    need the Symbola fallback)."""
+    log = (root / "_build/latex/us-russia-relations.log").read_text(encoding="utf-8", errors="replace")
+    missing = sorted(set(re.findall(r"Missing character: There is no (\S+) \((U\+[0-9A-F]+)\)", log)))
+    assert not missing, "characters missing from the PDF: " + ", ".join(f"{c} {u}" for c, u in missing)

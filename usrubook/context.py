@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from usrubook.charts import frame
-from usrubook.events import TONE_COLOURS, TONE_ORDER, context_frame, decimal_year, seed_dates, spread
+from usrubook.events import DATE_BASIS_LABELS, TONE_COLOURS, TONE_ORDER, context_frame, seed_dates, spread
 from usrubook.verdicts import long_date
 
 SEED_LANE = "Seed events"
@@ -26,8 +26,7 @@ def timeline_chart(events: pd.DataFrame, context: pd.DataFrame, sources: pd.Data
     ev = events[(events["year"] >= start) & (events["year"] <= end)].copy()
     ev["lane"] = SEED_LANE
     ev["offset"] = spread(ev["year"], lanes=4, gap=(end - start) / 60).astype(float)
-    ev["dated"] = ev["date_basis"].map({"stated": "date from the seed", "reference": "date from a public report",
-                                        "reported": "seed's date (upper bound)"})
+    ev["dated"] = ev["date_basis"].map(DATE_BASIS_LABELS)
     cx = context_frame(context)
     cx = cx[(cx["year"] >= start) & (cx["year"] <= end)].copy()
     cx["lane"] = CONTEXT_LANE
@@ -88,7 +87,3 @@ def after_each_seed(sources: pd.DataFrame, context: pd.DataFrame, changes: pd.Da
                      "overtaken_by": "; ".join(f"{w}: {t}" for w, t in zip(mine["when"], mine["what_changed"],
                                                                               strict=True))})
     return pd.DataFrame(rows).set_index("source_id")
-
-
-def context_year(context: pd.DataFrame) -> pd.Series:
-    return context["date"].map(decimal_year)

@@ -204,15 +204,7 @@ def build(root: Path) -> dict[str, str]:
         "trade": {r["figure_id"]: (r["quote"], r["source_id"]) for r in located["trade"]},
     }
     checked = verification.verifications(curated["verifications"], subjects, bib)
-    verdict = {(v["subject_table"], v["subject_id"]): v["verdict"] for v in checked}
-    for p in propositions:
-        p["verdict"] = verdict["propositions", p["proposition_id"]]
-    for c in claims:
-        own = verdict.get(("claims", c["claim_id"]))
-        c["verdict"], c["verdict_basis"] = (own, "claim") if own else (verdict["propositions", c["proposition_id"]],
-                                                                      "proposition")
-    for r in relations:
-        r["verdict"] = verdict["relations", r["relation_id"]]
+    verification.attach(checked, propositions, claims, relations)
     known = {"propositions": set(subjects["propositions"]), "claims": set(subjects["claims"]),
              "relations": set(subjects["relations"]), "events": {r["event_id"] for r in curated["events"]},
              "corrections": {r["correction_id"] for r in curated["corrections"]}}

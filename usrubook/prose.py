@@ -84,7 +84,7 @@ def lower_first(text: str) -> str:
 
 
 _NAMES = {"Russia", "Russia's", "Russian", "Moscow", "Washington", "Ukraine", "Joe", "Sergei", "Dmitry", "Census",
-          "Seed", "Reuters", "Since", "BRICS", "NATO", "New"}
+          "Reuters"}
 
 
 _THEME_NAMES = {"ukraine": "Ukraine", "arctic": "the Arctic", "syria middle east": "Syria and the Middle East",

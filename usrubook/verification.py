@@ -52,8 +52,9 @@ def independence_groups(seed_ids: list[str], dependencies: list[dict]) -> dict[s
     return {s: "+".join(sorted(members[find(s)])) for s in seed_ids}
 
 
-def _reference_fields(shown: str, r: dict, bib: set[str], required: bool) -> None:
-    """reference, reference_excerpt and accessed go together; keys exist; the excerpt is short."""
+def _reference_fields(shown: str, r: dict, bib: set[str], required: bool, dated: bool = True) -> None:
+    """reference, reference_excerpt and accessed go together; keys exist; the excerpt is short. A row without an
+    accessed column (``dated=False``) relies on the date its bibliography entry gives."""
     keys = keys_of(r.get("reference"))
     if required and not keys:
         raise DataError(shown, "no reference is given.", line=r["_line"], field="reference",
@@ -75,7 +76,7 @@ def _reference_fields(shown: str, r: dict, bib: set[str], required: bool) -> Non
             raise DataError(shown, f"the excerpt has {words} words; at most {MAX_EXCERPT_WORDS} are kept.",
                             line=r["_line"], field="reference_excerpt",
                             fix="keep only the sentence or two that support the row.")
-        if not r.get("accessed"):
+        if dated and not r.get("accessed"):
             raise DataError(shown, "the date the reference was read is missing.", line=r["_line"], field="accessed",
                             fix="write the date you read it, e.g. 2026-11-22.")
 
@@ -92,8 +93,8 @@ def check_references(curated: dict[str, list[dict]], bib: set[str]) -> None:
                             fix="give the key of the report that dates the event and set date_basis to reference, "
                                 "or clear date_reference.")
         if r["date_reference"]:
-            _reference_fields(shown, {**r, "reference": r["date_reference"], "reference_excerpt": r["date_excerpt"],
-                                      "accessed": "given in references.bib"}, bib, required=True)
+            _reference_fields(shown, {**r, "reference": r["date_reference"], "reference_excerpt": r["date_excerpt"]},
+                              bib, required=True, dated=False)
         elif r["date_excerpt"]:
             raise DataError(shown, "a date_excerpt is given without a date_reference.", line=r["_line"],
                             field="date_excerpt", fix="give the key of the report the excerpt comes from.")
@@ -159,3 +160,17 @@ def context_events(rows: list[dict], bib: set[str], known: dict[str, set[str]], 
         before = [s["source_id"] for s in seeds if s["estimated_date"] < r["date"][:len(s["estimated_date"])]]
         out.append({**{k: v for k, v in r.items() if not k.startswith("_")}, "after_seeds": ", ".join(before)})
     return sorted(out, key=lambda r: (r["date"], r["context_id"]))
+
+
+def attach(verified: list[dict], propositions: list[dict], claims: list[dict], relations: list[dict]) -> None:
+    """Give each proposition, claim and relation its verdict (in place); a claim takes its own verification if it
+    has one, else its proposition's."""
+    verdict = {(v["subject_table"], v["subject_id"]): v["verdict"] for v in verified}
+    for p in propositions:
+        p["verdict"] = verdict["propositions", p["proposition_id"]]
+    for c in claims:
+        own = verdict.get(("claims", c["claim_id"]))
+        c["verdict"], c["verdict_basis"] = ((own, "claim") if own
+                                            else (verdict["propositions", c["proposition_id"]], "proposition"))
+    for r in relations:
+        r["verdict"] = verdict["relations", r["relation_id"]]
