@@ -32,7 +32,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m usrubook.vega
+	$(PY) -m usrubook.build.vega
 	@touch $@
 
 venv: $(STAMP)
@@ -41,14 +41,14 @@ system:
 	@bash .ci/system-packages
 
 data: $(STAMP)
-	$(PY) -m usrubook.derive
-	$(PY) -m usrubook.validate
+	$(PY) -m usrubook.pipeline.derive
+	$(PY) -m usrubook.pipeline.validate
 
 coverage: data
-	$(PY) -m usrubook.coverage
+	$(PY) -m usrubook.pipeline.coverage
 
 nbval: data
-	$(PY) -m usrubook.nbcheck prepare
+	$(PY) -m usrubook.build.nbcheck prepare
 	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
 
 html: data
@@ -64,7 +64,7 @@ test: book
 	$(VENV)/bin/pytest
 
 refresh-references: data
-	$(PY) -m usrubook.nbcheck refresh
+	$(PY) -m usrubook.build.nbcheck refresh
 
 bench: data
 	$(PY) benchmarks/bench.py

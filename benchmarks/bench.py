@@ -56,7 +56,7 @@ def floor_per_page(repeats: int = 3) -> float:
 
 def executed_pages(root: Path) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from usrubook.nbcheck import pages
+    from usrubook.build.nbcheck import pages
     return pages(root)
 
 
@@ -73,7 +73,7 @@ def main() -> int:
         page.write_text(page.read_text(encoding="utf-8").replace(
             "Two cautions apply.", "Two cautions apply here."), encoding="utf-8")
         prose = timed(JB, book)
-        nbval_prep = timed([str(VENV_BIN / "python"), "-m", "usrubook.nbcheck", "prepare"], book)
+        nbval_prep = timed([str(VENV_BIN / "python"), "-m", "usrubook.build.nbcheck", "prepare"], book)
         nbval = nbval_prep + timed([str(VENV_BIN / "pytest"), "-p", "no:cacheprovider", "--nbval-lax",
                                     "--nbval-current-env", "-q", "_build/nbval"], book)
         pdf = timed(JB[:3] + ["--builder", "pdflatex"] + JB[3:], book)

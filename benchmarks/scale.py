@@ -14,8 +14,8 @@ import shutil
 import time
 from pathlib import Path
 
-from usrubook.csvio import write_if_changed
-from usrubook.schema import CURATED, SOURCES
+from usrubook.pipeline.csvio import write_if_changed
+from usrubook.pipeline.schema import CURATED, SOURCES
 
 SHARED_TABLES = ("actors", "places", "events", "propositions", "eras")
 
@@ -77,8 +77,8 @@ def synthetic_corpus(root: Path, dest: Path, factor: int) -> int:
 
 
 def derive_and_validate(root: Path) -> float:
-    from usrubook.derive import build
-    from usrubook.validate import errors
+    from usrubook.pipeline.derive import build
+    from usrubook.pipeline.validate import errors
 
     start = time.perf_counter()
     for rel, text in build(root).items():

@@ -115,7 +115,7 @@ def test_bad_input_gets_one_located_error_and_changes_nothing(case, book_copy):
     mutate, file, column, message = CASES[case]
     before = _snapshot(book_copy)
     line = mutate(book_copy)
-    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    result = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
     assert result.returncode == 1, result.stdout
     err = result.stderr
     where = f"{file}, line {line}" + (f", column '{column}'" if column else "")
@@ -130,7 +130,7 @@ def test_changed_seed_is_refused_without_writing(book_copy):
     seed = book_copy / "seeds/001_53d5c2237b6e8353.txt"
     seed.write_bytes(seed.read_bytes().replace(b"Bella 1", b"Bella 2"))
     before = _snapshot(book_copy)
-    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    result = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
     assert result.returncode == 1
     assert "seeds/sources.csv, line 3, column 'sha256'" in result.stderr
     assert _snapshot(book_copy) == before
@@ -147,6 +147,6 @@ def test_trade_figures_must_match_their_quote_exactly(column, value, message, bo
     if value == "-1.3":   # a quote that holds 51.3% but not 1.3%
         set_cell(curated, "goods-exports-2022", "quote", "while imports decreased by 51.3% to $14.4 billion")
         set_cell(curated, "goods-exports-2022", "value", "14.4")
-    result = run(["python", "-m", "usrubook.derive"], cwd=book_copy)
+    result = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
     assert result.returncode == 1
     assert message in result.stderr, result.stderr

@@ -4,9 +4,9 @@ import csv
 
 
 from conftest import data_snapshot as _snapshot, run, set_cell
-from usrubook.derive import build
-from usrubook.provenance import SeedText, normalise
-from usrubook.seeds import load_seeds
+from usrubook.pipeline.derive import build
+from usrubook.pipeline.provenance import SeedText, normalise
+from usrubook.pipeline.seeds import load_seeds
 
 
 def _rows(path):
@@ -60,7 +60,7 @@ def test_normalisation_forgives_only_spacing_quotes_and_dashes():
 
 
 def _derive(book):
-    return run(["python", "-m", "usrubook.derive"], cwd=book)
+    return run(["python", "-m", "usrubook.pipeline.derive"], cwd=book)
 
 
 def test_value_must_be_printed_in_its_quote(book_copy):
@@ -86,13 +86,13 @@ def test_unchanged_derive_keeps_file_times(book_copy):
 
 
 def test_datapackage_is_valid(root):
-    from usrubook.validate import errors
+    from usrubook.pipeline.validate import errors
 
     assert errors(root) == []
 
 
 def test_datapackage_finds_a_dangling_foreign_key(book_copy):
-    from usrubook.validate import errors
+    from usrubook.pipeline.validate import errors
 
     set_cell(book_copy / "data/trade_reconciliation.csv", "goods-deficit", "stated_figure_id", "goods-deficit-2099")
     found = errors(book_copy)
@@ -100,7 +100,7 @@ def test_datapackage_finds_a_dangling_foreign_key(book_copy):
 
 
 def test_coverage_is_complete(root):
-    from usrubook.coverage import summary
+    from usrubook.pipeline.coverage import summary
 
     rows = _rows(root / "data/coverage.csv")
     s = summary(rows)
@@ -116,7 +116,7 @@ def test_removing_a_row_opens_a_coverage_gap(book_copy):
     path.write_text("".join(line for line in lines if not line.startswith("seed003-arctic-competition-1,")),
                     encoding="utf-8")
     assert _derive(book_copy).returncode == 0
-    report = run(["python", "-m", "usrubook.coverage"], cwd=book_copy)
+    report = run(["python", "-m", "usrubook.pipeline.coverage"], cwd=book_copy)
     assert report.returncode == 1
     assert "seed003 paragraph 61: entity 'arctic'" in report.stdout
     assert "gaps (code a row that quotes the passage" in report.stdout
@@ -132,7 +132,7 @@ def test_an_exclusion_that_excludes_nothing_is_refused(book_copy):
 
 
 def test_mentions_skip_noise_and_prefer_the_longest_name():
-    from usrubook.evidence import find_mentions, gazetteer
+    from usrubook.pipeline.evidence import find_mentions, gazetteer
 
     seed = SeedText("seedX", "Also Read: India-Russia\nThe Asia-Pacific and Asia; the U.S. and US. United States (US)")
     gaz = gazetteer([{"actor_id": "india", "aliases": "India"}, {"actor_id": "us", "aliases": "U.S.|US"}],
@@ -165,14 +165,14 @@ def test_places_have_geonames_coordinates(root):
 
 
 def test_every_correction_cites_a_bibliography_entry(root):
-    from usrubook.derive import bib_keys
+    from usrubook.pipeline.derive import bib_keys
 
     keys = bib_keys(root)
     assert all(k.strip() in keys for r in _rows(root / "data/corrections.csv") for k in r["reference"].split(";"))
 
 
 def test_independence_groups_join_linked_seeds_and_shared_upstreams():
-    from usrubook.verification import independence_groups
+    from usrubook.pipeline.verification import independence_groups
 
     deps = [{"source_id": "seed002", "depends_on": "seed003"},
             {"source_id": "seed004", "depends_on": "wire2023"}, {"source_id": "seed000", "depends_on": "wire2023"}]
@@ -183,7 +183,7 @@ def test_independence_groups_join_linked_seeds_and_shared_upstreams():
 
 
 def test_corroboration_counts_independent_seeds_only():
-    from usrubook.evidence import claim_status
+    from usrubook.pipeline.evidence import claim_status
 
     claims = [{"claim_id": f"c{i}", "proposition_id": "p", "polarity": "affirms", "source_id": s, "start": 0, "end": 1}
               for i, s in enumerate(["seed002", "seed003"])]
@@ -196,7 +196,7 @@ def test_corroboration_counts_independent_seeds_only():
 
 
 def test_every_statement_has_a_verdict_with_its_reference(root):
-    from usrubook.derive import bib_keys
+    from usrubook.pipeline.derive import bib_keys
 
     keys = bib_keys(root)
     verdicts = {(r["subject_table"], r["subject_id"]): r for r in _rows(root / "data/verifications.csv")}
@@ -237,7 +237,7 @@ def test_events_dated_from_reports_carry_the_report(root):
 
 
 def test_context_events_fall_between_the_oldest_seed_and_the_as_of_date(root):
-    from usrubook.schema import AS_OF
+    from usrubook.pipeline.schema import AS_OF
 
     context = _rows(root / "data/context_events.csv")
     assert len(context) >= 20

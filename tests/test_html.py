@@ -111,7 +111,7 @@ def test_chart_tooltips_carry_verbatim_quotes(html_dir, root):
 
 
 def test_source_texts_render_every_seed_verbatim(html_dir, root):
-    from usrubook.seeds import load_seeds
+    from usrubook.pipeline.seeds import load_seeds
 
     soup = BeautifulSoup((html_dir / "evidence/source-texts.html").read_text(encoding="utf-8"), "html.parser")
     _, texts = load_seeds(root)

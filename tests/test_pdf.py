@@ -23,7 +23,7 @@ def _captions(page: str) -> list[str]:
 
 
 def _pages(root):
-    from usrubook.nbcheck import pages
+    from usrubook.build.nbcheck import pages
 
     return {page: (root / page).read_text(encoding="utf-8") for page in pages(root)}
 

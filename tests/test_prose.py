@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from bs4 import BeautifulSoup
 
-from usrubook import prose
+from usrubook.chapter import prose
 
 # Nouns the book counts; a number right before one of them must agree with it.
 NOUNS = ("event", "seed", "claim", "correction", "proposition", "statement", "relation", "time", "passage", "row",
@@ -111,7 +111,7 @@ def test_pdf_text_has_no_generated_text_artefacts(pdf_path):
 
 def _glue_sites(root):
     """(page, text before, glue name) for every inline glue in the book's pages."""
-    from usrubook.nbcheck import pages
+    from usrubook.build.nbcheck import pages
 
     for page in pages(root):
         text = (root / page).read_text(encoding="utf-8")
@@ -143,7 +143,7 @@ KIND_WORDS = {
 def test_chapters_use_the_errata_kind_for_each_correction(root):
     """Where a chapter glues a correction, the sentence around it uses no kind word that contradicts the errata:
     no 'rounding slip' for what the errata call wrong, no 'outdated' for what they call garbled."""
-    from usrubook.data import load
+    from usrubook.chapter.data import load
 
     kinds = dict(zip(load("corrections")["correction_id"], load("corrections")["kind"], strict=True))
     problems = []
@@ -168,8 +168,8 @@ def test_chapters_use_the_errata_kind_for_each_correction(root):
 def test_chapters_type_no_correction_text(root):
     """Correction wording reaches the chapters only through glue from corrections.csv: no chapter repeats a
     sentence of a correction by hand."""
-    from usrubook.data import load
-    from usrubook.nbcheck import pages
+    from usrubook.chapter.data import load
+    from usrubook.build.nbcheck import pages
 
     texts = {p: (root / p).read_text(encoding="utf-8") for p in pages(root)}
     problems = []

@@ -5,9 +5,9 @@ import os
 import pytest
 
 from conftest import ROOT, run
-from usrubook.derive import build
+from usrubook.pipeline.derive import build
 from usrubook.errors import DataError
-from usrubook.seeds import load_seeds
+from usrubook.pipeline.seeds import load_seeds
 
 SHARED = ROOT.parent / "shared" / "seeds"
 

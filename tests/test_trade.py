@@ -3,9 +3,9 @@ import csv
 
 import pytest
 
-from usrubook.csvio import read_table
-from usrubook.schema import CURATED
-from usrubook.trade import Interval, implied_prior, reconcile
+from usrubook.pipeline.csvio import read_table
+from usrubook.pipeline.schema import CURATED
+from usrubook.pipeline.trade import Interval, implied_prior, reconcile
 
 
 @pytest.fixture(scope="module")

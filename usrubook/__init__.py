@@ -9,15 +9,17 @@ Chapters use four things from here (one way to do each):
   counts, plurals and lists the same way everywhere;
 * :func:`table` shows a DataFrame as a numbered, captioned table.
 
-Names are imported lazily so that ``python -m usrubook.derive`` does not load
+Names are imported lazily so that ``python -m usrubook.pipeline.derive`` does not load
 pandas or Altair.
 """
 from importlib import import_module
 
-_EXPORTS = {"book_root": "paths", "load": "data", "datapackage_descriptor": "data", "setup": "charts", "glue_value": "prose", "glue_count": "prose",
-            "count": "prose", "plural": "prose", "listing": "prose", "share": "prose", "number": "prose",
-            "theme_label": "prose", "times": "prose", "lower_first": "prose",
-            "table": "tables"}
+_EXPORTS = {"book_root": "paths", "load": "chapter.data", "datapackage_descriptor": "chapter.data", "setup": "chapter.charts",
+            "glue_value": "chapter.prose", "glue_count": "chapter.prose",
+            "count": "chapter.prose", "plural": "chapter.prose", "listing": "chapter.prose", "share": "chapter.prose",
+            "number": "chapter.prose",
+            "theme_label": "chapter.prose", "times": "chapter.prose", "lower_first": "chapter.prose",
+            "table": "chapter.tables"}
 __all__ = list(_EXPORTS)
 
 

@@ -1,6 +1,6 @@
 """Validate ``data/datapackage.json`` and its tables with the frictionless library.
 
-``python -m usrubook.validate`` (run by ``make data``) prints one line per
+``python -m usrubook.pipeline.validate`` (run by ``make data``) prints one line per
 error with the file, row and field, and exits 1 if the package is invalid.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read CSV files strictly against a :class:`~usrubook.schema.Table`, and write them deterministically."""
+"""Read CSV files strictly against a :class:`~usrubook.pipeline.schema.Table`, and write them deterministically."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from usrubook.errors import DataError
-from usrubook.schema import Table
+from usrubook.pipeline.schema import Table
 
 _INT = re.compile(r"^-?\d+$")
 _NUM = re.compile(r"^-?\d+(\.\d+)?$")

@@ -13,7 +13,8 @@ import json
 
 from docutils import nodes
 
-MIME = "application/vnd.usrubook.vegalite+json"
+from usrubook.build.protocol import MIME, vl_version
+
 
 
 class ChartPDF:
@@ -25,9 +26,7 @@ class ChartPDF:
             return None
         import vl_convert
 
-        from usrubook.charts import VL_VERSION
-
         spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
-        pdf = vl_convert.vegalite_to_pdf(spec, vl_version=VL_VERSION)
+        pdf = vl_convert.vegalite_to_pdf(spec, vl_version=vl_version())
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
         return [nodes.image(uri=uri, alt=spec.get("description") or "Chart")]

@@ -4,10 +4,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from usrubook.csvio import read_table, read_text
+from usrubook.pipeline.csvio import read_table, read_text
 from usrubook.errors import DataError
-from usrubook.provenance import SeedText
-from usrubook.schema import SOURCES
+from usrubook.pipeline.provenance import SeedText
+from usrubook.pipeline.schema import SOURCES
 
 MANIFEST = "seeds/sources.csv"
 
@@ -44,7 +44,7 @@ def unknown_source(shown: str, row: dict, texts: dict) -> DataError:
 
 def locate(shown: str, row: dict, texts: dict, field: str = "quote") -> dict:
     """Find a row's quote in its seed; return start, end, paragraph and anchor, or raise a DataError."""
-    from usrubook.provenance import anchor
+    from usrubook.pipeline.provenance import anchor
 
     if row["source_id"] not in texts:
         raise unknown_source(shown, row, texts)

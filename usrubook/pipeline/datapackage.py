@@ -1,9 +1,9 @@
-"""Write ``data/datapackage.json`` (Frictionless Data Package) from :mod:`usrubook.schema`."""
+"""Write ``data/datapackage.json`` (Frictionless Data Package) from :mod:`usrubook.pipeline.schema`."""
 from __future__ import annotations
 
 import json
 
-from usrubook.schema import CURATED, DERIVED, Table
+from usrubook.pipeline.schema import CURATED, DERIVED, Table
 
 LICENSE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
            "title": "Creative Commons Attribution 4.0"}

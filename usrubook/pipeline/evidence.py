@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from usrubook.provenance import SeedText
+from usrubook.pipeline.provenance import SeedText
 
 # -- content: the seed minus its noise spans -------------------------------------------------------
 

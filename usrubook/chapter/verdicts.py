@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from usrubook.schema import AS_OF, VERDICT_NOTES, VERDICTS
+from usrubook.pipeline.schema import AS_OF, VERDICT_NOTES, VERDICTS
 
 VERDICT_LABELS = {"still-true": "still true", "true-when-written": "true when written", "outdated": "outdated",
                   "wrong": "wrong", "unverifiable": "unverifiable", "opinion": "opinion"}

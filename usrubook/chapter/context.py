@@ -7,9 +7,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from usrubook.charts import frame
-from usrubook.events import DATE_BASIS_LABELS, TONE_COLOURS, TONE_ORDER, context_frame, seed_dates, spread
-from usrubook.verdicts import long_date
+from usrubook.chapter.charts import frame
+from usrubook.chapter.events import DATE_BASIS_LABELS, TONE_COLOURS, TONE_ORDER, context_frame, seed_dates, spread
+from usrubook.chapter.verdicts import long_date
 
 SEED_LANE = "Seed events"
 CONTEXT_LANE = "Context"

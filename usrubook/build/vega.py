@@ -16,7 +16,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-CHART_CLASS = "usrubook-chart"
+from usrubook.build.protocol import CHART_CLASS, SHARED_MARKER, vl_version
 
 EMBED_OPTIONS = {"renderer": "svg", "mode": "vega-lite",
                  "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
@@ -48,12 +48,8 @@ if (document.readyState === "loading") {
 } else {
   usrubookDrawCharts();
 }
-""" % {"cls": CHART_CLASS, "options": json.dumps(EMBED_OPTIONS), "marker": "usrubook-shared:",
-       "marker_len": len("usrubook-shared:")}
-
-SHARED_MARKER = "usrubook-shared:"
-SHARED_SCRIPT = "usrubook-shared.js"
-
+""" % {"cls": CHART_CLASS, "options": json.dumps(EMBED_OPTIONS), "marker": SHARED_MARKER,
+       "marker_len": len(SHARED_MARKER)}
 
 def bundle_key() -> str:
     text = f"{version('vl-convert-python')} {version('altair')} {SNIPPET}"
@@ -67,11 +63,9 @@ def bundle_cache() -> Path:
 def make_bundle() -> str:
     import vl_convert
 
-    from usrubook.charts import VL_VERSION
-
     # The bundle declares top-level names (such as `_`) that clash with Sphinx's own
     # scripts when loaded as a classic script; a function scope keeps them private.
-    bundle = vl_convert.javascript_bundle(SNIPPET, vl_version=VL_VERSION)
+    bundle = vl_convert.javascript_bundle(SNIPPET, vl_version=vl_version())
     return (f"/* Vega, Vega-Lite and vega-embed, bundled by vl-convert; key {bundle_key()} */\n"
             "(function () {\n" + bundle + "\n})();\n")
 
@@ -89,7 +83,7 @@ def copy_cached(path: Path) -> bool:
 
 def write_bundle(path: Path) -> None:
     """Write the bundle to ``path``, making and keeping the environment's copy first if needed."""
-    from usrubook.csvio import write_if_changed
+    from usrubook.pipeline.csvio import write_if_changed
 
     if copy_cached(path):
         return
@@ -102,6 +96,6 @@ def write_bundle(path: Path) -> None:
     copy_cached(path)
 
 
-if __name__ == "__main__":   # python -m usrubook.vega: prepare the environment's bundle
+if __name__ == "__main__":   # python -m usrubook.build.vega: prepare the environment's bundle
     write_bundle(bundle_cache())
     print(f"Vega bundle: {bundle_cache()}")

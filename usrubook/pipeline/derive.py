@@ -1,6 +1,6 @@
 """Derive the tidy tables in ``data/`` from the seeds and ``data/curated/``.
 
-``python -m usrubook.derive`` (or ``make data``) verifies every seed against its
+``python -m usrubook.pipeline.derive`` (or ``make data``) verifies every seed against its
 checksum, every curated row against its schema and every quote against its
 seed, computes the derived tables, and only then writes ``data/*.csv`` and
 ``data/datapackage.json``. Each file is replaced atomically and only when its
@@ -14,12 +14,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from usrubook import datapackage, evidence, trade, verification
-from usrubook.csvio import read_table, render_csv, write_if_changed
+from usrubook.pipeline import datapackage, evidence, trade, verification
+from usrubook.pipeline.csvio import read_table, render_csv, write_if_changed
 from usrubook.errors import DataError
 from usrubook.paths import book_root
-from usrubook.schema import CURATED, DERIVED
-from usrubook.seeds import MANIFEST, locate, load_seeds
+from usrubook.pipeline.schema import CURATED, DERIVED
+from usrubook.pipeline.seeds import MANIFEST, locate, load_seeds
 
 
 _FALL = re.compile(r"\b(?:dropped|drop|decreas\w*|declin\w*|down|fell|fall|reduc\w*|lower)\b", re.I)
@@ -68,7 +68,7 @@ def bib_keys(root: Path) -> set[str]:
 
 def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> None:
     """Every foreign key resolves; every correction cites a bibliography entry; periods are ordered."""
-    from usrubook.seeds import unknown_source
+    from usrubook.pipeline.seeds import unknown_source
 
     for name, table in CURATED.items():
         shown = table.path

@@ -4,11 +4,11 @@ nbval compares only cells that carry stored outputs. A MyST Markdown page has
 none, so the cells that matter (key tables and glued figures, tagged
 ``nbval-check-output``) get reference outputs from ``tests/reference/``:
 
-* ``python -m usrubook.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
+* ``python -m usrubook.build.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
   every executable page in ``_toc.yml``, with the reference outputs filled in;
   ``pytest --nbval-lax _build/nbval`` then runs every cell and compares the
   tagged ones.
-* ``python -m usrubook.nbcheck refresh`` (``make refresh-references``) executes
+* ``python -m usrubook.build.nbcheck refresh`` (``make refresh-references``) executes
   each page and stores the outputs of its tagged cells. Run it on purpose, when
   a change of value is intended, and review the diff of ``tests/reference/``.
 """
@@ -22,7 +22,7 @@ import jupytext
 import nbformat
 import yaml
 
-from usrubook.csvio import write_if_changed
+from usrubook.pipeline.csvio import write_if_changed
 from usrubook.paths import book_root
 
 TAG = "nbval-check-output"
@@ -121,7 +121,7 @@ def refresh(root: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in ("prepare", "refresh"):
-        print("usage: python -m usrubook.nbcheck prepare|refresh", file=sys.stderr)
+        print("usage: python -m usrubook.build.nbcheck prepare|refresh", file=sys.stderr)
         return 2
     root = book_root()
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from usrubook.errors import DataError
-from usrubook.schema import AS_OF, CURATED
+from usrubook.pipeline.schema import AS_OF, CURATED
 
 MAX_EXCERPT_WORDS = 90
 

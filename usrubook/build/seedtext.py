@@ -15,10 +15,10 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from usrubook.csvio import read_table
-from usrubook.provenance import anchor
-from usrubook.schema import DERIVED
-from usrubook.seeds import load_seeds
+from usrubook.pipeline.csvio import read_table
+from usrubook.pipeline.provenance import anchor
+from usrubook.pipeline.schema import DERIVED
+from usrubook.pipeline.seeds import load_seeds
 
 NOISE_CLASS = "seednoise"
 
@@ -76,16 +76,6 @@ class SeedTextDirective(SphinxDirective):
             std.labels[node_id] = (self.env.docname, node_id, title)
         return [container]
 
-
-CSS = """
-.seedtext .seedpara { margin: 0 0 0.45em 0; line-height: 1.45; }
-.seedtext .seedparanum { display: inline-block; min-width: 3.2em; color: #6b6b6b; font-size: 0.85em;
-  font-variant-numeric: tabular-nums; user-select: none; }
-.seedtext .seednoise { color: #8a8a8a; text-decoration: line-through; }
-.seedtext .seednoise::after { content: " [noise]"; text-decoration: none; display: inline-block;
-  font-size: 0.75em; color: #a0522d; margin-left: 0.25em; }
-.seedtext .seedpara:target { background: #fff3c4; }
-"""
 
 LATEX = r"""
 \newcommand{\DUroleseednoise}[1]{{\color{gray}[noise: #1]}}

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-from usrubook.csvio import read_table
+from usrubook.pipeline.csvio import read_table
 from usrubook.paths import book_root
-from usrubook.schema import DERIVED
+from usrubook.pipeline.schema import DERIVED
 
 
 def summary(rows: list[dict]) -> dict:

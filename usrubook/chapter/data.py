@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from usrubook.csvio import read_table
+from usrubook.pipeline.csvio import read_table
 from usrubook.paths import book_root
-from usrubook.schema import DERIVED
+from usrubook.pipeline.schema import DERIVED
 
 _DTYPES = {"string": "string", "date": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 

@@ -2,10 +2,10 @@
 
 * HTML: a ``<div class="usrubook-chart">`` and the chart's Vega-Lite spec as JSON;
   ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book;
-  see :mod:`usrubook.vega`) draws it as interactive SVG. Nothing is fetched from
+  see :mod:`usrubook.build.vega`) draws it as interactive SVG. Nothing is fetched from
   outside the book.
 * PDF: the chart's spec (``application/vnd.usrubook.vegalite+json``), which the
-  LaTeX build converts to vector PDF with vl-convert (:mod:`usrubook.mimerender`):
+  LaTeX build converts to vector PDF with vl-convert (:mod:`usrubook.build.mimerender`):
   vector graphics, never a screenshot, made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
@@ -24,9 +24,9 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.vega import CHART_CLASS, SHARED_MARKER
+from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
 
-VL_VERSION = ".".join(alt.VEGALITE_VERSION.split(".")[:2])  # e.g. "6.4", as vl-convert names it
+VL_VERSION = vl_version()  # e.g. "6.4", as vl-convert names it
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -66,9 +66,9 @@ def element_id(spec: dict) -> str:
 
 
 def _share(spec: dict) -> dict:
-    """The spec for the web page: shared datasets (see :mod:`usrubook.geo`) become markers that the
+    """The spec for the web page: shared datasets (see :mod:`usrubook.chapter.geo`) become markers that the
     page's script resolves from ``_static/usrubook-shared.js``, so each page does not carry a copy."""
-    from usrubook.geo import shared_name
+    from usrubook.chapter.geo import shared_name
 
     datasets = spec.get("datasets")
     if not datasets:
@@ -88,9 +88,7 @@ def html_output(spec: dict, elem: str) -> str:
 
 def render(spec: dict, **metadata) -> dict:
     """Altair renderer: text/html for the web book; the spec itself for the PDF, which the LaTeX
-    build turns into vector graphics (:mod:`usrubook.mimerender`); text/plain for the rest."""
-    from usrubook.mimerender import MIME
-
+    build turns into vector graphics (:mod:`usrubook.build.mimerender`); text/plain for the rest."""
     elem = element_id(spec)
     return {"text/html": html_output(spec, elem), MIME: _canonical(spec),
             "text/plain": spec.get("description") or "Chart"}

@@ -1,0 +1,64 @@
+"""The package's folders follow the flow (pipeline → chapter → build) and its imports have no circle."""
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "usrubook"
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    """Every usrubook module and the usrubook modules it imports (at top level or inside functions)."""
+    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("usrubook"):
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    found.add(sub if sub in modules else node.module)
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("usrubook.")}
+        graph[name] = {m for m in found if m in modules and m != name and m != "usrubook"}
+    return graph
+
+
+def test_no_import_circle():
+    graph = imports()
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import circle: " + " -> ".join(path[path.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+def test_folders_follow_the_flow():
+    """The pipeline imports neither chapter helpers nor the build; chapter helpers import of the build only
+    the shared names in ``usrubook.build.protocol``."""
+    bad = []
+    for module, deps in imports().items():
+        for dep in deps:
+            if module.startswith("usrubook.pipeline") and dep.startswith(("usrubook.chapter", "usrubook.build")):
+                bad.append(f"{module} imports {dep}")
+            if module.startswith("usrubook.chapter") and dep.startswith("usrubook.build") \
+                    and dep != "usrubook.build.protocol":
+                bad.append(f"{module} imports {dep}")
+    assert not bad, "; ".join(sorted(bad))
+    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__")} == {
+        "pipeline", "chapter", "build"}

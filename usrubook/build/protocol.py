@@ -1,0 +1,22 @@
+"""What chapter outputs and the book build agree on, in one leaf module (it imports nothing of the book).
+
+A chart output (:mod:`usrubook.chapter.charts`) carries a ``<div class="usrubook-chart">``
+for the web page and its Vega-Lite spec under :data:`MIME` for the PDF; the
+build (:mod:`usrubook.build.vega`, :mod:`usrubook.build.mimerender`,
+:mod:`usrubook.build.html`) reads them by these names.
+"""
+from __future__ import annotations
+
+CHART_CLASS = "usrubook-chart"
+MIME = "application/vnd.usrubook.vegalite+json"
+# A dataset too big to inline in every page (the world outlines) is replaced in the page's spec by
+# this marker and its name; the page's script takes it from SHARED_SCRIPT.
+SHARED_MARKER = "usrubook-shared:"
+SHARED_SCRIPT = "usrubook-shared.js"
+
+
+def vl_version() -> str:
+    """The Vega-Lite version of the installed Altair as vl-convert names it, e.g. "6.4"."""
+    import altair as alt
+
+    return ".".join(alt.VEGALITE_VERSION.split(".")[:2])

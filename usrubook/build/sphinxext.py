@@ -1,0 +1,21 @@
+"""Sphinx extension of the book: wires the build modules together.
+
+* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel;
+* :mod:`usrubook.build.html`: what each web page loads, all from the book itself;
+* :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
+* :mod:`usrubook.build.seedtext`: the ``seed-text`` directive (a seed, verbatim, with numbered paragraphs);
+* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
+"""
+from __future__ import annotations
+
+from usrubook.build import execution, html, latex
+from usrubook.build.seedtext import SeedTextDirective
+
+
+def setup(app):
+    app.add_directive("seed-text", SeedTextDirective)
+    app.connect("source-read", execution.note_dependencies)
+    app.connect("env-before-read-docs", execution.pre_execute)
+    html.setup(app)
+    latex.setup(app)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
