@@ -14,8 +14,10 @@ STAMP  := $(VENV)/.installed
 # and all warnings are reported before failing (--keep-going).
 JBFLAGS := -W -n --keep-going
 PDF    := _build/latex/us-russia-relations.pdf
+NPM    := node_modules/.installed
 
-.PHONY: help venv system data coverage nbval html pdf book test refresh-references bench lab clean
+
+.PHONY: help venv npm system data coverage nbval html pdf book test refresh-references bench lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
@@ -32,10 +34,16 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	$(PY) -m usrubook.build.vega
 	@touch $@
 
 venv: $(STAMP)
+
+# The JavaScript the web book serves (Vega) and the browser tests use, exactly as package-lock.json pins it.
+$(NPM): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+npm: $(NPM)
 
 system:
 	@bash .ci/system-packages
@@ -51,10 +59,10 @@ nbval: data
 	$(PY) -m usrubook.build.nbcheck prepare
 	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
 
-html: data
+html: data $(NPM)
 	$(JB) build . $(JBFLAGS)
 
-pdf: data system
+pdf: data system $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	@test -s $(PDF) && echo "PDF: $(PDF)"
 

@@ -59,8 +59,8 @@ def _draws_all(page, url):
     n = page.locator("div.usrubook-chart").count()
     assert n >= 1
     page.wait_for_function(
-        f"document.querySelectorAll('div.usrubook-chart.vega-embed svg.marks').length === {n}", timeout=20000)
-    assert page.locator("div.usrubook-chart:not(.vega-embed)").count() == 0
+        f"document.querySelectorAll('div.usrubook-chart.usrubook-drawn svg.marks').length === {n}", timeout=20000)
+    assert page.locator("div.usrubook-chart:not(.usrubook-drawn)").count() == 0
     return n, errors, blocked
 
 
@@ -81,13 +81,106 @@ def test_tooltip_shows_the_verbatim_quote(server, browser):
     page = browser.new_page()
     page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
     page.goto(f"{server}/chapters/trade.html", wait_until="load")
-    page.wait_for_selector("#fig-trade-fdi div.usrubook-chart.vega-embed svg.marks")
+    page.wait_for_selector("#fig-trade-fdi div.usrubook-chart.usrubook-drawn svg.marks")
     bar = page.locator("#fig-trade-fdi svg.marks g.mark-rect path").first
     bar.hover()
-    tooltip = page.locator("#vg-tooltip-element")
+    tooltip = page.locator("#usrubook-tooltip")
     tooltip.wait_for(state="visible", timeout=5000)
     text = tooltip.inner_text()
     assert "foreign direct investment" in text and "seed003, paragraph" in text
+    page.close()
+
+
+def _drawn(page, url):
+    page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
+    page.goto(url, wait_until="load")
+    page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
+                           "e => e.classList.contains('usrubook-drawn'))", timeout=20000)
+
+
+def test_tooltips_never_show_empty_fields(server, browser):
+    """Marks whose rows lack a field (events with no quote, recomputed balances) show no 'null' line."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _drawn(page, f"{server}/chapters/history.html")
+    shown = 0
+    marks = page.locator("#fig-history-context svg.marks g.mark-symbol path")
+    for i in range(min(marks.count(), 40)):
+        marks.nth(i).hover(force=True)
+        tip = page.locator("#usrubook-tooltip")
+        if tip.is_visible():
+            shown += 1
+            text = tip.inner_text()
+            assert "null" not in text and "undefined" not in text, text
+    assert shown >= 5
+    page.close()
+
+
+def test_data_view_and_passage_links_by_keyboard(server, browser):
+    """Every chart has a Data view; from the keyboard its summary opens it and Tab reaches a passage link."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _drawn(page, f"{server}/chapters/trade.html")
+    charts = page.locator("div.usrubook-chart")
+    for i in range(charts.count()):
+        chart_id = charts.nth(i).get_attribute("id")
+        assert charts.nth(i).get_attribute("aria-details") == f"{chart_id}-data"
+        assert page.locator(f"#{chart_id}-data tbody tr").count() >= 2
+    summary = page.locator("#fig-trade-flows details.usrubook-chart-data summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#fig-trade-flows details.usrubook-chart-data").get_attribute("open") is not None
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "A":
+            break
+    href = page.evaluate("document.activeElement.getAttribute('href')")
+    assert href.startswith("../evidence/source-texts.html#seed003-p5"), href
+    page.close()
+
+
+def test_download_buttons_save_the_chart_with_its_figure_name(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _drawn(page, f"{server}/chapters/trade.html")
+    button = page.locator("#fig-trade-balance button[data-format='svg']")
+    button.focus()
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    download = info.value
+    assert download.suggested_filename == "us-russia-relations-fig-trade-balance.svg"
+    with open(download.path(), encoding="utf-8") as fh:
+        svg = fh.read()
+    assert svg.lstrip().startswith("<svg") and "Goods balance" in svg
+    with page.expect_download() as info:
+        page.locator("#fig-trade-balance button[data-format='png']").click()
+    assert info.value.suggested_filename == "us-russia-relations-fig-trade-balance.png"
+    page.close()
+
+
+def test_touch_shows_the_quote_before_leaving_the_page(server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    url = f"{server}/chapters/trade.html"
+    _drawn(page, url)
+    bar = page.locator("#fig-trade-fdi svg.marks g.mark-rect path").first
+    bar.scroll_into_view_if_needed()
+    bar.tap()
+    card = page.locator("#fig-trade-fdi .usrubook-chart-card")
+    card.wait_for(state="visible", timeout=5000)
+    assert page.url == url
+    assert "seed003" in card.inner_text()
+    assert card.locator("a").get_attribute("href").startswith("../evidence/source-texts.html#seed003-p")
+    context.close()
+
+
+def test_dark_mode_redraws_charts_with_light_text(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _drawn(page, f"{server}/chapters/trade.html")
+    label = "#fig-trade-flows svg.marks g.role-axis-label text"
+    light = page.locator(label).first.get_attribute("fill")
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    page.wait_for_function(f"document.querySelector({label!r}).getAttribute('fill') !== {light!r}", timeout=10000)
+    assert page.locator(label).first.get_attribute("fill") == "#d4d4d4"
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+    page.wait_for_function(f"document.querySelector({label!r}).getAttribute('fill') === {light!r}", timeout=10000)
     page.close()
 
 

@@ -1,12 +1,11 @@
 """The web book's pages: what each page loads, all served by the book itself.
 
 1. The book's stylesheet and scripts (``usrubook/build/static/``) are copied to
-   ``_static/``; the Vega, Vega-Lite and vega-embed JavaScript
-   (``_static/usrubook-vega.js``, bundled by vl-convert, see :mod:`usrubook.build.vega`)
-   and the shared datasets (the world outlines) are added only to pages that hold
-   a chart, so that charts draw with the network off. The bundle is copied from
-   the environment's cache (or, on an environment's first build, generated) in a
-   subprocess while Sphinx reads the pages.
+   ``_static/``. The Vega runtime (``_static/usrubook-vega.js``, from the npm
+   package, see :mod:`usrubook.build.vega`), the page script that draws charts
+   (``usrubook-charts.js`` and its styles) and the shared datasets (the world
+   outlines) are added only to pages that hold a chart, so that charts draw with
+   the network off.
 2. MathJax, which Sphinx loads from a CDN, is replaced by a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
 3. sphinx-thebe's assets are dropped from every page. Jupyter Book always loads
@@ -15,8 +14,6 @@
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from sphinx.errors import SphinxError
@@ -42,26 +39,13 @@ def _write_generated(app):
     write_if_changed(_generated(app) / SHARED_SCRIPT, shared_script())
 
 
-def _start_bundle(app):
+def _write_bundle(app):
     if app.builder.format != "html":
         return
-    path = _generated(app) / BUNDLE_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    app.config.html_static_path.extend([str(STATIC), str(path.parent)])
-    if not vega.copy_cached(path):
-        app.usrubook_bundle = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from pathlib import Path; from usrubook.build.vega import write_bundle; "
-                                   "write_bundle(Path(sys.argv[1]))", str(path)])
+    from usrubook.pipeline.csvio import write_if_changed
 
-
-def _finish_bundle(app, env):
-    proc = getattr(app, "usrubook_bundle", None)
-    if proc is None:
-        return
-    app.usrubook_bundle = None
-    path = _generated(app) / BUNDLE_NAME
-    if proc.wait() != 0 or not path.is_file():
-        raise SphinxError(f"usrubook: writing the Vega bundle {path} failed (see the message above).")
+    write_if_changed(_generated(app) / BUNDLE_NAME, vega.bundle(Path(app.srcdir)))
+    app.config.html_static_path.extend([str(STATIC), str(_generated(app))])
 
 
 def _is_thebe(asset) -> bool:
@@ -72,9 +56,11 @@ def _is_thebe(asset) -> bool:
 def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
     if SHARED_MARKER in body:
-        app.add_js_file(SHARED_SCRIPT)
+        app.add_js_file(SHARED_SCRIPT, loading_method="defer")
     if CHART_CLASS in body:
-        app.add_js_file(BUNDLE_NAME)
+        app.add_js_file(BUNDLE_NAME, loading_method="defer")
+        app.add_js_file("usrubook-charts.js", loading_method="defer")
+        app.add_css_file("usrubook-charts.css")
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [a for a in context[key] if not _is_thebe(a)]
@@ -91,6 +77,5 @@ def setup(app):
     app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
     app.config.html_math_renderer = "usrubook-offline"
     app.connect("builder-inited", _write_generated)
-    app.connect("builder-inited", _start_bundle)
-    app.connect("env-updated", _finish_bundle)
+    app.connect("builder-inited", _write_bundle)
     app.connect("html-page-context", _page_assets)

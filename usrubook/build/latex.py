@@ -48,3 +48,32 @@ def latex_preamble(app, config):
 def setup(app):
     app.connect("config-inited", latex_preamble)
     app.add_post_transform(symbol_font_transform())
+    app.add_post_transform(chart_data_transform())
+
+
+def chart_data_transform():
+    from docutils import nodes
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class ChartDataAfterFigure(SphinxPostTransform):
+        """A chart's data tables (:mod:`usrubook.build.mimerender`) cannot stay inside its figure, which
+        LaTeX floats and never breaks across pages: they follow the figure as long tables."""
+        default_priority = 210
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            for box in list(self.document.findall(
+                    lambda n: isinstance(n, nodes.container) and "usrubook-chart-data" in n["classes"])):
+                figure = next((a for a in _ancestors(box) if isinstance(a, nodes.figure)), None)
+                if figure is None:
+                    continue
+                box.parent.remove(box)
+                figure.parent.insert(figure.parent.index(figure) + 1, box)
+
+    return ChartDataAfterFigure
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node

@@ -1,101 +1,34 @@
-"""The Vega, Vega-Lite and vega-embed JavaScript the web book serves itself.
+"""The Vega runtime the web book serves itself (``_static/usrubook-vega.js``).
 
-vl-convert bundles the three libraries with a snippet that draws every
-``<div class="usrubook-chart">`` from the JSON spec beside it. Making the bundle
-takes over a second of CPU and depends only on the installed vl-convert and
-Altair and on the snippet, so it is made once per environment and kept under
-``<venv>/share/usrubook/``; builds copy it. This module does not import Altair,
-so the Sphinx extension can check the cache cheaply.
+Charts are compiled from Vega-Lite to Vega when a chapter runs
+(:func:`usrubook.chapter.charts.web_spec`), so pages need only the Vega runtime,
+not the Vega-Lite compiler or vega-embed: the minified build of the npm package
+``vega``, pinned in ``package.json`` and installed by ``npm ci`` (``make npm``).
+The page script ``_static/usrubook-charts.js`` draws each chart with it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import sys
-from importlib.metadata import version
 from pathlib import Path
 
-from usrubook.build.protocol import CHART_CLASS, SHARED_MARKER, vl_version
-
-EMBED_OPTIONS = {"renderer": "svg", "mode": "vega-lite",
-                 "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
-
-# Runs once the page is parsed: draws every chart div from its JSON spec.
-SNIPPET = """
-window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;
-function usrubookDrawCharts() {
-  document.querySelectorAll("div.%(cls)s").forEach(function (el) {
-    var node = document.getElementById(el.id + "-spec");
-    if (!node || el.dataset.drawn) { return; }
-    el.dataset.drawn = "1";
-    var spec = JSON.parse(node.textContent);
-    // Shared datasets (the world outlines) are served once per book by a script, not inlined per page.
-    Object.keys(spec.datasets || {}).forEach(function (name) {
-      var value = spec.datasets[name];
-      if (typeof value === "string" && value.indexOf("%(marker)s") === 0) {
-        spec.datasets[name] = window.usrubookShared[value.slice(%(marker_len)d)];
-      }
-    });
-    vegaEmbed(el, spec, %(options)s).catch(function (err) {
-      el.textContent = "This chart could not be drawn: " + err;
-      console.error(err);
-    });
-  });
-}
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", usrubookDrawCharts);
-} else {
-  usrubookDrawCharts();
-}
-""" % {"cls": CHART_CLASS, "options": json.dumps(EMBED_OPTIONS), "marker": SHARED_MARKER,
-       "marker_len": len(SHARED_MARKER)}
-
-def bundle_key() -> str:
-    text = f"{version('vl-convert-python')} {version('altair')} {SNIPPET}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+from sphinx.errors import SphinxError
 
 
-def bundle_cache() -> Path:
-    return Path(sys.prefix) / "share" / "usrubook" / f"vega-bundle-{bundle_key()}.js"
-
-
-def make_bundle() -> str:
-    import vl_convert
-
-    # The bundle declares top-level names (such as `_`) that clash with Sphinx's own
-    # scripts when loaded as a classic script; a function scope keeps them private.
-    bundle = vl_convert.javascript_bundle(SNIPPET, vl_version=vl_version())
-    return (f"/* Vega, Vega-Lite and vega-embed, bundled by vl-convert; key {bundle_key()} */\n"
-            "(function () {\n" + bundle + "\n})();\n")
-
-
-def copy_cached(path: Path) -> bool:
-    """Copy the environment's bundle to ``path``; False if there is none yet."""
-    cached = bundle_cache()
-    if not cached.is_file():
-        return False
-    if not path.is_file() or path.read_bytes() != cached.read_bytes():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, path)
-    return True
-
-
-def write_bundle(path: Path) -> None:
-    """Write the bundle to ``path``, making and keeping the environment's copy first if needed."""
-    from usrubook.pipeline.csvio import write_if_changed
-
-    if copy_cached(path):
-        return
-    text = make_bundle()
+def _package(root: Path, name: str) -> tuple[Path, str]:
+    folder = root / "node_modules" / name
     try:
-        write_if_changed(bundle_cache(), text)
-    except OSError:          # a read-only environment: write this build's copy only
-        write_if_changed(path, text)
-        return
-    copy_cached(path)
+        version = json.loads((folder / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise SphinxError(f"usrubook: the npm package '{name}' is not installed in {root / 'node_modules'} "
+                          f"({exc}); run `make npm` (npm ci) first.") from None
+    return folder, version
 
 
-if __name__ == "__main__":   # python -m usrubook.build.vega: prepare the environment's bundle
-    write_bundle(bundle_cache())
-    print(f"Vega bundle: {bundle_cache()}")
+def bundle(root: Path) -> str:
+    """The text of ``usrubook-vega.js``: Vega's minified build with a line naming its version."""
+    folder, version = _package(root, "vega")
+    pinned = json.loads((root / "package.json").read_text(encoding="utf-8"))["dependencies"]["vega"]
+    if version != pinned:
+        raise SphinxError(f"usrubook: node_modules has vega {version}, package.json pins {pinned}; run `make npm`.")
+    text = (folder / "build" / "vega.min.js").read_text(encoding="utf-8")
+    return f"/* Vega {version} (BSD-3-Clause), from the npm package vega: build/vega.min.js */\n{text}\n"

@@ -1,12 +1,13 @@
 """The house chart theme and renderer: one renderer, two outputs.
 
-* HTML: a ``<div class="usrubook-chart">`` and the chart's Vega-Lite spec as JSON;
-  ``_static/usrubook-vega.js`` (Vega, Vega-Lite and vega-embed, served by the book;
-  see :mod:`usrubook.build.vega`) draws it as interactive SVG. Nothing is fetched from
-  outside the book.
-* PDF: the chart's spec (``application/vnd.usrubook.vegalite+json``), which the
-  LaTeX build converts to vector PDF with vl-convert (:mod:`usrubook.build.mimerender`):
-  vector graphics, never a screenshot, made once at build time.
+* HTML: a ``<div class="usrubook-chart">``, the chart compiled to a Vega spec at build time
+  (as wide as its container, with a dark-mode theme), download buttons, and a Data view
+  (:mod:`usrubook.chapter.dataview`). ``_static/usrubook-charts.js`` draws it as SVG with the
+  Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.build.vega`).
+  Nothing is fetched from outside the book.
+* PDF: the chart's Vega-Lite spec (``application/vnd.usrubook.vegalite+json``) with the rows
+  it draws, which the LaTeX build converts to a vector PDF figure and a data table with
+  vl-convert (:mod:`usrubook.build.mimerender`), made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
 ``setup()`` (called by each chapter's first cell) enables both. Set
@@ -25,6 +26,7 @@ from collections import Counter
 import altair as alt
 
 from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
+from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
 
 VL_VERSION = vl_version()  # e.g. "6.4", as vl-convert names it
 
@@ -65,33 +67,157 @@ def element_id(spec: dict) -> str:
     return f"vega-{digest}" + (f"-{_ids[digest]}" if _ids[digest] > 1 else "")
 
 
-def _share(spec: dict) -> dict:
-    """The spec for the web page: shared datasets (see :mod:`usrubook.chapter.geo`) become markers that the
-    page's script resolves from ``_static/usrubook-shared.js``, so each page does not carry a copy."""
+# Dark mode: the page script re-draws each chart with this configuration merged into the spec's and
+# these colours swapped wherever the spec names them (marks drawn in black, light grid lines).
+DARK = {
+    "config": {
+        "background": "transparent",
+        "axis": {"labelColor": "#d4d4d4", "titleColor": "#e4e4e4", "gridColor": "#3d3d3d",
+                 "domainColor": "#9a9a9a", "tickColor": "#9a9a9a"},
+        "legend": {"labelColor": "#d4d4d4", "titleColor": "#e4e4e4"},
+        "title": {"color": "#e4e4e4", "subtitleColor": "#d4d4d4"},
+        "text": {"fill": "#e4e4e4"},
+        "style": {"guide-label": {"fill": "#d4d4d4"}, "guide-title": {"fill": "#e4e4e4"}},
+    },
+    "colours": {"#000000": "#e4e4e4", "black": "#e4e4e4", "#333333": "#d4d4d4", "#555555": "#c4c4c4",
+                "#666666": "#b4b4b4", "#e6e6e6": "#3d3d3d", "#888888": "#9a9a9a", "#ffffff": "#1e1e1e",
+                "white": "#1e1e1e"},
+}
+
+# Labels keep at least 10 px (the theme draws them at 12); on a narrow screen long labels are
+# shortened with an ellipsis rather than squeezing the plot, and legends wrap into one column.
+_NARROW_LABELS = "clamp(containerSize()[0] * 0.4, 90, 320)"
+
+
+def _single_view(spec: dict) -> bool:
+    return not any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
+
+
+def responsive(spec: dict) -> dict:
+    """The spec for the web page: as wide as its container (single and layered views: Vega-Lite's
+    container sizing), axis and legend labels limited relative to that width, no per-mark ARIA text
+    (the chart has one description, and the Data view lists every row). Concatenated views keep
+    their widths here; the page script fits them to the container."""
+    out = json.loads(json.dumps(spec))
+    config = out.setdefault("config", {})
+    config["aria"] = False
+    config.setdefault("axis", {})["labelLimit"] = {"expr": _NARROW_LABELS}
+    config.setdefault("legend", {})["labelLimit"] = {"expr": "clamp(containerSize()[0] - 40, 120, 400)"}
+    if _single_view(out):
+        out["width"] = "container"
+        out["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return out
+
+
+def _strip_hrefs(node) -> None:
+    """Marks keep their cursor but lose Vega's own link handling: the page script opens the passage
+    (at once with a mouse; on touch, after the quote has been shown)."""
+    if isinstance(node, dict):
+        node.pop("href", None)
+        for value in node.values():
+            _strip_hrefs(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_hrefs(value)
+
+
+def _wrap_legends(node) -> None:
+    """Symbol legends wrap into as many columns as the container holds, instead of one long row."""
+    if isinstance(node, dict):
+        for legend in node.get("legends", []):
+            if "gradientLength" not in legend and legend.get("type") != "gradient":
+                legend["columns"] = {"signal": "max(1, floor(containerSize()[0] / 150))"}
+        for key in ("marks",):
+            for child in node.get(key, []):
+                _wrap_legends(child)
+
+
+def _compile(spec: dict) -> dict:
+    import vl_convert
+
     from usrubook.chapter.geo import shared_name
 
-    datasets = spec.get("datasets")
-    if not datasets:
-        return spec
-    replaced = {name: (SHARED_MARKER + shared_name(values)) if shared_name(values) else values
-                for name, values in datasets.items()}
-    return {**spec, "datasets": replaced}
+    vega = vl_convert.vegalite_to_vega(responsive(spec), vl_version=VL_VERSION)
+    vega.pop("$schema", None)
+    for data in vega.get("data", []):
+        name = shared_name(data.get("values"))
+        if name:
+            data["values"] = SHARED_MARKER + name
+    for mark in vega.get("marks", []):
+        _strip_hrefs(mark)
+    _wrap_legends(vega)
+    return vega
+
+
+def web_spec(spec: dict) -> dict:
+    """The compiled Vega spec the page draws: responsive, shared datasets as markers, and the dark theme.
+    Panels set side by side (``hconcat``) also get a compact variant, one above the other, which the
+    page draws when its container is narrower than the side-by-side design."""
+    vega = _compile(spec)
+    vega["usermeta"] = {"dark": DARK}
+    if "hconcat" in spec:
+        narrow = {k: v for k, v in spec.items() if k != "hconcat"}
+        narrow["vconcat"] = spec["hconcat"]
+        widths = [c.get("width", 200) for c in spec["hconcat"] if isinstance(c.get("width"), (int, float))]
+        vega["usermeta"]["narrow"] = _compile(narrow)
+        vega["usermeta"]["narrow_below"] = sum(widths) + 120 * len(spec["hconcat"])
+    return vega
 
 
 def html_output(spec: dict, elem: str) -> str:
-    payload = json.dumps(_share(_canonical(spec)), sort_keys=True, ensure_ascii=False,
+    payload = json.dumps(web_spec(_canonical(spec)), sort_keys=True, ensure_ascii=False,
                          allow_nan=False).replace("</", "<\\/")
     label = html.escape(spec.get("description") or "Chart", quote=True)
-    return (f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"></div>\n'
-            f'<script type="application/json" id="{elem}-spec">{payload}</script>')
+    tables = data_tables(spec)
+    details = html_tables(tables, elem)
+    return (f'<div class="usrubook-chart-block">\n'
+            f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"'
+            + (f' aria-details="{elem}-data"' if details else "") + '></div>\n'
+            f'<div class="usrubook-chart-tools" hidden>'
+            f'<button type="button" class="usrubook-export" data-format="svg">Download SVG</button> '
+            f'<button type="button" class="usrubook-export" data-format="png">Download PNG</button></div>\n'
+            f'<div class="usrubook-chart-card" id="{elem}-card" aria-live="polite" hidden></div>\n'
+            + details +
+            f'<script type="application/json" id="{elem}-spec">{payload}</script>\n</div>')
 
 
 def render(spec: dict, **metadata) -> dict:
-    """Altair renderer: text/html for the web book; the spec itself for the PDF, which the LaTeX
-    build turns into vector graphics (:mod:`usrubook.build.mimerender`); text/plain for the rest."""
+    """Altair renderer: text/html for the web book; for the PDF, the spec and the rows it draws, which
+    the LaTeX build turns into a vector figure and a data table (:mod:`usrubook.build.mimerender`);
+    text/plain for the rest."""
+    spec = _canonical(spec)
+    check_legends(spec)
     elem = element_id(spec)
-    return {"text/html": html_output(spec, elem), MIME: _canonical(spec),
+    pdf = {**spec, "usermeta": {**spec.get("usermeta", {}), "usrubook_data": data_tables(spec)}}
+    return {"text/html": html_output(spec, elem), MIME: pdf,
             "text/plain": spec.get("description") or "Chart"}
+
+
+def used_scale(order: list, colours: list, values) -> dict:
+    """Domain and colours for a legend that lists only the categories a chart draws, in ``order``."""
+    present = set(values)
+    used = [v for v in order if v in present]
+    return {"domain": used, "range": [colours[order.index(v)] for v in used]}
+
+
+def check_legends(spec: dict) -> None:
+    """A legend lists only the categories drawn: an explicit scale domain must not name a value that
+    none of the view's rows has."""
+    for view, rows in views(spec):
+        for channel in ("color", "fill", "stroke", "shape", "strokeDash"):
+            enc = view.get("encoding", {}).get(channel)
+            if not isinstance(enc, dict) or "field" not in enc:
+                continue
+            domain = (enc.get("scale") or {}).get("domain")
+            if not isinstance(domain, list) or not rows or enc["field"] not in rows[0]:
+                continue
+            present = {r.get(enc["field"]) for r in rows}
+            unused = [d for d in domain if d not in present]
+            if unused:
+                raise ValueError(
+                    f"chart '{(spec.get('description') or '')[:60]}…': the {channel} legend lists "
+                    f"{', '.join(map(repr, unused))}, which no row of field '{enc['field']}' has; "
+                    "give the scale only the values drawn (e.g. verdict_scale(frame[field]))")
 
 
 alt.renderers.register("usrubook", render)
@@ -106,8 +232,6 @@ def setup() -> None:
         alt.renderers.enable("usrubook")
 
 
-# Chart pages sit one folder below the book root (chapters/, evidence/).
-PASSAGE_PAGE = "../evidence/source-texts.html"
 
 
 def frame(df, keep: list[str] | None = None) -> alt.Data:

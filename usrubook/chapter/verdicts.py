@@ -72,5 +72,6 @@ def legend_note() -> str:
 
 def verdict_scale(labels) -> dict:
     """Domain and colours for a verdict legend that lists only the verdicts a chart draws."""
-    used = [v for v in VERDICT_ORDER if v in set(labels)]
-    return {"domain": used, "range": [VERDICT_COLOURS[VERDICT_ORDER.index(v)] for v in used]}
+    from usrubook.chapter.charts import used_scale
+
+    return used_scale(VERDICT_ORDER, VERDICT_COLOURS, labels)
