@@ -21,14 +21,82 @@ from sphinx import addnodes
 from usrubook.build.protocol import MIME, vl_version
 
 DATA_CLASS = "usrubook-chart-data"
+# The PDF's text width (US letter with one-inch margins) in points, and the smallest chart text allowed in print.
+# A chart wider than the text is scaled down to fit it, so its width is limited to what keeps its smallest text
+# at MIN_PRINT_PT or larger; vl-convert draws one CSS pixel as one point.
+PRINT_WIDTH_PT = 468
+MIN_PRINT_PT = 8
+
+
+def _font_sizes(node, found: list) -> list:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("ontSize") and isinstance(value, (int, float)):
+                found.append(value)
+            else:
+                _font_sizes(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _font_sizes(value, found)
+    return found
+
+
+def _page_width(pdf: bytes) -> float:
+    import re
+
+    box = re.search(rb"/MediaBox\s*\[\s*[-\d.]+\s+[-\d.]+\s+([-\d.]+)\s+[-\d.]+\s*\]", pdf)
+    if box is None:
+        raise ValueError("vl-convert produced a PDF without a MediaBox")
+    return float(box.group(1))
+
+
+def print_pdf(spec: dict) -> bytes:
+    """The chart as a vector PDF whose smallest text prints at MIN_PRINT_PT or more: too wide a chart
+    narrows side-by-side panels (or, failing that, sets them one above the other), or narrows its plot."""
+    import vl_convert
+
+    smallest = min(_font_sizes(spec, [11]))       # Vega-Lite draws unsized text at 11 px
+    limit = PRINT_WIDTH_PT * smallest / MIN_PRINT_PT
+    spec = json.loads(json.dumps(spec))
+    if "hconcat" in spec:     # a legend under a narrow panel lists its entries one per line, not wider than the panel
+        spec.setdefault("config", {}).setdefault("legend", {})["direction"] = "vertical"
+    for _ in range(4):
+        pdf = vl_convert.vegalite_to_pdf(spec, vl_version=vl_version())
+        excess = _page_width(pdf) - limit
+        if excess <= 0:
+            return pdf
+        panels = spec.get("hconcat")
+        if panels:
+            widths = [p.get("width") for p in panels]
+            if all(isinstance(w, (int, float)) and w > 80 for w in widths):
+                shrink = excess / sum(widths) + 0.01
+                for p in panels:
+                    p["width"] = max(80, int(p["width"] * (1 - shrink)))
+                continue
+            spec["vconcat"] = spec.pop("hconcat")      # panels one above the other
+            continue
+        views = spec.get("vconcat") or [spec]
+        narrowed = False
+        for view in views:
+            if isinstance(view.get("width"), (int, float)) and view["width"] > 120:
+                view["width"] = max(120, int(view["width"] - excess - 1))
+                narrowed = True
+        if not narrowed:
+            break
+    raise ValueError(f"chart '{(spec.get('description') or '')[:60]}…' is {_page_width(pdf):.0f} pt wide in print, "
+                     f"so its {smallest} px text would print below {MIN_PRINT_PT} pt; make it narrower or its text larger")
+
+
+def _label(anchor: str) -> str:
+    seed, _, number = anchor.rpartition("-p")
+    return f"{seed}, ¶{number}"
 
 
 def _passage(anchor: str) -> nodes.Node:
     """A link to a seed paragraph on the Source texts page (a reference resolved like {ref}`...`)."""
-    seed, _, number = anchor.rpartition("-p")
     ref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=anchor, refexplicit=True,
                                 refwarn=True)
-    ref += nodes.inline(text=f"{seed}, ¶{number}")
+    ref += nodes.inline(text=_label(anchor))
     return ref
 
 
@@ -40,13 +108,28 @@ def data_nodes(tables: list[dict]) -> list[nodes.Node]:
     for spec in tables:
         linked = any(spec["passages"])
         columns = spec["columns"] + (["Passage"] if linked else [])
-        table = nodes.table(classes=["longtable", "usrubook-data-table"])
+        # No caption: the data tables are not numbered, in the PDF as on the web, so that figure and
+        # table numbers stay the same in both.
         if spec["title"]:
-            table += nodes.title(text=spec["title"])
+            box += nodes.paragraph("", "", nodes.strong(text=spec["title"]), classes=["usrubook-data-title"])
+        # Column widths from the content (Sphinx's 'colwidths-given'), so that LaTeX wraps long quotes.
+        table = nodes.table(classes=["longtable", "colwidths-given", "usrubook-data-table"])
         group = nodes.tgroup(cols=len(columns))
         table += group
-        for column in columns:
-            group += nodes.colspec(colwidth=max(8, min(40, len(column))))
+        texts = [list(r) + ([_label(a) if a else ""] if linked else []) for r, a in zip(spec["rows"], spec["passages"],
+                                                                                   strict=True)]
+        widths, need = [], []
+        for i, column in enumerate(columns):
+            lengths = sorted(len(r[i]) for r in texts)
+            widths.append(max(6, min(60, lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0, len(column))))
+            need.append(max([len(w) for r in texts for w in r[i].split()] + [len(column), 1]) + 2)
+        # Each column holds its longest word: a PDF line holds about 95 characters, less 3 per column for padding.
+        line = 95 - 3 * len(columns)
+        for _ in range(10):
+            total = sum(widths)
+            widths = [max(w, -(-n * total // line)) for w, n in zip(widths, need, strict=True)]
+        for width in widths:
+            group += nodes.colspec(colwidth=width)
         head, body = nodes.thead(), nodes.tbody()
         group += head
         group += body
@@ -75,12 +158,10 @@ class ChartPDF:
     def handle_mime(renderer, data, inline):
         if data.mime_type != MIME or inline:
             return None
-        import vl_convert
-
         spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
         meta = dict(spec.get("usermeta") or {})
         tables = meta.pop("usrubook_data", [])
         spec = {**spec, "usermeta": meta} if meta else {k: v for k, v in spec.items() if k != "usermeta"}
-        pdf = vl_convert.vegalite_to_pdf(spec, vl_version=vl_version())
+        pdf = print_pdf(spec)
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
         return [nodes.image(uri=uri, alt=spec.get("description") or "Chart"), *data_nodes(tables)]

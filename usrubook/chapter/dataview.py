@@ -85,6 +85,9 @@ def data_tables(spec: dict) -> list[dict]:
         if not fields or not rows:
             continue
         mark = view["mark"] if isinstance(view["mark"], str) else view["mark"]["type"]
+        if any(isinstance(r.get("passage"), str) for r in rows):
+            # the Passage column links what the 'source' field names ("seed003, paragraph 51")
+            fields = [t for t in fields if t["field"] != "source"]
         columns = [t.get("title") or _title(t["field"]) for t in fields]
         key = (tuple(columns),)
         table = tables.setdefault(key, {"title": _MARK_NAMES.get(mark, "Marks"), "columns": columns,
