@@ -124,6 +124,26 @@ def _remove_unused_theme_files(app, exception):
             path.unlink()
 
 
+def _static_digest() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _static_changed(app, env, added, changed, removed):
+    """Every page when the book's own CSS or JavaScript changed: Sphinx copies static files only when it
+    writes a page, and each page links them with a checksum (``?v=``) of their content."""
+    digest = _static_digest()
+    if getattr(env, "usrubook_static_digest", None) == digest:
+        return []
+    env.usrubook_static_digest = digest
+    return sorted(env.found_docs)
+
+
 def _is_thebe(asset) -> bool:
     body = getattr(asset, "attributes", {}).get("body", "") or ""
     return "THEBE_JS_URL" in body or "thebe" in (getattr(asset, "filename", None) or str(asset))
@@ -177,4 +197,5 @@ def setup(app):
     app.connect("builder-inited", _write_bundle)
     app.connect("builder-inited", _write_theme_css)
     app.connect("build-finished", _remove_unused_theme_files)
+    app.connect("env-get-outdated", _static_changed)
     app.connect("html-page-context", _page_assets)
