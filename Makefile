@@ -68,7 +68,7 @@ pdf: data system $(NPM)
 
 book: nbval html pdf
 
-test: book
+test: book $(NPM)
 	$(VENV)/bin/pytest
 
 refresh-references: data

@@ -8,18 +8,26 @@ its budget; exits 1 if a budget is exceeded. Budgets (2-core machine):
   times the number of executed pages);
 * no-change rebuild <= 3 s;
 * a chapter page    <= 250 KB (the page's own HTML; shared static files excluded);
+* the heaviest chapter page with everything it loads <= 1.5 MB (10^6 bytes; served uncompressed on
+  127.0.0.1, summed from Chromium's network events);
+* all charts drawn   <= 1.0 s on the slowest chart page, at a 390 px viewport with the CPU slowed 4x
+  (Chrome DevTools Protocol), from navigation start; the median of 3 loads;
 * derive-and-validate time per seed stays flat: at 100x the seeds, at most
   1.5 x the time per seed of the real corpus (benchmarks/scale.py).
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +60,107 @@ def floor_per_page(repeats: int = 3) -> float:
             km.shutdown_kernel(now=True)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+# Figures before issue 8 (Font Awesome on every page, fixed-width charts), shown beside today's.
+BEFORE = {"weight": "3.74 MB", "charts": "2.60 s"}
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Records the moment every chart of the page holds a drawn <svg> (checked at each change of the DOM).
+CHARTS_DRAWN_AT = """
+new MutationObserver((_, observer) => {
+  const charts = document.querySelectorAll('div.usrubook-chart');
+  if (charts.length && [...charts].every(c => c.querySelector('svg'))) {
+    window.__usrubookChartsDrawn = performance.now(); observer.disconnect();
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@contextmanager
+def served_in_chromium(html: Path):
+    """(base URL, browser): ``html`` served on 127.0.0.1 and a headless Debian Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            try:
+                yield f"http://127.0.0.1:{httpd.server_address[1]}", browser
+            finally:
+                browser.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def page_weight(browser, url: str) -> tuple[int, list[tuple[int, str]]]:
+    """Bytes a page loads with everything it loads (Network.loadingFinished encodedDataLength, headers
+    included), once its charts are drawn and the network is idle; and the files, largest first."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = ctx.new_page()
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("Network.enable")
+        urls, sizes = {}, {}
+        cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+        cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]))
+        page.goto(url, wait_until="load")
+        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every(c => c.querySelector('svg'))",
+                               timeout=60000)
+        page.wait_for_load_state("networkidle")
+        files = sorted(((int(n), urls.get(k, k).split("?")[0]) for k, n in sizes.items()), reverse=True)
+        return sum(n for n, _ in files), files
+    finally:
+        ctx.close()
+
+
+def charts_drawn(browser, url: str, repeats: int = 3) -> float:
+    """Seconds from navigation start until every chart is drawn, 390 px wide, CPU slowed 4x (median)."""
+    times = []
+    for _ in range(repeats):
+        ctx = browser.new_context(viewport={"width": 390, "height": 844})
+        try:
+            page = ctx.new_page()
+            ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+            page.add_init_script(CHARTS_DRAWN_AT)
+            page.goto(url, wait_until="commit")
+            page.wait_for_function("window.__usrubookChartsDrawn !== undefined", timeout=60000)
+            times.append(page.evaluate("window.__usrubookChartsDrawn") / 1000)
+        finally:
+            ctx.close()
+    return statistics.median(times)
+
+
+def browser_rows(html: Path) -> list[tuple]:
+    chapters = sorted(p.relative_to(html).as_posix() for p in (html / "chapters").glob("*.html"))
+    chart_pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
+                         if 'class="usrubook-chart"' in p.read_text(encoding="utf-8"))
+    with served_in_chromium(html) as (base, browser):
+        weights = {rel: page_weight(browser, f"{base}/{rel}") for rel in chapters}
+        times = {rel: charts_drawn(browser, f"{base}/{rel}") for rel in chart_pages}
+    heaviest = max(weights, key=lambda rel: weights[rel][0])
+    total, files = weights[heaviest]
+    slowest = max(times, key=times.get)
+    biggest = ", ".join(f"{Path(u).name} {n / 1024:.0f} KB" for n, u in files[:3])
+    return [
+        (f"{heaviest} with all it loads", f"{total / 1e6:.2f} MB",
+         f"<= 1.50 MB; heaviest chapter page, was {BEFORE['weight']}; largest: {biggest}", total <= 1.5e6),
+        (f"charts drawn, 390 px, CPU 4x ({slowest})", f"{times[slowest]:.2f} s",
+         f"<= 1.00 s; slowest of {len(times)} chart pages, median of 3, was {BEFORE['charts']}", times[slowest] <= 1.0),
+    ]
 
 
 def executed_pages(root: Path) -> list[str]:
@@ -92,6 +201,7 @@ def main() -> int:
             rows.append((f"page {rel[:-3]}.html", f"{kb:.0f} KB", "<= 250 KB", kb <= 250))
         bundle = html / "_static" / "usrubook-vega.js"
         rows.append(("shared Vega bundle", f"{bundle.stat().st_size / 1024:.0f} KB", "shared by chart pages", None))
+        rows.extend(browser_rows(html))
         sys.path.insert(0, str(ROOT / "benchmarks"))
         import scale
 

@@ -1,10 +1,14 @@
-"""Shared fixtures: the book root, the built outputs, and throw-away copies of the book."""
+"""Shared fixtures: the book root, the built outputs, throw-away copies of the book, and a real browser
+(Debian's Chromium through Playwright) with the built HTML served on 127.0.0.1."""
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -77,3 +81,77 @@ def set_cell(csv_path: Path, figure_id: str, column: str, value: str) -> str:
     csv.writer(buf, lineterminator="\n").writerows(rows)
     csv_path.write_text(buf.getvalue(), encoding="utf-8")
     return old
+
+
+# ---------------------------------------------------------------- the book in a browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WIDTHS = (390, 768, 1280, 1920)
+
+
+def book_pages() -> list[str]:
+    """Every page of the web book, as paths under _build/html: the pages of _toc.yml, plus the two pages
+    Sphinx adds that a reader reaches from every page (the search page, through the search box, and the
+    general index). index.html is left out: it is a one-line redirect to intro.html, which is tested."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part.get("chapters", [])]
+    return [f + ".html" for f in files] + ["genindex.html", "search.html"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def handle(self):   # a browser that closes a connection early is not an error of the book
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+@pytest.fixture(scope="session")
+def server(html_dir):
+    """The built book, served on 127.0.0.1 (a free port) for the whole session."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session; each test opens its own context or page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def set_mode(context, mode: str) -> None:
+    """Open every page of ``context`` in the theme's light or dark mode, as the theme's own switch leaves it
+    (pydata-sphinx-theme reads localStorage "mode" and "theme" before the page is drawn)."""
+    assert mode in ("light", "dark")
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+
+
+CHARTS_DRAWN = ("() => [...document.querySelectorAll('div.usrubook-chart')]"
+                ".every(c => c.querySelector('svg'))")
+
+
+def open_page(context, url: str, timeout: int = 30000):
+    """A new page of ``context`` at ``url``, loaded and with every chart drawn."""
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
+    return page

@@ -11,9 +11,23 @@
 3. sphinx-thebe's assets are dropped from every page. Jupyter Book always loads
    sphinx-thebe; with live code off it still writes an inline script naming
    thebe's CDN address (twice after an incremental build: a page error).
+4. Page weight: no page loads Font Awesome (a 1.45 MB script and a 153 KB font).
+   ``_templates/layout.html`` drops the script through the ``usrubook_trim_head``
+   filter, the theme's stylesheet is served without Font Awesome's rules (a copy
+   written at build time that shadows the theme's), and ``usrubook.css`` draws
+   the icons the theme uses as CSS masks. Sphinx's search index and search
+   scripts load only on the search page (the search box submits to it; the
+   theme's search-as-you-type, which would need them, is off), and
+   sphinx-design's assets only on pages that use it (none do now).
+5. Accessibility fixes of generated markup: myst-nb's "Show code cell"
+   summaries take their name from their visible text (no ``aria-label`` that
+   differs from it), and bibliography entries are list items of their list
+   (docutils writes the deprecated role ``doc-biblioentry``, which axe-core
+   reports as a critical error of the list).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sphinx.errors import SphinxError
@@ -23,6 +37,22 @@ from usrubook.build.protocol import CHART_CLASS, SHARED_MARKER, SHARED_SCRIPT
 
 STATIC = Path(__file__).resolve().parent / "static"
 BUNDLE_NAME = "usrubook-vega.js"
+
+THEME_CSS = "styles/pydata-sphinx-theme.css"
+# pydata-sphinx-theme's stylesheet bundles Font Awesome's CSS (about 91 KB of icon rules and the
+# @font-face rules) between its first licence comment and the theme's own rules.
+_FA_START = "/*!\n * Font Awesome Free"
+_FA_END = "html{--pst-header-height"
+# The one rule of that block that is not about icons (the theme's templates use .sr-only).
+_FA_KEEP = (".sr-only,.sr-only-focusable:not(:focus){height:1px;margin:-1px;overflow:hidden;padding:0;"
+            "position:absolute;width:1px;clip:rect(0,0,0,0);border-width:0;white-space:nowrap}")
+# Files of the theme that no page loads any more; removed from the output.
+UNUSED_THEME_FILES = ("scripts/fontawesome.js", "scripts/fontawesome.js.map", "scripts/fontawesome.js.LICENSE.txt",
+                      "vendor/fontawesome")
+_HEAD_SCRIPTS = re.compile(
+    r'\s*<script[^>]*\bsrc="[^"]*(?:/scripts/fontawesome\.js|/searchtools\.js|/language_data\.js|searchindex\.js)'
+    r'[^"]*"[^>]*>\s*</script>')
+
 
 
 def _generated(app) -> Path:
@@ -48,9 +78,80 @@ def _write_bundle(app):
     app.config.html_static_path.extend([str(STATIC), str(_generated(app))])
 
 
+def theme_css_without_fontawesome() -> str:
+    """pydata-sphinx-theme's stylesheet less the Font Awesome CSS bundled into it."""
+    import pydata_sphinx_theme
+
+    src = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / THEME_CSS
+    css = src.read_text(encoding="utf-8")
+    start, end = css.find(_FA_START), css.find(_FA_END)
+    if start < 0 or end < start:
+        raise SphinxError(f"usrubook: cannot find Font Awesome's rules in {src}; the theme changed. "
+                          "Update usrubook/build/html.py (_FA_START, _FA_END).")
+    css = css[:start] + _FA_KEEP + "\n" + css[end:]
+    if "Font Awesome" in css:
+        raise SphinxError(f"usrubook: {src} still names Font Awesome outside the block that was removed.")
+    return re.sub(r"/\*# sourceMappingURL=[^*]*\*/\s*$", "", css)
+
+
+def trim_head(markup):
+    """The theme's <head> assets less the Font Awesome script and, except on the search page (where
+    Sphinx's own template loads them), the search scripts and index (``usrubook_trim_head`` filter)."""
+    from markupsafe import Markup
+
+    return Markup(_HEAD_SCRIPTS.sub("", str(markup)))
+
+
+def _write_theme_css(app):
+    if app.builder.format != "html":
+        return
+    from usrubook.pipeline.csvio import write_if_changed
+
+    write_if_changed(_generated(app) / THEME_CSS, theme_css_without_fontawesome())
+    app.builder.templates.environment.filters["usrubook_trim_head"] = trim_head
+
+
+def _remove_unused_theme_files(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    for rel in UNUSED_THEME_FILES:
+        path = Path(app.outdir) / "_static" / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _static_digest() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _static_changed(app, env, added, changed, removed):
+    """Every page when the book's own CSS or JavaScript changed: Sphinx copies static files only when it
+    writes a page, and each page links them with a checksum (``?v=``) of their content."""
+    digest = _static_digest()
+    if getattr(env, "usrubook_static_digest", None) == digest:
+        return []
+    env.usrubook_static_digest = digest
+    return sorted(env.found_docs)
+
+
 def _is_thebe(asset) -> bool:
     body = getattr(asset, "attributes", {}).get("body", "") or ""
     return "THEBE_JS_URL" in body or "thebe" in (getattr(asset, "filename", None) or str(asset))
+
+
+def _is_design(asset) -> bool:
+    name = getattr(asset, "filename", None) or str(asset)
+    return "sphinx-design" in name or "design-tabs" in name
 
 
 def _page_assets(app, pagename, templatename, context, doctree):
@@ -61,9 +162,22 @@ def _page_assets(app, pagename, templatename, context, doctree):
         app.add_js_file(BUNDLE_NAME, loading_method="defer")
         app.add_js_file("usrubook-charts.js", loading_method="defer")
         app.add_css_file("usrubook-charts.css")
+    uses_design = 'class="sd-' in body or ' sd-' in body
     for key in ("script_files", "css_files"):
         if key in context:
-            context[key] = [a for a in context[key] if not _is_thebe(a)]
+            context[key] = [a for a in context[key] if not _is_thebe(a) and (uses_design or not _is_design(a))]
+    if "doc-biblioentry" in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _visit_hidden_cell(self, node):
+    """myst-nb's "Show code cell …" summary, named by its visible text (myst-nb labels it "Toggle hidden content")."""
+    from html import escape
+
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n')
+    self.body.append(f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n')
+    self.body.append(f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n')
+    self.body.append("</summary>\n")
 
 
 def _no_math(self, node):
@@ -73,9 +187,15 @@ def _no_math(self, node):
 
 
 def setup(app):
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(_visit_hidden_cell, depart_HideCellInput))
     app.add_css_file("usrubook.css")
     app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
     app.config.html_math_renderer = "usrubook-offline"
     app.connect("builder-inited", _write_generated)
     app.connect("builder-inited", _write_bundle)
+    app.connect("builder-inited", _write_theme_css)
+    app.connect("build-finished", _remove_unused_theme_files)
+    app.connect("env-get-outdated", _static_changed)
     app.connect("html-page-context", _page_assets)

@@ -1,0 +1,176 @@
+"""Layout in a real browser: every page at 390, 768, 1280 and 1920 px, on screen and in print.
+
+* No page scrolls sideways. A table wider than the column scrolls inside its own box, which shows a cue:
+  a shadow at the edge where more of the table is hidden (gradients in backgrounds that scroll with the
+  content, as usrubook.css draws them for the theme's table wrapper).
+* No chart's drawing (``div.usrubook-chart svg``) is wider than its container.
+* The theme's icons are drawn (CSS masks, no Font Awesome), and no page loads Font Awesome or any web font.
+* Printed, a page shows the article alone: no code toggles, navigation or header buttons; charts fit the page.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import WIDTHS, book_pages, open_page
+
+CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
+               "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html",
+               "evidence/verification.html", "evidence/methods.html"]
+
+MEASURE = """() => {
+  const root = document.documentElement;
+  const article = document.querySelector('article.bd-article') || document.body;
+  const box = e => e.getBoundingClientRect();
+  const name = e => { const f = e.closest('figure'); return f && f.id ? '#' + f.id : (e.id ? '#' + e.id : e.tagName); };
+  const charts = [...document.querySelectorAll('div.usrubook-chart')].map(c => {
+    const parent = c.parentElement, p = box(parent), a = box(article);
+    const right = Math.min(p.right - parseFloat(getComputedStyle(parent).paddingRight), a.right);
+    const left = Math.max(p.left + parseFloat(getComputedStyle(parent).paddingLeft), a.left);
+    return {chart: name(c), container: Math.round(right - left),
+            svgs: [...c.querySelectorAll('svg')].filter(s => box(s).width > 0).map(s => ({
+              cls: s.getAttribute('class') || 'svg', width: Math.round(box(s).width),
+              over: Math.max(0, Math.round(box(s).right - right), Math.round(left - box(s).left))}))};
+  });
+  const tables = [...article.querySelectorAll('table')].map((t, i) => {
+    // the nearest ancestor that clips or scrolls the table sideways
+    let s = t.parentElement;
+    while (s && s !== article && !['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(s).overflowX)) s = s.parentElement;
+    const cs = s ? getComputedStyle(s) : null;
+    const caption = t.closest('table') && t.querySelector('caption');
+    return {table: t.id || (caption ? caption.textContent.trim().slice(0, 40) : 'table ' + (i + 1)),
+            width: Math.round(t.scrollWidth), column: Math.round(box(article).width),
+            box: s ? (s.className || s.tagName) : null, boxWidth: s ? s.clientWidth : null,
+            overflowX: cs ? cs.overflowX : null, background: cs ? cs.backgroundImage : '',
+            attachment: cs ? cs.backgroundAttachment : ''};
+  });
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, charts, tables};
+}"""
+
+
+@pytest.fixture(scope="module")
+def measured(browser, server):
+    """Measurements of (width, page), each page opened once per width (charts drawn, layout settled)."""
+    contexts, cache = {}, {}
+
+    def get(width: int, path: str) -> dict:
+        if (width, path) not in cache:
+            if width not in contexts:
+                contexts[width] = browser.new_context(viewport={"width": width, "height": 900})
+            page = open_page(contexts[width], f"{server}/{path}")
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            cache[(width, path)] = page.evaluate(MEASURE)
+            page.close()
+        return cache[(width, path)]
+
+    yield get
+    for ctx in contexts.values():
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", book_pages())
+@pytest.mark.parametrize("width", WIDTHS)
+def test_page_does_not_scroll_sideways(width, path, measured):
+    m = measured(width, path)
+    wide = [f"{t['table']} ({t['width']} px)" for t in m["tables"] if t["width"] > m["clientWidth"]]
+    assert m["scrollWidth"] <= m["clientWidth"], (
+        f"{path} at {width} px scrolls sideways: the document is {m['scrollWidth']} px wide in a "
+        f"{m['clientWidth']} px window" + (f"; wide tables: {', '.join(wide)}" if wide else ""))
+
+
+@pytest.mark.parametrize("path", book_pages())
+@pytest.mark.parametrize("width", WIDTHS)
+def test_wide_tables_scroll_in_their_own_box_with_a_cue(width, path, measured):
+    bad = []
+    for t in measured(width, path)["tables"]:
+        if t["width"] <= t["column"]:
+            continue
+        where = f"{t['table']} ({t['width']} px in a {t['column']} px column)"
+        if t["box"] is None or t["overflowX"] not in ("auto", "scroll"):
+            bad.append(f"{where}: no box of its own that scrolls (nearest clipping box: {t['box']}, "
+                       f"overflow-x {t['overflowX']})")
+        elif not ("gradient" in t["background"] and "local" in t["attachment"]):
+            bad.append(f"{where}: its box {t['box']} scrolls but shows no cue (background {t['background'][:60]}, "
+                       f"attachment {t['attachment']})")
+    assert not bad, f"{path} at {width} px:\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.parametrize("path", CHART_PAGES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_charts_fit_their_container(width, path, measured):
+    m = measured(width, path)
+    assert m["charts"], f"{path} has no chart"
+    bad = [f"{c['chart']}: <svg class=\"{s['cls']}\"> ({s['width']} px wide) reaches {s['over']} px beyond its "
+           f"{c['container']} px container" for c in m["charts"] for s in c["svgs"] if s["over"] > 1]
+    assert not [c for c in m["charts"] if not c["svgs"]], f"{path} at {width} px: a chart drew nothing"
+    assert not bad, f"{path} at {width} px:\n  " + "\n  ".join(bad)
+
+
+def test_chart_pages_are_all_the_pages_with_charts(html_dir):
+    with_charts = {p for p in book_pages() if 'class="usrubook-chart"' in (html_dir / p).read_text(encoding="utf-8")}
+    assert with_charts == set(CHART_PAGES)
+
+
+ICONS = """() => [...document.querySelectorAll('.fa-solid, .fas, .fa-regular, .far')]
+  .filter(e => e.getClientRects().length && getComputedStyle(e).display !== 'none')
+  .map(e => { const s = getComputedStyle(e, '::before');
+              const mask = s.maskImage && s.maskImage !== 'none' ? s.maskImage : s.webkitMaskImage;
+              return {icon: [...e.classList].filter(c => c.startsWith('fa-')).join(' '),
+                      mask: (mask || 'none').slice(0, 40), w: parseFloat(s.width), h: parseFloat(s.height),
+                      bg: s.backgroundColor}; })"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_theme_icons_are_drawn_without_an_icon_font(width, browser, server):
+    """Every visible theme icon is a CSS mask of a drawing, painted in a visible colour; no page loads
+    Font Awesome (script or font) or any other web font."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    fonts = []
+    context.on("request", lambda r: fonts.append(r.url) if ("fontawesome" in r.url or r.resource_type == "font") else None)
+    seen = set()
+    try:
+        for path in ("intro.html", "chapters/trade.html", "references.html", "search.html"):
+            page = open_page(context, f"{server}/{path}")
+            icons = page.evaluate(ICONS)
+            page.close()
+            assert icons, f"{path} at {width} px shows no theme icon"
+            for i in icons:
+                assert i["mask"].startswith('url("data:image/svg+xml'), f"{path}: icon {i['icon']} is not drawn: {i}"
+                assert i["w"] >= 10 and i["h"] >= 10 and i["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), \
+                    f"{path}: icon {i['icon']} is invisible: {i}"
+                seen.add(i["icon"])
+    finally:
+        context.close()
+    assert fonts == [], f"pages loaded fonts or Font Awesome: {fonts}"
+    expected = {"fa-bars", "fa-magnifying-glass", "fa-download", "fa-expand"} | (
+        {"fa-list"} if width >= 1200 else set())
+    assert expected <= {c for icon in seen for c in icon.split()}, seen
+
+
+PRINT = """() => {
+  const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length > 0).length;
+  const article = document.querySelector('article.bd-article');
+  const svgs = [...document.querySelectorAll('div.usrubook-chart svg.marks')].map(s => Math.round(s.getBoundingClientRect().width));
+  const link = document.querySelector('article.bd-article p a.reference');
+  return {toggles: shown('details.hide, .cell_input, button'), nav: shown('.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-footer, #pst-back-to-top'),
+          page: Math.round(document.documentElement.clientWidth), article: Math.round(article.getBoundingClientRect().width),
+          svgs, link: link ? getComputedStyle(link).color : null};
+}"""
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_print_shows_the_article_alone_with_charts_within_the_page(mode, browser, server):
+    from conftest import set_mode
+
+    context = browser.new_context(viewport={"width": 700, "height": 1000})   # about an A4 page at 96 dpi
+    set_mode(context, mode)
+    try:
+        page = open_page(context, f"{server}/evidence/sources.html")   # the widest chart of the book
+        page.emulate_media(media="print")
+        m = page.evaluate(PRINT)
+        page.close()
+    finally:
+        context.close()
+    assert m["toggles"] == 0, f"print shows {m['toggles']} code toggles, hidden code or buttons"
+    assert m["nav"] == 0, f"print shows {m['nav']} navigation elements"
+    assert m["svgs"] and max(m["svgs"]) <= m["article"] <= m["page"], m
+    assert m["link"] == "rgb(0, 0, 0)", f"links print in {m['link']}"
