@@ -75,6 +75,10 @@ def _write_bundle(app):
     from usrubook.pipeline.csvio import write_if_changed
 
     write_if_changed(_generated(app) / BUNDLE_NAME, vega.bundle(Path(app.srcdir)))
+    # A file of the book's own static folder left here by an older build would override it (this folder is
+    # copied last).
+    for name in (p.name for p in STATIC.iterdir()):
+        (_generated(app) / name).unlink(missing_ok=True)
     app.config.html_static_path.extend([str(STATIC), str(_generated(app))])
 
 

@@ -222,6 +222,10 @@
     });
     chart.view = view;
     return view.runAsync().then(function () { return fit(chart); }).then(function () {
+      // The chart's div is the image, named by its aria-label and described by its Data view; the SVG inside
+      // is its drawing, hidden from assistive technology.
+      var svg = chart.el.querySelector("svg");
+      if (svg) { svg.setAttribute("aria-hidden", "true"); }
       chart.el.classList.add("usrubook-drawn");
     }).catch(function (err) {
       chart.el.textContent = "This chart could not be drawn: " + err;
