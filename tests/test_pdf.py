@@ -32,9 +32,10 @@ def _raw(pdf_path):
 
 
 def _squash(text: str) -> str:
-    """Text without spaces, hyphens (LaTeX hyphenates) and typographic quotes (Sphinx curls them)."""
+    """Text without spaces, hyphens (LaTeX hyphenates), dashes and typographic quotes (Sphinx's smart quotes
+    curl quotes and turn '--' into a dash)."""
     text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "}))
-    return re.sub(r"[\s\-‐]+", "", text)
+    return re.sub(r"[\s\-‐–—]+", "", text)
 
 
 def _captions(page: str) -> list[str]:
@@ -366,7 +367,7 @@ def _pdf_bibliography(root, pdf_path) -> list[str]:
 def _html_bibliography(html_dir) -> dict[str, str]:
     soup = BeautifulSoup((html_dir / "references.html").read_text(encoding="utf-8"), "html.parser")
     out = {}
-    for entry in soup.select('[role="doc-biblioentry"]'):
+    for entry in soup.select("article div.citation[id]"):
         label = entry.find(class_="label")
         if label is not None:
             label.extract()
