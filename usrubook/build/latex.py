@@ -1,7 +1,30 @@
-"""The PDF's LaTeX: the preamble the book adds, and transforms of the doctree for the LaTeX builder only."""
+"""The PDF's LaTeX: the preamble the book adds, and transforms of the doctree for the LaTeX builder only.
+
+What the transforms do to the printed book:
+
+* every table is a ``longtable``, so that a table longer than a page breaks across pages instead of
+  running off the bottom of it (Sphinx makes only tables over 30 rows long by itself);
+* a chart's Data view (a ``usrubook-chart-data`` container inside its figure, see
+  :mod:`usrubook.build.mimerender`) moves out of the figure to the end of its chapter, under one
+  unnumbered heading, each table introduced by the figure's number and caption;
+* paragraphs with ids (the seed passages of the Source texts page) get a LaTeX label, so that
+  ``{ref}`` links to them work in the PDF as they do on the web;
+* the preface (the root document, whose title Sphinx uses as the book's title) gets its heading
+  back, an entry in the contents and its own running head;
+* text marked with the ``{web}`` role is left out of the PDF, text marked ``{print}`` out of every
+  other output (the HTML): web-only instructions such as "hover" are not printed;
+* runs of emoji and pictographs are set in Symbola.
+
+Outside the transforms: the build date of the PDF is fixed (``SOURCE_DATE_EPOCH``), and the chart
+PDFs that vl-convert writes are rewritten in a canonical object order (:func:`canonical_pdf`), so
+that two builds of the same sources give the same PDF, byte for byte.
+"""
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import re
+from pathlib import Path
 
 # Emoji and pictographs (seed 000's bullets) are missing from the PDF's text font; Symbola (Debian fonts-symbola)
 # has them. Only the LaTeX output is touched: browsers choose their own fallback fonts.
@@ -11,9 +34,49 @@ SYMBOL_LATEX = r"""
 \newcommand{\DUrolesymbol}[1]{{\usrubooksymbols #1}}
 """
 
+# Table cells are set ragged right (hyphenation allowed): justified text in narrow columns left wide gaps.
+# The column type is Sphinx's \X (sphinxlatextables.sty) with \RaggedRight in front.
+# The log line gives the tests the text block: what scale a chart is printed at, where running heads are.
+LAYOUT_LATEX = r"""
+\usepackage{ragged2e}
+\makeatletter
+\newcolumntype{\X}[2]{>{\RaggedRight\arraybackslash}p{\dimexpr
+      (\linewidth-\spx@arrayrulewidth)*#1/#2-\tw@\tabcolsep-\spx@arrayrulewidth\relax}}
+\makeatother
+\AtBeginDocument{\typeout{usrubook-layout: linewidth=\the\linewidth, textheight=\the\textheight,
+  texttop=\the\dimexpr 1in+\voffset+\topmargin+\headheight+\headsep\relax, paperheight=\the\paperheight}}
+"""
 
-def symbol_font_transform():
+DATA_CLASS = "usrubook-chart-data"          # a chart's Data view (see usrubook.chapter.dataview)
+DATA_HEADING = "Data drawn in the figures of this chapter"
+DATA_INTRO = ("The rows that each chart of this chapter draws, as the web version shows them in its Data views: "
+              "every value the chart encodes, with the verbatim quote behind it and a reference to its passage "
+              "in the Source texts.")
+WEB_CLASS, PRINT_CLASS = "usrubook-web-only", "usrubook-print-only"
+
+
+def _latex_text(text: str) -> str:
+    from sphinx.util.texescape import escape
+
+    return escape(text)
+
+
+def _outermost_section(node):
+    """The chapter a node belongs to: its outermost section within its document (``start_of_file``)."""
     from docutils import nodes
+    from sphinx import addnodes
+
+    found = None
+    while node is not None and not isinstance(node, (addnodes.start_of_file, nodes.document)):
+        if isinstance(node, nodes.section):
+            found = node
+        node = node.parent
+    return found
+
+
+def print_transforms():
+    from docutils import nodes
+    from sphinx import addnodes
     from sphinx.transforms.post_transforms import SphinxPostTransform
 
     class SymbolFont(SphinxPostTransform):
@@ -35,45 +98,368 @@ def symbol_font_transform():
                     parts.append(nodes.Text(text[pos:]))
                 text.parent.replace(text, parts)
 
-    return SymbolFont
+    class MediumOnly(SphinxPostTransform):
+        """Drop ``{web}`` text from the PDF and ``{print}`` text from every other output."""
+        default_priority = 1
+
+        def run(self, **kwargs):
+            drop = WEB_CLASS if self.app.builder.format == "latex" else PRINT_CLASS
+            for node in list(self.document.findall(nodes.inline)):
+                if drop in node["classes"]:
+                    node.parent.remove(node)
+                elif {WEB_CLASS, PRINT_CLASS} & set(node["classes"]):
+                    node.parent.replace(node, node.children)
+
+    class ChartDataToChapterEnd(SphinxPostTransform):
+        """Move each chart's Data view out of its figure to the end of its chapter.
+
+        A figure holds its chart; the rows the chart draws, with their quotes and passage references, are
+        too long for a float. They go, in the order of the figures, under one unnumbered heading at the end
+        of the chapter, each introduced by a reference to the figure (its number) and the figure's caption.
+        Titles of the moved tables become plain paragraphs: a captioned table would take a table number
+        in the PDF that the web page does not give it. Runs before references are resolved, so the
+        citations and references copied from the caption resolve like the caption's own.
+        """
+        default_priority = 5
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            chapters: dict[int, tuple] = {}
+            for figure in list(self.document.findall(nodes.figure)):
+                boxes = [c for c in figure.findall(nodes.container) if DATA_CLASS in c["classes"]]
+                if not boxes:
+                    continue
+                chapter = _outermost_section(figure)
+                if chapter is None:
+                    continue
+                for box in boxes:
+                    box.parent.remove(box)
+                    for table in list(box.findall(nodes.table)):
+                        for title in [t for t in table.children if isinstance(t, nodes.title)]:
+                            table.remove(title)
+                            table.parent.insert(table.parent.index(table),
+                                                nodes.paragraph("", "", nodes.strong("", "", *title.children)))
+                chapters.setdefault(id(chapter), (chapter, []))[1].append((figure, boxes))
+            for chapter, items in chapters.values():
+                heading = _latex_text(DATA_HEADING)
+                chapter += nodes.raw("", "\n".join([
+                    rf"\section*{{{heading}}}",
+                    rf"\phantomsection\addcontentsline{{toc}}{{section}}{{{heading}}}",
+                    rf"\markright{{{heading}}}", ""]), format="latex")
+                chapter += nodes.paragraph("", DATA_INTRO)
+                for figure, boxes in items:
+                    chapter += self.introduction(figure)
+                    # a longtable's running head reads "Table <n> - continued"; these tables have no number,
+                    # so it names the figure instead
+                    name = self.reference_name(figure, chapter)
+                    for box in boxes:
+                        chapter += nodes.raw("", "\\begingroup\\renewcommand{\\tablename}{Data of}"
+                                             "\\renewcommand{\\thetable}{%s}" % name, format="latex")
+                        chapter += box
+                        chapter += nodes.raw("", "\\endgroup", format="latex")
+
+        def reference_name(self, figure, chapter):
+            """'Fig.~\\ref{doc:id}' in LaTeX, for the running head of the figure's data table. (The
+            LaTeX builder's ``start_of_file`` nodes do not parent their children; sections carry their
+            document's name.)"""
+            docname = chapter.get("docname") or self.env.docname
+            if not figure["ids"]:
+                return "a figure"
+            prefix = self.config.numfig_format.get("figure", "Fig. %s").split("%s")[0].strip()
+            label = f"{docname}:{figure['ids'][0]}"
+            return _latex_text(prefix).replace(". ", ".~") + r"~\ref{\detokenize{%s}}" % label
+
+        def introduction(self, figure):
+            """'Fig. 1.2 <caption>': the figure's number as a reference to it, and its caption."""
+            intro = nodes.paragraph(classes=["usrubook-chart-data-intro"])
+            if figure["ids"]:
+                title = self.config.numfig_format.get("figure", "Fig. %s")
+                intro += nodes.strong("", "", addnodes.number_reference("", "", refid=figure["ids"][0],
+                                                                        title=title))
+                intro += nodes.Text(" ")
+            caption = next(iter(figure.findall(nodes.caption)), None)
+            if caption is not None:
+                for child in caption.children:
+                    copy = child.deepcopy()
+                    for node in copy.findall(nodes.Element):
+                        node["ids"] = []
+                    intro += copy
+            return intro
+
+    class LongTables(SphinxPostTransform):
+        """Every table is a longtable: it breaks across pages instead of running off the page."""
+        default_priority = 200
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            for table in self.document.findall(nodes.table):
+                if "longtable" not in table["classes"]:
+                    table["classes"].append("longtable")
+
+    class ParagraphTargets(SphinxPostTransform):
+        """A LaTeX label for every paragraph with ids (the Source texts' passages): Sphinx writes none, so
+        ``{ref}`` links to them were dead in the PDF."""
+        default_priority = 200
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            for para in list(self.document.findall(nodes.paragraph)):
+                if para["ids"]:
+                    para.insert(0, nodes.target("", "", ids=list(para["ids"])))
+                    para["ids"] = []
+
+    class PrefaceHeading(SphinxPostTransform):
+        """The preface keeps its heading, an entry in the contents and the PDF outline, and a running head.
+
+        Sphinx prints the root document's title as the book's title, and sphinx-jupyterbook-latex
+        flattens the root document's sections (priority 700), so the preface had no heading and its
+        pages were headed "Contents"."""
+        default_priority = 800
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            root = self.config.root_doc
+            if self.env.docname != root:     # the LaTeX builder resolves the whole book as its root document
+                return
+            top = next((s for s in self.document.findall(nodes.section) if s.get("docname") == root), None)
+            if top is None:
+                top = next(iter(self.document.findall(nodes.section)), None)
+            if top is None:
+                return
+            title = _latex_text(self.env.titles[root].astext())
+            raw = nodes.raw("", "\n".join([
+                r"\phantomsection\addcontentsline{toc}{chapter}{%s}" % title,
+                r"\makeatletter\thispagestyle{plain}\@makeschapterhead{%s}\makeatother" % title,
+                r"\markboth{%s}{%s}" % (title, title), ""]), format="latex")
+            at = 1 if top.children and isinstance(top[0], nodes.title) else 0
+            top.insert(at, raw)
+
+    return [SymbolFont, MediumOnly, ChartDataToChapterEnd, LongTables, ParagraphTargets, PrefaceHeading]
+
+
+def medium_roles():
+    """``{web}`text``` is printed on the web only, ``{print}`text``` in the PDF only."""
+    from docutils import nodes
+
+    def make(cls):
+        def role(name, rawtext, text, lineno, inliner, options=None, content=None):
+            return [nodes.inline(rawtext, text, classes=[cls])], []
+        return role
+
+    return {"web": make(WEB_CLASS), "print": make(PRINT_CLASS)}
 
 
 def latex_preamble(app, config):
     from usrubook.build.seedtext import LATEX
 
     config.latex_elements = {**config.latex_elements,
-                             "preamble": config.latex_elements.get("preamble", "") + LATEX + SYMBOL_LATEX}
+                             "preamble": config.latex_elements.get("preamble", "") + LATEX + SYMBOL_LATEX
+                             + LAYOUT_LATEX}
+
+
+# -- deterministic PDF ----------------------------------------------------------------------------------
+
+
+def release_epoch(srcdir) -> int | None:
+    """The book's release date (``date-released`` in CITATION.cff) as seconds since the epoch, at 00:00 UTC."""
+    path = Path(srcdir) / "CITATION.cff"
+    if not path.exists():
+        return None
+    m = re.search(r'^date-released:\s*"?(\d{4})-(\d{2})-(\d{2})"?\s*$', path.read_text(encoding="utf-8"), re.M)
+    if not m:
+        return None
+    day = _dt.datetime(*map(int, m.groups()), tzinfo=_dt.timezone.utc)
+    return int(day.timestamp())
+
+
+def fix_pdf_date(app):
+    """xelatex and xdvipdfmx take the PDF's dates and its /ID from SOURCE_DATE_EPOCH (with FORCE_SOURCE_DATE=1
+    for TeX's own clock). jupyter-book runs LaTeX in a child process after Sphinx, which inherits these.
+    A SOURCE_DATE_EPOCH set by the caller wins; otherwise the book's release date is used."""
+    if app.builder.format != "latex":
+        return
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        epoch = release_epoch(app.srcdir)
+        if epoch is None:
+            return
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    os.environ["FORCE_SOURCE_DATE"] = "1"
+
+
+_TOKEN = re.compile(rb"\s*(?:%[^\r\n]*[\r\n]\s*)*(<<|>>|\[|\]|\(|<|/[^\s/\[\]()<>{}%]*|[^\s/\[\]()<>{}%]+)")
+
+
+class _Ref:
+    __slots__ = ("num",)
+
+    def __init__(self, num):
+        self.num = num
+
+
+class _Parser:
+    """Just enough of PDF's object syntax to read the files vl-convert (svg2pdf) writes: numbered objects
+    with dictionaries, arrays, names, numbers, strings and uncompressed-xref streams."""
+
+    def __init__(self, data: bytes):
+        self.data, self.pos = data, 0
+
+    def token(self):
+        """The next token, or None at the end of the file."""
+        m = _TOKEN.match(self.data, self.pos)
+        if not m:
+            return None
+        self.pos = m.end()
+        return m.group(1)
+
+    def peek(self, n=1):
+        pos = self.pos
+        out = [self.token() for _ in range(n)]
+        self.pos = pos
+        return out
+
+    def string(self):
+        depth, i, data = 1, self.pos, self.data
+        while depth:
+            c = data[i:i + 1]
+            if c == b"\\":
+                i += 2
+                continue
+            depth += {b"(": 1, b")": -1}.get(c, 0)
+            i += 1
+        raw, self.pos = data[self.pos - 1:i], i
+        return ("str", raw)
+
+    def value(self):
+        tok = self.token()
+        if tok is None:
+            raise ValueError(f"PDF ends inside an object (byte {self.pos})")
+        if tok == b"<<":
+            out = {}
+            while self.peek()[0] != b">>":
+                key = self.token()
+                out[key] = self.value()
+            self.token()
+            return out
+        if tok == b"[":
+            out = []
+            while self.peek()[0] != b"]":
+                out.append(self.value())
+            self.token()
+            return out
+        if tok == b"(":
+            return self.string()
+        if tok == b"<":
+            end = self.data.index(b">", self.pos)
+            raw, self.pos = self.data[self.pos - 1:end + 1], end + 1
+            return ("str", raw)
+        if re.fullmatch(rb"\d+", tok):
+            nxt = self.peek(2)
+            if len(nxt) == 2 and re.fullmatch(rb"\d+", nxt[0]) and nxt[1] == b"R":
+                self.token(), self.token()
+                return _Ref(int(tok))
+        return ("atom", tok)
+
+    def objects(self):
+        objs, trailer = {}, None
+        while (tok := self.token()) is not None:
+            if re.fullmatch(rb"\d+", tok) and self.peek(2)[1:] == [b"obj"]:
+                self.token(), self.token()
+                value = self.value()
+                stream = None
+                if self.peek()[0] == b"stream":
+                    self.token()
+                    self.pos += 2 if self.data[self.pos:self.pos + 2] == b"\r\n" else 1
+                    length = value[b"/Length"]
+                    if not (isinstance(length, tuple) and length[0] == "atom"):
+                        raise ValueError("indirect stream /Length")
+                    stream = self.data[self.pos:self.pos + int(length[1])]
+                    self.pos += len(stream)
+                    if self.token() != b"endstream":
+                        raise ValueError("stream /Length does not match")
+                if self.token() != b"endobj":
+                    raise ValueError("missing endobj")
+                objs[int(tok)] = (value, stream)
+            elif tok == b"trailer":
+                trailer = self.value()
+        if trailer is None:
+            raise ValueError("no trailer (cross-reference streams are not supported)")
+        return objs, trailer
+
+
+def canonical_pdf(data: bytes) -> bytes:
+    """The same PDF with its objects numbered in the order they are reached from the trailer and every
+    dictionary's keys sorted. svg2pdf (inside vl-convert) writes fonts and resource dictionaries in an
+    order that changes from run to run; rewritten, the same chart gives the same bytes."""
+    objs, trailer = _Parser(data).objects()
+    order: list[int] = []
+    seen: set[int] = set()
+
+    def visit(value):
+        if isinstance(value, _Ref):
+            if value.num not in seen and value.num in objs:
+                seen.add(value.num)
+                order.append(value.num)
+                visit(objs[value.num][0])
+        elif isinstance(value, dict):
+            for key in sorted(value):
+                visit(value[key])
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit({k: v for k, v in trailer.items() if k in (b"/Root", b"/Info")})
+    number = {old: new for new, old in enumerate(order, 1)}
+
+    def dump(value) -> bytes:
+        if isinstance(value, _Ref):
+            return b"%d 0 R" % number[value.num] if value.num in number else b"null"
+        if isinstance(value, dict):
+            return b"<<" + b"".join(b"%s %s" % (k, dump(value[k])) for k in sorted(value)) + b">>"
+        if isinstance(value, list):
+            return b"[" + b" ".join(dump(v) for v in value) + b"]"
+        return value[1]
+
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for old in order:
+        value, stream = objs[old]
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number[old]
+        if stream is None:
+            out += dump(value)
+        else:
+            out += dump({**value, b"/Length": ("atom", b"%d" % len(stream))}) + b"\nstream\n" + stream + b"\nendstream"
+        out += b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(order) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    new_trailer = {b"/Size": ("atom", b"%d" % (len(order) + 1))}
+    new_trailer.update({k: v for k, v in trailer.items() if k in (b"/Root", b"/Info")})
+    out += b"trailer\n" + dump(new_trailer) + b"\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def canonical_chart_pdfs(app, exception):
+    """Before LaTeX runs (jupyter-book calls make after Sphinx), rewrite each chart PDF canonically."""
+    if exception is not None or app.builder.format != "latex":
+        return
+    for name in sorted(set(getattr(app.builder, "images", {}).values())):
+        path = Path(app.builder.outdir) / name
+        if path.suffix.lower() != ".pdf" or not path.exists():
+            continue
+        data = path.read_bytes()
+        if b"svg2pdf" not in data:
+            continue
+        canonical = canonical_pdf(data)
+        if canonical != data:
+            path.write_bytes(canonical)
 
 
 def setup(app):
     app.connect("config-inited", latex_preamble)
-    app.add_post_transform(symbol_font_transform())
-    app.add_post_transform(chart_data_transform())
-
-
-def chart_data_transform():
-    from docutils import nodes
-    from sphinx.transforms.post_transforms import SphinxPostTransform
-
-    class ChartDataAfterFigure(SphinxPostTransform):
-        """A chart's data tables (:mod:`usrubook.build.mimerender`) cannot stay inside its figure, which
-        LaTeX floats and never breaks across pages: they follow the figure as long tables."""
-        default_priority = 210
-        formats = ("latex",)
-
-        def run(self, **kwargs):
-            for box in list(self.document.findall(
-                    lambda n: isinstance(n, nodes.container) and "usrubook-chart-data" in n["classes"])):
-                figure = next((a for a in _ancestors(box) if isinstance(a, nodes.figure)), None)
-                if figure is None:
-                    continue
-                box.parent.remove(box)
-                figure.parent.insert(figure.parent.index(figure) + 1, box)
-
-    return ChartDataAfterFigure
-
-
-def _ancestors(node):
-    while node.parent is not None:
-        node = node.parent
-        yield node
+    app.connect("builder-inited", fix_pdf_date)
+    app.connect("build-finished", canonical_chart_pdfs)
+    for name, role in medium_roles().items():
+        app.add_role(name, role)
+    for transform in print_transforms():
+        app.add_post_transform(transform)
