@@ -128,7 +128,8 @@ def page_weight(browser, url: str) -> tuple[int, list[tuple[int, str]]]:
 
 
 def charts_drawn(browser, url: str, repeats: int = 3) -> float:
-    """Seconds from navigation start until every chart is drawn, 390 px wide, CPU slowed 4x (median)."""
+    """Seconds from navigation start until every chart is drawn, and seconds the chart script spends drawing
+    them (its performance marks), 390 px wide, CPU slowed 4x (medians)."""
     times = []
     for _ in range(repeats):
         ctx = browser.new_context(viewport={"width": 390, "height": 844})
@@ -138,10 +139,13 @@ def charts_drawn(browser, url: str, repeats: int = 3) -> float:
             page.add_init_script(CHARTS_DRAWN_AT)
             page.goto(url, wait_until="commit")
             page.wait_for_function("window.__usrubookChartsDrawn !== undefined", timeout=60000)
-            times.append(page.evaluate("window.__usrubookChartsDrawn") / 1000)
+            page.wait_for_function("performance.getEntriesByName('usrubook-charts-drawn').length > 0", timeout=60000)
+            drawing = page.evaluate("performance.getEntriesByName('usrubook-charts-drawn')[0].startTime"
+                                    " - performance.getEntriesByName('usrubook-charts-start')[0].startTime")
+            times.append((page.evaluate("window.__usrubookChartsDrawn") / 1000, drawing / 1000))
         finally:
             ctx.close()
-    return statistics.median(times)
+    return (statistics.median(t for t, _ in times), statistics.median(d for _, d in times))
 
 
 def browser_rows(html: Path) -> list[tuple]:
@@ -153,13 +157,17 @@ def browser_rows(html: Path) -> list[tuple]:
         times = {rel: charts_drawn(browser, f"{base}/{rel}") for rel in chart_pages}
     heaviest = max(weights, key=lambda rel: weights[rel][0])
     total, files = weights[heaviest]
-    slowest = max(times, key=times.get)
+    slowest = max(times, key=lambda rel: times[rel][0])
+    slowest_drawing = max(times, key=lambda rel: times[rel][1])
     biggest = ", ".join(f"{Path(u).name} {n / 1024:.0f} KB" for n, u in files[:3])
     return [
         (f"{heaviest} with all it loads", f"{total / 1e6:.2f} MB",
          f"<= 1.50 MB; heaviest chapter page, was {BEFORE['weight']}; largest: {biggest}", total <= 1.5e6),
-        (f"charts drawn, 390 px, CPU 4x ({slowest})", f"{times[slowest]:.2f} s",
-         f"<= 1.00 s; slowest of {len(times)} chart pages, median of 3, was {BEFORE['charts']}", times[slowest] <= 1.0),
+        (f"charts drawn, 390 px, CPU 4x ({slowest})", f"{times[slowest][0]:.2f} s",
+         f"<= 1.00 s from navigation start; slowest of {len(times)} chart pages, median of 3, was {BEFORE['charts']}",
+         times[slowest][0] <= 1.0),
+        (f"  of which drawing the charts ({slowest_drawing})", f"{times[slowest_drawing][1]:.2f} s",
+         "from the chart script's start to the last chart drawn (page parsing and other scripts excluded)", None),
     ]
 
 
