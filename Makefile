@@ -23,6 +23,8 @@ help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
 	@echo "make test                 run the test suite (builds the book first if needed)"
 	@echo "make data                 derive data/ from seeds/ and data/curated/"
+	@echo "                          (ALLOW_REMOVAL=1: curated rows were removed on purpose;"
+	@echo "                           DISCARD=1: overwrite derived files edited by hand)"
 	@echo "make coverage             share of the seeds' candidate facts accounted for, and the gaps"
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
@@ -49,7 +51,7 @@ system:
 	@bash .ci/system-packages
 
 data: $(STAMP)
-	$(PY) -m usrubook.pipeline.derive
+	$(PY) -m usrubook.pipeline.derive $(if $(ALLOW_REMOVAL),--allow-removal) $(if $(DISCARD),--discard-hand-edits)
 	$(PY) -m usrubook.pipeline.validate
 
 coverage: data

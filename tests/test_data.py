@@ -59,8 +59,8 @@ def test_normalisation_forgives_only_spacing_quotes_and_dashes():
     assert seed.find("Next").paragraph == 2
 
 
-def _derive(book):
-    return run(["python", "-m", "usrubook.pipeline.derive"], cwd=book)
+def _derive(book, *options):
+    return run(["python", "-m", "usrubook.pipeline.derive", *options], cwd=book)
 
 
 def test_value_must_be_printed_in_its_quote(book_copy):
@@ -115,7 +115,10 @@ def test_removing_a_row_opens_a_coverage_gap(book_copy):
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(line for line in lines if not line.startswith("seed003-arctic-competition-1,")),
                     encoding="utf-8")
-    assert _derive(book_copy).returncode == 0
+    refused = _derive(book_copy)
+    assert refused.returncode == 1
+    assert "1 row of data/claims.csv would be lost" in refused.stderr
+    assert _derive(book_copy, "--allow-removal").returncode == 0
     report = run(["python", "-m", "usrubook.pipeline.coverage"], cwd=book_copy)
     assert report.returncode == 1
     assert "seed003 paragraph 61: entity 'arctic'" in report.stdout

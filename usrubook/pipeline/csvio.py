@@ -83,6 +83,20 @@ def convert(table: Table, shown: str, line: int, name: str, text: str):
     if f.minimum is not None and value < f.minimum:
         raise DataError(shown, f"{text} is below the minimum {f.minimum:g}.", line=line, field=name,
                         fix=f"check the value: {f.description}")
+    if isinstance(f.maximum, str) and text > f.maximum:
+        # ISO dates compare as text; a partial date (2026) counts as its first day.
+        raise DataError(shown, f"{text} is after the book's as-of date {f.maximum}.", line=line, field=name,
+                        fix="the book judges the seeds as of that date: check the date; a development after it "
+                            "belongs in data/curated/context_events.csv only if it is dated up to the as-of date.")
+    if isinstance(f.maximum, (int, float)) and value > f.maximum:
+        raise DataError(shown, f"{text} is above the maximum {f.maximum:g}.", line=line, field=name,
+                        fix=f"check the value: {f.description}")
+    if f.max_length is not None and len(text) > f.max_length:
+        raise DataError(shown, f"the value is {len(text):,} characters long, more than a quote can plausibly be "
+                               f"({f.max_length:,}); a double quote that closes an earlier value may be missing, "
+                               "so that the value has swallowed the rows after it.", line=line, field=name,
+                        fix="check where the value should end and close it with a double quote, or restore the "
+                            "file from git (git diff -- <file>).")
     return value
 
 
@@ -93,7 +107,8 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
     if text.startswith("\ufeff"):
         raise DataError(shown, "the file starts with a byte-order mark.", line=1,
                         fix="save the file as UTF-8 without BOM.")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    _check_complete(shown, text)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -111,14 +126,17 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
                         fix=f"the header must be exactly: {','.join(table.names)}")
     rows, seen = [], {}
     start = reader.line_num + 1
-    for raw in reader:
+    consumed = reader.line_num
+    for raw in _records(shown, reader, lambda: start):
         # a quoted value may span lines: report the record's first line
         line, start = start, reader.line_num + 1
+        consumed += 1 + sum(c.count("\n") for c in raw)
         if not raw or all(not c.strip() for c in raw):
             continue
         if len(raw) != len(header):
             raise DataError(shown, f"the row has {len(raw)} fields, the header {len(header)}.", line=line,
                             fix="quote any value that contains a comma with double quotes.")
+        _check_line_breaks(shown, table, header, raw, line)
         row = {"_line": line, "_raw": dict(zip(header, raw, strict=True))}
         for name, cell in zip(header, raw, strict=True):
             row[name] = convert(table, shown, line, name, cell)
@@ -129,7 +147,68 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
                             fix="give every row its own identifier.")
         seen[key] = line
         rows.append(row)
+    physical = text.count("\n")
+    if consumed != physical:   # every physical line must belong to exactly one record
+        raise DataError(shown, f"the file has {physical} lines but its {len(rows)} rows and header account for "
+                               f"{consumed}.", line=reader.line_num,
+                        fix="look for a stray carriage return or an unclosed double quote near that line.")
     return rows
+
+
+def _check_complete(shown: str, text: str) -> None:
+    """A file cut short (an editor crash, a bad merge) ends without a line break or inside a quoted value."""
+    if not text:
+        return
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        raise DataError(shown, "the file has a carriage return (Windows line ending or a stray CR).", line=line,
+                        fix="save the file with Unix (LF) line endings.")
+    if not text.endswith("\n"):
+        raise DataError(shown, "the file does not end with a line break, so its last row may be cut short (an "
+                               "editor crash or a bad merge can truncate a file, and a cut quote is still a "
+                               "passage of its seed).", line=text.count("\n") + 1,
+                        fix="compare the last row with git (git diff -- <file>) and restore what is missing; "
+                            "end the file with a line break.")
+
+
+def _records(shown: str, reader, start_of_record):
+    """The reader's records; a quote left open (a cut file, a lost double quote) is a located error."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            opened = start_of_record()
+            if "end of data" in str(exc):
+                problem = (f"the file ends inside a quoted value that opens on line {opened}: the file is cut "
+                           "short or a closing double quote is missing, and every row after it would be lost.")
+            else:
+                problem = (f"the quoted value that opens on line {opened} runs on past its end: its closing "
+                           "double quote is probably missing, or a double quote inside it is not doubled (\"\").")
+            raise DataError(shown, problem, line=opened,
+                            fix="close the value with a double quote where it should end, or restore the file "
+                                "from git (git diff -- <file>).") from None
+
+
+def _check_line_breaks(shown: str, table: Table, header: list[str], raw: list[str], line: int) -> None:
+    """Only a verbatim passage may span lines, and never one that holds what reads as the next rows."""
+    for name, cell in zip(header, raw, strict=True):
+        if "\n" not in cell:
+            continue
+        f = table.field(name)
+        last = line + cell.count("\n")
+        if not f.multiline:
+            raise DataError(shown, f"the value runs from line {line} to line {last}, but only a quote may hold "
+                                   "line breaks: a closing double quote is probably missing.", line=line,
+                            field=name, fix="close the value with a double quote where it should end.")
+        for offset, part in enumerate(cell.split("\n")[1:], start=1):
+            fields = next(csv.reader([part]), [])
+            if len(fields) >= len(header) - 1 and table.primary_key[0] in header:
+                raise DataError(shown, f"the value runs from line {line} to line {last}, and line "
+                                       f"{line + offset} inside it reads like a row of its own ({len(fields)} "
+                                       "fields): a closing double quote is probably missing.", line=line,
+                                field=name, fix="close the value with a double quote where it should end.")
 
 
 def format_cell(value) -> str:

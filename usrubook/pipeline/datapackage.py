@@ -21,13 +21,50 @@ def _field(f) -> dict:
         constraints["enum"] = list(f.enum)
     if f.pattern:
         constraints["pattern"] = f.pattern
+    if isinstance(f.maximum, str):
+        # A partial ISO date is a string to Table Schema, which has no maximum for strings: the latest date
+        # allowed is written into the pattern instead.
+        constraints["pattern"] = not_after_pattern(f.maximum)
     if f.minimum is not None:
         constraints["minimum"] = int(f.minimum) if f.type == "integer" else f.minimum
+    if isinstance(f.maximum, (int, float)):
+        constraints["maximum"] = int(f.maximum) if f.type == "integer" else f.maximum
+    if f.max_length is not None:
+        constraints["maxLength"] = f.max_length
     if constraints:
         out["constraints"] = constraints
     if f.type == "boolean":
         out["trueValues"], out["falseValues"] = ["true"], ["false"]
     return out
+
+
+def _smaller(digits: str) -> list[str]:
+    """Regular expressions that together match the strings of len(digits) digits less than ``digits``."""
+    out = []
+    for i, d in enumerate(digits):
+        if d != "0":
+            low = "0" if d == "1" else f"[0-{int(d) - 1}]"
+            rest = len(digits) - i - 1
+            out.append(digits[:i] + low + (rf"\d{{{rest}}}" if rest else ""))
+    return out
+
+
+def _below(digits: str) -> str:
+    return "(?:" + "|".join(_smaller(digits) or ["(?!)"]) + ")"
+
+
+def _at_most(digits: str) -> str:
+    return "(?:" + "|".join([digits, *_smaller(digits)]) + ")"
+
+
+def not_after_pattern(latest: str) -> str:
+    """A pattern for ISO 8601 dates (YYYY, YYYY-MM, YYYY-MM-DD) not after ``latest`` (YYYY-MM-DD); a partial
+    date counts as its first day."""
+    year, month, day = latest.split("-")
+    earlier_year = rf"{_below(year)}(?:-\d{{2}}(?:-\d{{2}})?)?"
+    earlier_month = rf"{year}-{_below(month)}(?:-\d{{2}})?"
+    same_month = rf"{year}-{month}(?:-{_at_most(day)})?"
+    return rf"^(?:{earlier_year}|{year}|{earlier_month}|{same_month})$"
 
 
 def _resource(table: Table, name: str) -> dict:

