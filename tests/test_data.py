@@ -19,6 +19,69 @@ def test_committed_data_equals_fresh_derive(root):
         assert (root / rel).read_text(encoding="utf-8") == text, f"{rel} is stale: run `make data` and commit"
 
 
+def test_committed_checksums_record_what_derive_wrote(root):
+    from usrubook.pipeline import guard
+
+    assert guard.read_sums(root) == {rel: guard._sha(text.encode("utf-8")) for rel, text in build(root).items()}
+
+
+def _row_counts(book):
+    """Rows per curated table and per derived table that mirrors it (trade: stated figures only)."""
+    from usrubook.pipeline.schema import CURATED, DERIVED, SOURCES
+
+    out = {}
+    for name, table in {**CURATED, "sources": SOURCES}.items():
+        if name not in DERIVED:
+            continue
+        derived = _rows(book / DERIVED[name].path)
+        if name == "trade":
+            derived = [r for r in derived if r["derived"] == "false"]
+        out[name] = (len(_rows(book / table.path)), len(derived))
+    return out
+
+
+def test_derived_tables_keep_every_curated_row(root):
+    counts = _row_counts(root)
+    assert {"sources", "trade", "claims", "events", "verifications"} <= set(counts)
+    assert {name: c for name, c in counts.items() if c[0] != c[1]} == {}
+
+
+def test_rows_are_lost_only_when_removed_on_purpose(book_copy):
+    """Editing values keeps every table's row count; removing rows needs ALLOW_REMOVAL and then removes exactly
+    those rows, and the checksums follow."""
+    before = _row_counts(book_copy)
+    set_cell(book_copy / "data/curated/outlook.csv", "seed004-no-improvement", "horizon", "medium")
+    assert _derive(book_copy).returncode == 0
+    assert _row_counts(book_copy) == before
+    path = book_copy / "data/curated/outlook.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(l for l in lines if not l.startswith(("seed004-no-improvement,", "seed003-post-putin,"))),
+                    encoding="utf-8")
+    refused = _derive(book_copy)
+    assert refused.returncode == 1
+    assert "2 rows of data/outlook.csv would be lost" in refused.stderr
+    assert "seed004-no-improvement" in refused.stderr and "seed003-post-putin" in refused.stderr
+    assert {n: c[1] for n, c in _row_counts(book_copy).items()} == {n: c[1] for n, c in before.items()}
+    assert _derive(book_copy, "--allow-removal").returncode == 0
+    after = _row_counts(book_copy)
+    assert after["outlook"] == (before["outlook"][0] - 2, before["outlook"][1] - 2)
+    assert {n: c for n, c in after.items() if n != "outlook"} == {n: c for n, c in before.items() if n != "outlook"}
+    check = run(["sha256sum", "--check", "--quiet", "checksums.sha256"], cwd=book_copy / "data")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_discarded_hand_edit_is_reported(book_copy):
+    path = book_copy / "data/outlook.csv"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace("seed004-no-improvement,near,", "seed004-no-improvement,long,", 1),
+                    encoding="utf-8")
+    result = _derive(book_copy, "--discard-hand-edits")
+    assert result.returncode == 0, result.stderr
+    assert "data/outlook.csv: discarded a hand edit of 1 line;" in result.stdout
+    assert '"seed004-no-improvement,long,' in result.stdout
+    assert path.read_text(encoding="utf-8") == original
+
+
 def test_derive_is_deterministic(root):
     assert build(root) == build(root)
 
