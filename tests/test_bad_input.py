@@ -201,6 +201,8 @@ CASES = {
     "Windows line endings": (_text_edit("data/curated/eras.csv", _crlf), "data/curated/eras.csv", None,
                              "the file has a carriage return"),
     "empty file": (_empty, "data/curated/eras.csv", None, "the file is empty."),
+    "table with a header but no rows": (_text_edit("data/curated/eras.csv", lambda t: (t.split("\n")[0] + "\n", 2)),
+                                        "data/curated/eras.csv", None, "the table has a header but no rows"),
     "hand-edited derived file": (_hand_edited_derived, "data/claims.csv", None,
                                  "the file was edited by hand since make data last wrote it"),
     "unknown GeoNames id": (_cell("data/curated/places.csv", "geneva", "geonameid", "99999999"),

@@ -169,6 +169,11 @@ def build(root: Path) -> dict[str, str]:
     """Compute every derived file's text, keyed by path relative to ``root``. Raises DataError on bad input."""
     sources, texts = load_seeds(root)
     curated = {name: read_table(root / t.path, t, t.path) for name, t in CURATED.items()}
+    for name, rows in curated.items():
+        if not rows and not CURATED[name].may_be_empty:
+            raise DataError(CURATED[name].path, "the table has a header but no rows; the chapters and the checks "
+                            "need its rows.", line=2,
+                            fix=f"restore the rows (git diff -- {CURATED[name].path}).")
     bib = bib_keys(root)
     _check_keys(curated, texts, bib)
 

@@ -4,7 +4,7 @@ Types follow Frictionless Table Schema: string, integer, number, boolean.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Table:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()   # (field, table, table's field)
     path: str = ""
     notes: dict = dc_field(default_factory=dict)
+    # A curated table the chapters draw must have rows; only tables a book can do without may be empty.
+    may_be_empty: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -480,6 +482,9 @@ COVERAGE = Table(
                   enum=COVERAGE_STATUSES),
             Field("accounted_by", "string", "table:row id of the row that covers or excludes it.", required=False)))
 
+# A book whose seeds need no exclusion, hold no page noise or depend on nothing has none of these rows.
+NOISE, EXCLUSIONS, SOURCE_DEPENDENCIES = (replace(t, may_be_empty=True) for t in (NOISE, EXCLUSIONS,
+                                                                                  SOURCE_DEPENDENCIES))
 CURATED = {t.name: t for t in (TRADE_CURATED, ACTORS, PLACES, EVENTS, EVENT_SOURCES, RELATIONS_T, PROPOSITIONS,
                                 CLAIMS, CORRECTIONS, OUTLOOK, ERAS, NOISE, EXCLUSIONS, VERIFICATIONS,
                                 SOURCE_DEPENDENCIES, CONTEXT_EVENTS)}
