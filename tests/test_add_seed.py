@@ -1,0 +1,105 @@
+"""Adding a source is a documented, tested path: `make add-seed FILE=…` copies the article into seeds/ and
+appends its manifest row; a bad file is refused without writing anything; and a sixth seed, titled but not yet
+dated or coded, goes through make data and a strict HTML build, showing on the Source texts and Sources pages."""
+import hashlib
+import re
+
+import pytest
+
+from conftest import VENV, data_snapshot, run, set_cell
+
+MAKE = ["make", "-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
+
+# A synthetic article, written for this test: a title line, page furniture, and candidate facts of every kind
+# (a year, an amount, a percentage, and actors and places the gazetteer knows).
+ARTICLE = """Share this page
+
+Washington and Moscow Keep Talking
+
+Officials in Washington and Moscow met again this spring, the third such meeting since 2022. The talks covered \
+prisoner exchanges and the future of arms control after New START.
+
+Trade between the United States and Russia fell to $3.5 billion, down 12% from the year before.
+
+Analysts expect NATO and China to weigh on any agreement.
+"""
+DIGEST = hashlib.sha256(ARTICLE.encode("utf-8")).hexdigest()
+NAME = f"005_{DIGEST[:16]}.txt"
+
+
+def _add(book, *args):
+    return run(MAKE + ["add-seed", *args], cwd=book)
+
+
+def _state(book):
+    """Everything make add-seed may write."""
+    return ({p.name: p.read_bytes() for p in (book / "seeds").iterdir()}, (book / "_build/coding").exists())
+
+
+@pytest.mark.parametrize("case", ["missing", "not UTF-8", "already a seed", "empty"])
+def test_a_bad_file_is_refused_and_nothing_is_written(case, book_copy, tmp_path):
+    article = tmp_path / "article.txt"
+    if case == "not UTF-8":
+        article.write_bytes(ARTICLE.replace("Moscow", "Moskv\u00e1").encode("cp1252"))
+    elif case == "already a seed":
+        article.write_bytes((book_copy / "seeds/003_fac465e6cb5f4842.txt").read_bytes())
+    elif case == "empty":
+        article.write_text(" \n\n", encoding="utf-8")
+    before = _state(book_copy)
+    result = _add(book_copy, f"FILE={article}")
+    assert result.returncode != 0
+    err = result.stderr
+    assert "make add-seed: the seed was not added, nothing was written." in err
+    assert f"{article}" in err and err.count("How to fix:") == 1 and "Traceback" not in err
+    assert {
+        "missing": "the file is missing.",
+        "not UTF-8": "line 3: the file is not UTF-8 (byte ",
+        "already a seed": "the article is already in the book: it is seed003 (seeds/003_fac465e6cb5f4842.txt), "
+                          "line 5 of seeds/sources.csv.",
+        "empty": "the file holds no text.",
+    }[case] in err, err
+    assert _state(book_copy) == before
+
+
+def test_a_seed_dropped_into_seeds_is_refused_then_added(book_copy):
+    (book_copy / "seeds/new-article.txt").write_text(ARTICLE, encoding="utf-8")
+    before = data_snapshot(book_copy)
+    derive = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
+    assert derive.returncode == 1
+    assert "seeds/new-article.txt: the file is not in seeds/sources.csv." in derive.stderr
+    assert "How to fix: to add it as a new source, run make add-seed FILE=seeds/new-article.txt" in derive.stderr
+    assert data_snapshot(book_copy) == before
+
+    added = _add(book_copy, "FILE=seeds/new-article.txt", "TITLE=Washington and Moscow Keep Talking",
+                 "GENRE=news report")
+    assert added.returncode == 0, added.stderr
+    assert not (book_copy / "seeds/new-article.txt").exists()
+    assert (book_copy / "seeds" / NAME).read_text(encoding="utf-8") == ARTICLE
+    row = (book_copy / "seeds/sources.csv").read_text(encoding="utf-8").splitlines()[-1]
+    assert row == (f"seed005,{NAME},Washington and Moscow Keep Talking,news report,,,not yet dated,,,{DIGEST},"
+                   f"{len(ARTICLE.split())}")
+
+    derive = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
+    assert derive.returncode == 0, derive.stderr
+    # once added, the manifest's checksum is told apart from the file's: the name carries the file's
+    set_cell(book_copy / "seeds/sources.csv", "seed005", "sha256", "0" * 64)
+    derive = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
+    assert (f"seeds/sources.csv, line 7, column 'sha256': the sha256 of seed005 is not the checksum of seeds/{NAME}"
+            in derive.stderr), derive.stderr
+    assert f"How to fix: write {DIGEST}." in derive.stderr
+
+
+def test_dating_a_seed_fills_all_its_fields(book_copy):
+    """A seed is dated (estimated date, confidence, evidence and reasoning) or 'not yet dated' (none of them)."""
+    manifest = book_copy / "seeds/sources.csv"
+    set_cell(manifest, "seed003", "date_confidence", "not yet dated")
+    derive = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
+    assert ("seeds/sources.csv, line 5, column 'estimated_date': estimated_date is filled in, but date_confidence says "
+            "that seed003 is 'not yet dated'.") in derive.stderr, derive.stderr
+    set_cell(manifest, "seed003", "date_confidence", "medium")
+    set_cell(manifest, "seed003", "date_evidence", "")
+    set_cell(manifest, "seed003", "date_reasoning", "")
+    derive = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
+    assert ("seeds/sources.csv, line 5, column 'date_evidence': date_evidence and date_reasoning are empty, but "
+            "date_confidence is 'medium'.") in derive.stderr, derive.stderr
+    assert "set date_confidence to 'not yet dated'" in derive.stderr
