@@ -5,8 +5,10 @@ import hashlib
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 
 from conftest import VENV, data_snapshot, run, set_cell
+from test_prose import _html_text, scan
 
 MAKE = ["make", "-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
 
@@ -103,3 +105,58 @@ def test_dating_a_seed_fills_all_its_fields(book_copy):
     assert ("seeds/sources.csv, line 5, column 'date_evidence': date_evidence and date_reasoning are empty, but "
             "date_confidence is 'medium'.") in derive.stderr, derive.stderr
     assert "set date_confidence to 'not yet dated'" in derive.stderr
+
+
+def test_a_sixth_seed_goes_from_make_add_seed_to_a_strict_html_build(book_copy, tmp_path):
+    """The path README.md describes, with one full build: add, fill in title and genre, derive, build."""
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    added = _add(book_copy, f"FILE={article}")
+    assert added.returncode == 0, added.stderr
+    out = added.stdout
+    assert f"added seed005: seeds/{NAME}" in out and "line 7 of seeds/sources.csv" in out
+    assert "fill in title (as the page prints it) and genre" in out
+    # the coding checklist: every candidate fact, by paragraph, also written to _build/coding/
+    checklist = (book_copy / "_build/coding/seed005.md").read_text(encoding="utf-8")
+    assert checklist in out
+    assert "- [ ] ¶3 “Officials in Washington and Moscow" in checklist and "year 2022" in checklist
+    assert "- [ ] ¶4 " in checklist and "amount $3.5 billion" in checklist and "percentage 12%" in checklist
+
+    data = run(MAKE + ["data"], cwd=book_copy)
+    assert data.returncode != 0
+    assert "seeds/sources.csv, line 7, column 'title': the seed on this line has no title yet." in data.stderr
+    manifest = book_copy / "seeds/sources.csv"
+    set_cell(manifest, "seed005", "title", "Washington and Moscow Keep Talking")
+    set_cell(manifest, "seed005", "genre", "news report")
+
+    html = run(MAKE + ["html"], cwd=book_copy, timeout=1800)
+    assert html.returncode == 0, (html.stdout + html.stderr)[-3000:]
+    assert "WARNING" not in html.stdout + html.stderr.replace("[IPKernelApp] WARNING", "")
+    package = (book_copy / "data/datapackage.json").read_text(encoding="utf-8")
+    assert "coded from six web articles on US–Russia relations (2023–2026; one not yet dated)" in package
+
+    built = book_copy / "_build/html"
+    texts = BeautifulSoup((built / "evidence/source-texts.html").read_text(encoding="utf-8"), "html.parser")
+    section = texts.find(id="seed-005-washington-and-moscow-keep-talking")
+    assert section is not None and "Seed 005: “Washington and Moscow Keep Talking”" in section.h2.get_text()
+    lines = [line.strip() for line in ARTICLE.splitlines() if line.strip()]
+    for number, line in enumerate(lines, 1):
+        assert section.find(id=f"seed005-p{number}").get_text() == f"¶{number} {line}"
+
+    pages = _html_text(built)
+    sources = pages["evidence/sources.html"]
+    assert re.search(r"seed005 \| Washington and Moscow Keep Talking \| news report \| not yet dated \| 64 \| 0 \| 0",
+                     " | ".join(tr.get_text(" | ", strip=True) for tr in BeautifulSoup(
+                         (built / "evidence/sources.html").read_text(encoding="utf-8"), "html.parser").find_all("tr")))
+    assert ("Seed 005 , “Washington and Moscow Keep Talking”, is a news report of 64 words; its text is on the "
+            "Source texts page. It has not yet been dated") in sources
+    assert "No rows have been coded from it yet" in sources and "none of the eight candidate facts" in sources
+    assert "The book rests on 6 web articles" in sources and "the six seeds are five independent sources" in sources
+    assert "through 6 web articles" in pages["intro.html"]
+    assert "seed005 is not yet dated, and the others are dated from internal evidence" in pages["intro.html"]
+    assert "The six seed articles are stored byte for byte" in pages["evidence/methods.html"]
+    assert "so the six seeds are" in pages["chapters/current-state.html"]
+    assert "the 6 seeds tell" in pages["chapters/history.html"]
+    problems = [f"{page}: {f}" for page, text in pages.items() if page != "evidence/source-texts.html"
+                for f in scan(text)]
+    assert not problems, "\n".join(problems)

@@ -78,6 +78,20 @@ def test_readme_states_the_number_of_seeds(root):
         f"README.md says {' and '.join(sorted(set(stated)))} seed articles; seeds/sources.csv lists {n}"
 
 
+def test_no_page_types_the_number_of_seeds(root):
+    """The book's pages glue the number of seeds (a new seed changes it); none types it in the prose."""
+    from usrubook.build.nbcheck import pages
+
+    files = set(pages(root)) | {"evidence/source-texts.md", "references.md"}
+    typed = re.compile(r"\b(" + _number_words() + r"|[3-9]|\d\d+) (?:seeds|seed articles|web articles|articles)\b", re.I)
+    problems = []
+    for page in sorted(files):
+        text = (root / page).read_text(encoding="utf-8")
+        prose_only = re.sub(r"```\{code-cell\}.*?```", "", text, flags=re.S)
+        problems += [f"{page}: '{m.group(0)}'" for m in typed.finditer(prose_only)]
+    assert not problems, "glue the number of seeds instead: " + "; ".join(problems)
+
+
 def test_every_finished_seed_is_described_by_hand(root):
     """The Sources page generates a paragraph for a seed still being worked on (not yet dated, or with candidate
     facts not accounted for); once a seed is dated and fully coded, its paragraph is written by hand."""
