@@ -107,6 +107,42 @@ def test_dating_a_seed_fills_all_its_fields(book_copy):
     assert "set date_confidence to 'not yet dated'" in derive.stderr
 
 
+@pytest.mark.parametrize("dated, rows, facts, gaps, expected", [
+    (False, 0, 8, 8, "It has not yet been dated, so it takes no part in the comparisons of dates and is not placed on "
+                     "any timeline. No rows have been coded from it yet, so it contributes no claims, events, figures "
+                     "or corrections; none of the eight candidate facts in its text (years, dates, amounts and named "
+                     "actors or places) is accounted for yet."),
+    (True, 0, 0, 0, "It dates from 2025-03 (estimated, low). No rows have been coded from it yet, so it contributes "
+                    "no claims, events, figures or corrections."),
+    (False, 1, 12, 11, "Its coding is not complete: one row of data quotes it, and one of the 12 candidate facts in "
+                       "its text is accounted for."),
+    (True, 5, 12, 3, "It dates from 2025-03 (estimated, low). Its coding is not complete: five rows of data quote it, "
+                     "and nine of the 12 candidate facts in its text are accounted for."),
+])
+def test_the_generated_paragraph_on_a_seed_in_progress_reads_as_written(dated, rows, facts, gaps, expected):
+    from usrubook.chapter.seeds import status_paragraph
+    from usrubook.pipeline.schema import NOT_YET_DATED
+
+    row = {"source_id": "seed005", "title": "A *starred* [title]", "genre": "educational explainer", "words": 1234,
+           "stated_date": None, "estimated_date": "2025-03" if dated else None,
+           "date_confidence": "low" if dated else NOT_YET_DATED}
+    text = status_paragraph(row, rows, facts, gaps)
+    assert text.startswith("**Seed 005**, \"A \\*starred\\* \\[title\\]\", is an educational explainer of "
+                           "1,234 words; its text is on the {ref}`Source texts <seed005-p1>` page. ")
+    assert text.endswith(expected), text
+    assert scan(text) == []
+
+
+def test_the_data_package_counts_the_seeds():
+    from usrubook.pipeline.datapackage import _seeds_phrase
+
+    five = [{"estimated_date": d} for d in ("2023", "2026-01", "2024-03-08", "2023", "2023-01")]
+    assert _seeds_phrase(five) == "five web articles on US–Russia relations (2023–2026)"
+    assert _seeds_phrase(five + [{"estimated_date": None}]) == \
+        "six web articles on US–Russia relations (2023–2026; one not yet dated)"
+    assert _seeds_phrase([{"estimated_date": None}]) == "one web article on US–Russia relations (one not yet dated)"
+
+
 def test_a_sixth_seed_goes_from_make_add_seed_to_a_strict_html_build(book_copy, tmp_path):
     """The path README.md describes, with one full build: add, fill in title and genre, derive, build."""
     article = tmp_path / "article.txt"
