@@ -17,7 +17,7 @@ PDF    := _build/latex/us-russia-relations.pdf
 NPM    := node_modules/.installed
 
 
-.PHONY: help venv npm system data coverage nbval html pdf book test refresh-references bench lab clean
+.PHONY: help venv npm system data add-seed coverage nbval html pdf book test refresh-references bench lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
@@ -25,7 +25,9 @@ help:
 	@echo "make data                 derive data/ from seeds/ and data/curated/"
 	@echo "                          (ALLOW_REMOVAL=1: curated rows were removed on purpose;"
 	@echo "                           DISCARD=1: overwrite derived files edited by hand)"
+	@echo "make add-seed FILE=a.txt  add an article as a new seed (optional: TITLE=\"...\" GENRE=\"...\")"
 	@echo "make coverage             share of the seeds' candidate facts accounted for, and the gaps"
+	@echo "                          (SEED=seed005: one seed, its gaps as a coding checklist)"
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
 	@echo "make bench                print build times and page sizes"
@@ -54,8 +56,13 @@ data: $(STAMP)
 	$(PY) -m usrubook.pipeline.derive $(if $(ALLOW_REMOVAL),--allow-removal) $(if $(DISCARD),--discard-hand-edits)
 	$(PY) -m usrubook.pipeline.validate
 
+# FILE, TITLE and GENRE reach the command through the environment (make exports command-line
+# variables), so that quotes and dollar signs in a title arrive as typed.
+add-seed: $(STAMP)
+	$(PY) -m usrubook.pipeline.addseed "$$FILE" $${TITLE:+--title "$$TITLE"} $${GENRE:+--genre "$$GENRE"}
+
 coverage: data
-	$(PY) -m usrubook.pipeline.coverage
+	$(PY) -m usrubook.pipeline.coverage $${SEED:+--seed "$$SEED"}
 
 nbval: data
 	$(PY) -m usrubook.build.nbcheck prepare

@@ -5,7 +5,7 @@ Chapters use four things from here (one way to do each):
 * :func:`load` reads a derived table from ``data/``, :func:`datapackage_descriptor` its descriptor;
 * :func:`setup` switches on the house chart renderer and theme;
 * :func:`glue_value` glues a formatted figure for the prose, :func:`glue_count` a counted noun
-  ("1 event", "31 events"); :func:`count`, :func:`plural`, :func:`listing` and :func:`share` write
+  ("1 event", "31 events"), :func:`glue_markdown` a generated paragraph; :func:`count`, :func:`plural`, :func:`listing` and :func:`share` write
   counts, plurals and lists the same way everywhere;
 * :func:`table` shows a DataFrame as a numbered, captioned table.
 
@@ -15,7 +15,7 @@ pandas or Altair.
 from importlib import import_module
 
 _EXPORTS = {"book_root": "paths", "load": "chapter.data", "datapackage_descriptor": "chapter.data", "setup": "chapter.charts",
-            "glue_value": "chapter.prose", "glue_count": "chapter.prose",
+            "glue_value": "chapter.prose", "glue_count": "chapter.prose", "glue_markdown": "chapter.prose",
             "count": "chapter.prose", "plural": "chapter.prose", "listing": "chapter.prose", "share": "chapter.prose",
             "number": "chapter.prose",
             "theme_label": "chapter.prose", "times": "chapter.prose", "lower_first": "chapter.prose",

@@ -1,5 +1,7 @@
 """The ``seed-text`` directive: a seed rendered verbatim, one anchored paragraph per line, noise marked.
 
+``` {seed-texts} ``` renders every seed of ``seeds/sources.csv``, in order, each in a section headed
+'Seed 003: "<title>"', so that a seed added to the manifest appears on the Source texts page by itself.
 ``` {seed-text} seed003 ```  renders ``seeds/<file of seed003>`` as paragraphs whose
 ids are the anchors used throughout the data (``seed003-p38``); each anchor is
 also a Sphinx label, so prose can link a passage with ``{ref}`seed003-p38```.
@@ -34,19 +36,30 @@ def _corpus(root: str, stamp: tuple) -> tuple:
     return {r["source_id"]: r for r in sources}, texts, {k: sorted(v) for k, v in spans.items()}
 
 
+def heading(row: dict) -> str:
+    """A seed's section title: 'Seed 003: "Relations Between US and Russia"'."""
+    return f'Seed {row["source_id"].removeprefix("seed")}: "{row["title"]}"'
+
+
 class SeedTextDirective(SphinxDirective):
     required_arguments = 1
     has_content = False
 
-    def run(self):
+    def corpus(self):
         root = Path(self.env.srcdir)
-        source_id = self.arguments[0]
         inputs = [*sorted((root / "seeds").glob("*.txt")), root / "seeds/sources.csv", root / DERIVED["noise"].path]
-        rows, texts, noise = _corpus(str(root), tuple((str(p), p.stat().st_mtime_ns) for p in inputs))
+        for path in inputs:    # a new, changed or removed seed re-reads the page
+            self.env.note_dependency(str(path))
+        return _corpus(str(root), tuple((str(p), p.stat().st_mtime_ns) for p in inputs))
+
+    def run(self):
+        source_id = self.arguments[0]
+        rows, texts, noise = self.corpus()
         if source_id not in texts:
             raise self.error(f"unknown seed '{source_id}'; known: {', '.join(sorted(texts))}")
-        for path in (root / "seeds" / rows[source_id]["file"], *inputs[-2:]):
-            self.env.note_dependency(str(path))
+        return [self.render(source_id, texts, noise)]
+
+    def render(self, source_id: str, texts: dict, noise: dict) -> nodes.container:
         spans = noise.get(source_id, [])
         seed = texts[source_id]
         std = self.env.get_domain("std")
@@ -74,7 +87,26 @@ class SeedTextDirective(SphinxDirective):
             title = f"{source_id}, paragraph {number}"
             std.anonlabels[node_id] = (self.env.docname, node_id)
             std.labels[node_id] = (self.env.docname, node_id, title)
-        return [container]
+        return container
+
+
+class SeedTextsDirective(SeedTextDirective):
+    """Every seed of the manifest, in order, each in its own section."""
+
+    required_arguments = 0
+
+    def run(self):
+        rows, texts, noise = self.corpus()
+        sections = []
+        for source_id, row in rows.items():
+            title = heading(row)
+            section = nodes.section()
+            section += nodes.title(title, title)
+            section["names"].append(nodes.fully_normalize_name(title))
+            self.state.document.note_implicit_target(section, section)
+            section += self.render(source_id, texts, noise)
+            sections.append(section)
+        return sections
 
 
 LATEX = r"""

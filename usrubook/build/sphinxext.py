@@ -3,17 +3,19 @@
 * :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel;
 * :mod:`usrubook.build.html`: what each web page loads, all from the book itself;
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
-* :mod:`usrubook.build.seedtext`: the ``seed-text`` directive (a seed, verbatim, with numbered paragraphs);
+* :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
+  verbatim, with numbered paragraphs);
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
 from usrubook.build import execution, html, latex
-from usrubook.build.seedtext import SeedTextDirective
+from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
 def setup(app):
     app.add_directive("seed-text", SeedTextDirective)
+    app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)
     app.connect("env-before-read-docs", execution.pre_execute)
     html.setup(app)

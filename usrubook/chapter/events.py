@@ -50,8 +50,9 @@ def date_shown(row) -> str:
 
 
 def seed_dates(sources: pd.DataFrame) -> pd.DataFrame:
-    """Each seed's (estimated) writing date on the time axis, for rules marking when each was written."""
-    out = sources.reset_index()[["source_id", "estimated_date", "date_confidence"]].copy()
+    """Each seed's (estimated) writing date on the time axis, for rules marking when each was written; a seed not
+    yet dated has no place on it."""
+    out = sources.reset_index()[["source_id", "estimated_date", "date_confidence"]].dropna(subset="estimated_date")
     out["year"] = out["estimated_date"].map(decimal_year)
     out["label"] = out["source_id"].str.replace("seed", "seed ", regex=False)
     return out

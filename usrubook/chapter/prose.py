@@ -114,3 +114,12 @@ def glue_value(name: str, value, fmt: str = "{:,.1f}") -> str:
 def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> str:
     """Glue a counted noun phrase, e.g. '31 events' or 'one seed', so the noun always agrees with the number."""
     return glue_value(name, count(n, singular, plural_form, words))
+
+
+def glue_markdown(name: str, text: str) -> str:
+    """Glue MyST text, for a block ``{glue:md}`` directive with ``:format: myst``; it may be empty."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(text), display=False)
+    return text

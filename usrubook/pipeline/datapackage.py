@@ -78,6 +78,24 @@ def _resource(table: Table, name: str) -> dict:
             "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema}
 
 
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _seeds_phrase(seeds: list[dict]) -> str:
+    """'five web articles on US–Russia relations (2023–2026)', from the manifest; a seed not yet dated is counted
+    but gives no year."""
+    def number(n):
+        return _WORDS[n] if n < len(_WORDS) else f"{n:,d}"
+
+    years = sorted(s["estimated_date"][:4] for s in seeds if s["estimated_date"])
+    span = (years[0] if years[0] == years[-1] else f"{years[0]}–{years[-1]}") if years else ""
+    undated = len(seeds) - len(years)
+    if undated:
+        span += ("; " if span else "") + f"{number(undated)} not yet dated"
+    return (f"{number(len(seeds))} web article{'' if len(seeds) == 1 else 's'} on US–Russia relations"
+            + (f" ({span})" if span else ""))
+
+
 def render(seeds: list[dict]) -> str:
     """The descriptor; ``seeds`` are the rows of the seed manifest, as derive has read them."""
     resources = [_resource(t, t.name) for t in DERIVED.values()]
@@ -88,7 +106,7 @@ def render(seeds: list[dict]) -> str:
     package = {
         "name": "us-russia-relations-book",
         "title": "US–Russia Relations: an executable research book — data",
-        "description": ("Tidy tables coded from five web articles on US–Russia relations (2023–2026). "
+        "description": (f"Tidy tables coded from {_seeds_phrase(seeds)}. "
                         "Every row carries its seed and a verbatim quote located by character offsets."),
         "licenses": [LICENSE],
         "sources": [{"title": s["title"], "path": f"../seeds/{s['file']}", "description": s["source_id"]}

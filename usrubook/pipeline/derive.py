@@ -20,7 +20,7 @@ from usrubook.pipeline.csvio import read_table, render_csv
 from usrubook.errors import DataError
 from usrubook.paths import book_root
 from usrubook.pipeline.schema import CURATED, DERIVED
-from usrubook.pipeline.seeds import MANIFEST, locate, load_seeds
+from usrubook.pipeline.seeds import is_dated, locate, locate_dating, load_seeds
 
 
 _FALL = re.compile(r"\b(?:dropped|drop|decreas\w*|declin\w*|down|fell|fall|reduc\w*|lower)\b", re.I)
@@ -117,7 +117,7 @@ def _dependencies(located: list[dict], curated: list[dict], texts: dict, bib: se
         elif r["depends_on"] not in bib:
             raise DataError(shown, f"'{r['depends_on']}' is neither a seed nor a key of references.bib.",
                             line=c["_line"], field="depends_on",
-                            fix="name a seed (seed000 ... seed004) or add the upstream text to references.bib.")
+                            fix=f"name a seed ({', '.join(sorted(texts))}) or add the upstream text to references.bib.")
         elif r["other_quote"]:
             raise DataError(shown, "other_quote is for a dependency on another seed.", line=c["_line"],
                             field="other_quote", fix="leave it empty and put the upstream text's words in "
@@ -182,7 +182,7 @@ def build(root: Path) -> dict[str, str]:
 
     located = {name: [{**public(r), **locate(CURATED[name].path, r, texts)} for r in curated[name]]
                for name in QUOTED}
-    source_rows = [{**r, **locate(MANIFEST, r, texts, field="date_evidence")} for r in sources]
+    source_rows = [{**r, **locate_dating(r, texts)} for r in sources]
     _check_trade_numbers(CURATED["trade"].path, curated["trade"])
 
     noise = evidence.noise_spans(located["noise"])
@@ -216,7 +216,7 @@ def build(root: Path) -> dict[str, str]:
     known = {"propositions": set(subjects["propositions"]), "claims": set(subjects["claims"]),
              "relations": set(subjects["relations"]), "events": {r["event_id"] for r in curated["events"]},
              "corrections": {r["correction_id"] for r in curated["corrections"]}}
-    oldest = min(s["estimated_date"] for s in sources)
+    oldest = min(s["estimated_date"] for s in sources if is_dated(s))
     context = verification.context_events(curated["context_events"], bib, known, sources, oldest)
     seeds_per_event = {}
     for r in located["event_sources"]:
@@ -236,7 +236,7 @@ def build(root: Path) -> dict[str, str]:
         return out
     keys = {name: CURATED[name].primary_key[0] for name in QUOTED}
     observed = spans(OBSERVED, lambda n, r: r[keys[n]])
-    for r in source_rows:
+    for r in filter(is_dated, source_rows):
         observed.setdefault(r["source_id"], []).append((r["start"], r["end"], f"sources:{r['source_id']}"))
     excluded = spans(("exclusions",), lambda n, r: r["exclusion_id"])
     coverage = evidence.coverage(texts, noise, mentions, observed, excluded)

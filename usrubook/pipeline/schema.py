@@ -109,6 +109,12 @@ AS_OF_YEAR = int(AS_OF[:4])
 # A quote is a passage, not a page: three times the longest quote coded so far.
 QUOTE_MAX = 1000
 
+# A seed added with make add-seed is "not yet dated" until a maintainer estimates its date: its estimated_date,
+# date_evidence and date_reasoning are then empty, and every comparison of dates leaves it out.
+NOT_YET_DATED = "not yet dated"
+DATE_CONFIDENCES = ("high", "medium", "low", NOT_YET_DATED)
+DATING_FIELDS = ("estimated_date", "date_evidence", "date_reasoning")
+
 _SOURCE = Field("source_id", "string", "The seed the row comes from (see the sources table).",
                 pattern=r"^seed\d{3}$")
 _QUOTE = Field("quote", "string", "Verbatim passage of the seed that states the row's facts.",
@@ -126,12 +132,15 @@ SOURCES = Table(
         Field("genre", "string", "Kind of web page, judged from its text and furniture."),
         Field("stated_date", "string", "Publication or update date printed in the seed (ISO 8601), if any.",
               required=False, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", maximum=AS_OF),
-        Field("estimated_date", "string", "Best estimate of the writing date (ISO 8601, partial allowed).",
-              pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", maximum=AS_OF),
-        Field("date_confidence", "string", "Confidence in the estimated date.", enum=("high", "medium", "low")),
-        Field("date_evidence", "string", "Verbatim passage of the seed the date rests on.", max_length=QUOTE_MAX,
-              multiline=True),
-        Field("date_reasoning", "string", "How the date follows from the evidence."),
+        Field("estimated_date", "string", "Best estimate of the writing date (ISO 8601, partial allowed); empty "
+              f"while the seed is {NOT_YET_DATED}.", required=False, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+              maximum=AS_OF),
+        Field("date_confidence", "string", "Confidence in the estimated date; a seed added with make add-seed is "
+              f"'{NOT_YET_DATED}' until its date is estimated.", enum=DATE_CONFIDENCES),
+        Field("date_evidence", "string", "Verbatim passage of the seed the date rests on; empty while the seed is "
+              f"{NOT_YET_DATED}.", required=False, max_length=QUOTE_MAX, multiline=True),
+        Field("date_reasoning", "string", "How the date follows from the evidence; empty while the seed is "
+              f"{NOT_YET_DATED}.", required=False),
         Field("sha256", "string", "SHA-256 checksum of the seed file's bytes.", pattern=r"^[0-9a-f]{64}$"),
         Field("words", "integer", "Number of whitespace-separated words in the file.", minimum=1),
     ),
@@ -206,9 +215,20 @@ TRADE_RECONCILIATION = Table(
     ),
 )
 
+# The location of a seed's date_evidence: empty while the seed is not yet dated.
+_DATING_LOCATION = (
+    Field("start", "integer", "Offset of date_evidence's first character in the seed file (Unicode code points); "
+          f"empty while the seed is {NOT_YET_DATED}.", required=False, minimum=0),
+    Field("end", "integer", "Offset one past date_evidence's last character.", required=False, minimum=0),
+    Field("paragraph", "integer", "1-based number of the seed paragraph holding date_evidence.", required=False,
+          minimum=1),
+    Field("anchor", "string", "Anchor of that paragraph on the Source texts page.", required=False,
+          pattern=r"^seed\d{3}-p\d+$"),
+)
+
 SOURCES_DERIVED = Table(
     name="sources", path="data/sources.csv", title=SOURCES.title, description=SOURCES.description,
-    primary_key=SOURCES.primary_key, fields=SOURCES.fields + _LOCATION + (
+    primary_key=SOURCES.primary_key, fields=SOURCES.fields + _DATING_LOCATION + (
         Field("content_words", "integer", "Words outside the page's noise spans (ads, navigation).", minimum=0),
         Field("independence_group", "string", "The seeds this seed is not independent of, itself included "
               "(source_dependencies), separated by '+'; they count once in corroboration."),

@@ -157,7 +157,8 @@ def context_events(rows: list[dict], bib: set[str], known: dict[str, set[str]], 
                 raise DataError(shown, f"'{ref}' names no row (write table:id, e.g. propositions:all-time-low).",
                                 line=r["_line"], field="bears_on",
                                 fix="use ids from " + ", ".join(f"data/{t}.csv" for t in sorted(known)) + ".")
-        before = [s["source_id"] for s in seeds if s["estimated_date"] < r["date"][:len(s["estimated_date"])]]
+        before = [s["source_id"] for s in seeds     # a seed not yet dated is not known to come before anything
+                  if s["estimated_date"] and s["estimated_date"] < r["date"][:len(s["estimated_date"])]]
         out.append({**{k: v for k, v in r.items() if not k.startswith("_")}, "after_seeds": ", ".join(before)})
     return sorted(out, key=lambda r: (r["date"], r["context_id"]))
 
