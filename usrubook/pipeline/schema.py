@@ -126,8 +126,8 @@ SOURCES = Table(
     primary_key=("source_id",),
     fields=(
         Field("source_id", "string", "Identifier of the seed, used in citations.", pattern=r"^seed\d{3}$"),
-        Field("file", "string", "File name under seeds/: three digits, '_', the first 16 hex digits of the "
-              "file's SHA-256, '.txt'.", pattern=r"^\d{3}_[0-9a-f]{16}\.txt$"),
+        Field("file", "string", "File name under seeds/: three digits, '_', 16 hexadecimal digits (for a "
+              "seed added with make add-seed, the start of its SHA-256), '.txt'.", pattern=r"^\d{3}_[0-9a-f]{16}\.txt$"),
         Field("title", "string", "Title as printed in the seed."),
         Field("genre", "string", "Kind of web page, judged from its text and furniture."),
         Field("stated_date", "string", "Publication or update date printed in the seed (ISO 8601), if any.",
