@@ -14,10 +14,11 @@ import shutil
 import time
 from pathlib import Path
 
-from usrubook.pipeline.csvio import write_if_changed
 from usrubook.pipeline.schema import CURATED, SOURCES
 
-SHARED_TABLES = ("actors", "places", "events", "propositions", "eras")
+SHARED_TABLES = ("actors", "places", "events", "propositions", "eras", "context_events")
+# Verdicts are kept for every claim, relation and trade figure: a copied row gets a copy of its verdict.
+COPIED_SUBJECTS = ("claims", "relations", "trade")
 
 
 def _read(path: Path) -> list[list[str]]:
@@ -48,11 +49,12 @@ def synthetic_corpus(root: Path, dest: Path, factor: int) -> int:
             text = (root / "seeds" / row[col["file"]]).read_bytes()
             if copy:
                 text += f"\nSynthetic copy {copy} of {row[col['source_id']]}.\n".encode()
-            name = f"{n:03d}_synthetic.txt" if copy else row[col["file"]]
+            digest = hashlib.sha256(text).hexdigest()
+            name = f"{n:03d}_{digest[:16]}.txt" if copy else row[col["file"]]
             (dest / "seeds" / name).write_bytes(text)
             new = list(row)
             new[col["source_id"]], new[col["file"]] = sid, name
-            new[col["sha256"]] = hashlib.sha256(text).hexdigest()
+            new[col["sha256"]] = digest
             new[col["words"]] = str(len(text.decode("utf-8").split()))
             new_manifest.append(new)
             mapping.setdefault(copy, {})[row[col["source_id"]]] = sid
@@ -63,12 +65,23 @@ def synthetic_corpus(root: Path, dest: Path, factor: int) -> int:
             _write(dest / table.path, rows)
             continue
         head, body = rows[0], rows[1:]
-        key, src = head.index(table.primary_key[0]), head.index("source_id")
+        key = head.index(table.primary_key[0])
         out = [head]
         for copy in range(factor):
             for row in body:
                 new = list(row)
-                new[src] = mapping[copy][row[src]]
+                if name == "verifications":
+                    subject = head.index("subject_id")
+                    if copy and row[head.index("subject_table")] not in COPIED_SUBJECTS:
+                        continue
+                    if copy:
+                        new[subject] = f"{row[subject]}-copy{copy}"
+                else:
+                    src = head.index("source_id")
+                    new[src] = mapping[copy][row[src]]
+                if name == "source_dependencies":
+                    target = head.index("depends_on")
+                    new[target] = mapping[copy].get(row[target], row[target])
                 if copy:
                     new[key] = f"{row[key]}-copy{copy}"
                 out.append(new)
@@ -77,12 +90,13 @@ def synthetic_corpus(root: Path, dest: Path, factor: int) -> int:
 
 
 def derive_and_validate(root: Path) -> float:
+    from usrubook.pipeline import guard
     from usrubook.pipeline.derive import build
     from usrubook.pipeline.validate import errors
 
     start = time.perf_counter()
-    for rel, text in build(root).items():
-        write_if_changed(root / rel, text)
+    files = build(root)
+    guard.write_all(root, files)
     problems = errors(root)
     elapsed = time.perf_counter() - start
     if problems:
