@@ -86,8 +86,8 @@ def convert(table: Table, shown: str, line: int, name: str, text: str):
     if isinstance(f.maximum, str) and text > f.maximum:
         # ISO dates compare as text; a partial date (2026) counts as its first day.
         raise DataError(shown, f"{text} is after the book's as-of date {f.maximum}.", line=line, field=name,
-                        fix="the book judges the seeds as of that date: check the date; a development after it "
-                            "belongs in data/curated/context_events.csv only if it is dated up to the as-of date.")
+                        fix="check the date: the book's data stop at the as-of date, and nothing a seed reports "
+                            "can be later than the seed itself.")
     if isinstance(f.maximum, (int, float)) and value > f.maximum:
         raise DataError(shown, f"{text} is above the maximum {f.maximum:g}.", line=line, field=name,
                         fix=f"check the value: {f.description}")
@@ -120,7 +120,7 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
                         fix=f"the header must be exactly: {','.join(table.names)}")
     if extra:
         raise DataError(shown, f"the header has {'an unknown column' if len(extra) == 1 else 'unknown columns'} {', '.join(extra)}.", line=1, field=extra[0],
-                        fix=f"remove them; the header must be exactly: {','.join(table.names)}")
+                        fix=f"remove {'it' if len(extra) == 1 else 'them'}; the header must be exactly: {','.join(table.names)}")
     if header != table.names:
         raise DataError(shown, "the columns are in the wrong order.", line=1,
                         fix=f"the header must be exactly: {','.join(table.names)}")
