@@ -153,3 +153,16 @@ def test_chart_marks_link_to_their_passages(html_dir):
     linked = [s for s in specs if '"passage"' in json.dumps(s) and '"cursor"' in json.dumps(s)]
     assert len(linked) == 3 and not any('"href"' in json.dumps(s) for s in specs)
     assert "../evidence/source-texts.html#seed003-p51" in json.dumps(specs)
+
+
+def test_code_cells_show_no_stray_values(html_dir):
+    """A cell that ends with a call returning a value shows it under the code (e.g. 'five seeds'): the glue helpers
+    return nothing, and no page shows a bare Python string or number as a cell's output."""
+    stray = []
+    for page in sorted(html_dir.rglob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for out in soup.select("div.cell_output div.output.text_plain pre"):
+            text = out.get_text().strip()
+            if re.fullmatch(r"'.*'|\".*\"|-?[\d.,]+|None|True|False", text, re.S):
+                stray.append(f"{page.relative_to(html_dir)}: {text[:60]}")
+    assert stray == []

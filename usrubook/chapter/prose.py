@@ -102,24 +102,24 @@ def times(n: int) -> str:
     return {0: "never", 1: "once", 2: "twice"}.get(int(n), f"{int(n):,d} times")
 
 
-def glue_value(name: str, value, fmt: str = "{:,.1f}") -> str:
-    """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``."""
+def glue_value(name: str, value, fmt: str = "{:,.1f}") -> None:
+    """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``.
+
+    Returns nothing, so that a cell ending with it shows no stray output (the glued text is in the prose)."""
     from myst_nb import glue
 
     text = value if isinstance(value, str) else fmt.format(value)
     glue(name, Glued(text), display=False)
-    return text
 
 
-def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> str:
+def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> None:
     """Glue a counted noun phrase, e.g. '31 events' or 'one seed', so the noun always agrees with the number."""
-    return glue_value(name, count(n, singular, plural_form, words))
+    glue_value(name, count(n, singular, plural_form, words))
 
 
-def glue_markdown(name: str, text: str) -> str:
+def glue_markdown(name: str, text: str) -> None:
     """Glue MyST text, for a block ``{glue:md}`` directive with ``:format: myst``; it may be empty."""
     from IPython.display import Markdown
     from myst_nb import glue
 
     glue(name, Markdown(text), display=False)
-    return text
