@@ -1,6 +1,7 @@
 """Sphinx extension of the book: wires the build modules together.
 
-* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel;
+* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel; a failing
+  chapter is reported in brief (page, line, cell, cause);
 * :mod:`usrubook.build.html`: what each web page loads, all from the book itself;
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
 * :mod:`usrubook.build.seedtext`: the ``seed-text`` directive (a seed, verbatim, with numbered paragraphs);
