@@ -21,11 +21,15 @@ stops before reading a page (so nothing built before is touched) with one short
 report per failed chapter: the chapter and line of the failing statement, the
 code cell (its number and the line where it starts) and the exception; the full
 traceback goes to ``<outdir>/reports/<page>.err.log``.
+
+A failed build leaves Sphinx's saved environment as the last good build left it
+(:func:`keep_environment`, :func:`restore_environment`; see the comment there).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass
 from datetime import timezone
@@ -313,3 +317,49 @@ def _install_excepthook() -> None:
     hook.usrubook = True
     sys.excepthook = hook
 
+
+# ---------------------------------------------------------------------------- the saved environment
+#
+# Sphinx deletes its saved environment (_build/.doctrees/environment.pickle) when a build raises, so that
+# the next build starts afresh: every page read again, and written again. And when a strict build (-W
+# --keep-going) fails on warnings, it saves the environment of the failed build, so the next build takes
+# the faulty pages as up to date and passes without a warning. Both are undone here: a failed build leaves
+# the environment of the last good build (or none, if there was none), so the next build reads again
+# exactly the pages changed since then, and reports their warnings again.
+
+_KEPT = ".usrubook-previous"
+
+
+def _env_pickle(app) -> Path:
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    return Path(app.doctreedir) / ENV_PICKLE_FILENAME
+
+
+def keep_environment(app):
+    """Copy the environment of the last build (``builder-inited``, before anything is read)."""
+    saved = _env_pickle(app)
+    app.usrubook_had_environment = saved.is_file()
+    if app.usrubook_had_environment:
+        shutil.copy2(saved, saved.with_name(saved.name + _KEPT))
+
+
+def build_failed(app, exception) -> bool:
+    """Whether the build fails: it raised, or it had warnings and warnings are errors (``-W``; with
+    ``--keep-going`` Sphinx counts them and fails at the end, and sets ``keep_going`` in place of ``warningiserror``)."""
+    strict = app.warningiserror or getattr(app, "keep_going", False)
+    return exception is not None or bool(strict and getattr(app, "_warncount", 0))
+
+
+def restore_environment(app, exception):
+    """After a failed build, put back the environment of the last good build (``build-finished``)."""
+    if not hasattr(app, "usrubook_had_environment"):
+        return
+    saved = _env_pickle(app)
+    kept = saved.with_name(saved.name + _KEPT)
+    if not build_failed(app, exception):
+        kept.unlink(missing_ok=True)
+    elif app.usrubook_had_environment and kept.is_file():
+        os.replace(kept, saved)
+    elif not app.usrubook_had_environment:
+        saved.unlink(missing_ok=True)       # written by this failed build: the next one starts afresh
