@@ -68,8 +68,15 @@ nbval: data
 	$(PY) -m usrubook.build.nbcheck prepare
 	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
 
+# The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
+# and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
+HTML_LOG := _build/html.log
 html: data $(NPM)
-	$(JB) build . $(JBFLAGS)
+	@mkdir -p _build
+	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
+	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
+		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
+	@echo "HTML: _build/html/index.html"
 
 pdf: data system $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)

@@ -1,4 +1,4 @@
-"""Chapters re-execute when their data change, and stale notebooks execute in parallel.
+"""Chapters re-execute when their data change, execute in parallel, and a failing chapter is reported in brief.
 
 jupyter-cache keys a notebook on its cell code only, so a new ``data/trade.csv``
 would otherwise be served stale outputs. A chapter depends on the tables its
@@ -6,23 +6,40 @@ code loads (``load("trade")`` means ``data/trade.csv``; ``datapackage_descriptor
 means ``data/datapackage.json``) and on the ``usrubook`` package. Sphinx is told
 of these dependencies, so it re-reads the chapter when one changes; and before
 any page is read (whatever the reason: a change, or a full re-read after the PDF
-build changed the configuration) its jupyter-cache record is dropped if a
+build changed the configuration) its jupyter-cache record counts as stale if a
 dependency is newer than the record, so the page executes again.
 
-Both cores are used: notebooks that must execute are run in parallel (a thread
-per notebook, each driving its own kernel) before Sphinx reads them, and stored
-in jupyter-cache, where myst-nb then finds them; a notebook that fails is left
-to myst-nb, which runs it again and reports the error.
+Before anything is executed, every page to be read is checked for ``load()`` of a
+table that does not exist; such a call stops the build with the page and line.
+
+Every notebook that must execute is run here, before Sphinx reads any page, in
+parallel (a thread per notebook, each driving its own kernel, which is told its
+chapter in ``$USRUBOOK_CHAPTER``), and stored in jupyter-cache, where myst-nb then
+finds it. A record is replaced only by a successful execution: a chapter that
+fails leaves its previous outputs in the cache. If any chapter fails, the build
+stops before reading a page (so nothing built before is touched) with one short
+report per failed chapter: the chapter and line of the failing statement, the
+code cell (its number and the line where it starts) and the exception; the full
+traceback goes to ``<outdir>/reports/<page>.err.log``.
+
+A failed build leaves Sphinx's saved environment as the last good build left it
+(:func:`keep_environment`, :func:`restore_environment`; see the comment there).
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import sys
+from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 
+from sphinx.errors import SphinxError
 from sphinx.util import logging
 
+from usrubook.build.cells import Cell, code_cells, line_in_cell, located, strip_ansi
+from usrubook.chapter.data import CHAPTER_ENV
 from usrubook.pipeline.schema import DERIVED
 
 logger = logging.getLogger(__name__)
@@ -33,15 +50,44 @@ _DATAPACKAGE = re.compile(r"\bdatapackage_descriptor\(\s*\)")
 _PACKAGE = Path(__file__).resolve().parent.parent   # the usrubook package, all its modules
 
 
+class ChapterFailed(SphinxError):
+    """A chapter cannot be executed; the message names the chapter, its line and the cause."""
+
+    category = "Chapter failed"
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def load_problems(source: str) -> list[tuple[int, str]]:
+    """``(line, problem)`` for each ``load()`` call whose table cannot be known or does not exist; a problem
+    ends with how to fix it."""
+    from difflib import get_close_matches
+
+    problems = []
+    for m in _LOAD_COMPUTED.finditer(source):
+        problems.append((_line_of(source, m.start()),
+                         "load() is called with a computed table name, so the chapter's data dependencies cannot "
+                         "be tracked.\n    How to fix: call load() with the table's name as a literal string."))
+    for m in _LOAD.finditer(source):
+        name = m.group(1)
+        if name not in DERIVED:
+            close = get_close_matches(name, DERIVED, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append((_line_of(source, m.start()),
+                             f"load({name!r}): there is no table {name!r} in data/.\n    How to fix: {hint}"
+                             f"The tables are: {', '.join(sorted(DERIVED))}."))
+    return sorted(problems)
+
+
 def dependencies(source: str) -> list[str]:
     """Paths (relative to the book root) a chapter's code depends on."""
-    if _LOAD_COMPUTED.search(source):
-        raise ValueError("load() is called with a computed table name, so the chapter's data dependencies cannot "
-                         "be tracked; call load() with the table's name as a literal string")
+    problems = load_problems(source)
+    if problems:
+        line, problem = problems[0]
+        raise ValueError(f"line {line}: {problem}")
     tables = sorted(set(_LOAD.findall(source)))
-    unknown = [t for t in tables if t not in DERIVED]
-    if unknown:
-        raise ValueError(f"load() of unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(DERIVED))}")
     extra = ["data/datapackage.json"] if _DATAPACKAGE.search(source) else []
     return [DERIVED[t].path for t in tables] + extra
 
@@ -50,12 +96,12 @@ def note_dependencies(app, docname, source):
     text = source[0]
     if "{code-cell}" not in text:
         return
-    try:
-        deps = dependencies(text)
-    except ValueError as exc:
-        logger.warning(f"{docname}: {exc}", location=docname)
+    problems = load_problems(text)
+    for line, problem in problems:
+        logger.warning(problem, location=(docname, line))
+    if problems:
         return
-    for rel in deps:
+    for rel in dependencies(text):
         app.env.note_dependency(str(Path(app.srcdir) / rel))
     for py in sorted(_PACKAGE.rglob("*.py")):
         app.env.note_dependency(str(py))
@@ -80,7 +126,103 @@ def _notebook_sources(env, docnames):
                 yield path, text
 
 
+def shown(path: Path | str) -> str:
+    """``path`` as a user would type it: relative to the working directory when inside it."""
+    path = Path(path).resolve()
+    cwd = Path.cwd().resolve()
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+def _fail(message: str, category: str | None = None):
+    """Raise :class:`ChapterFailed`; the command-line tool's traceback around it is left out."""
+    _install_excepthook()
+    exc = ChapterFailed(message)
+    if category:
+        exc.category = category
+    raise exc
+
+
+def check_loads(env, docnames) -> None:
+    """Stop the build, before anything executes, if a page calls ``load()`` of an unknown table."""
+    found = [f"{shown(path)}:{line}: {problem}"
+             for path, text in _notebook_sources(env, docnames) for line, problem in load_problems(text)]
+    if found:
+        _fail("\n".join(found), "Unknown table in a chapter" if len(found) == 1 else "Unknown tables in chapters")
+
+
+# ---------------------------------------------------------------------------- executing the chapters
+
+@dataclass
+class Failure:
+    path: Path           # the chapter
+    cell: Cell | None
+    count: int           # code cells in the chapter
+    line: int | None     # the chapter's line of the failing statement
+    cause: str
+    report: Path
+
+    def summary(self) -> str:
+        return located(shown(self.path), self.cell, self.count, self.line, f"raised {self.cause}")
+
+    def __str__(self) -> str:
+        return f"{self.summary()}\n    Full traceback: {shown(self.report)}"
+
+
+def _execute(path: Path, rel: str, nb, timeout, allow_errors):
+    """Execute ``nb`` in place, as jupyter-cache would (kernel in the chapter's folder); returns
+    ``(seconds, error, index of the cell that was running)``."""
+    import time
+
+    from nbclient import NotebookClient
+
+    meta = nb.metadata.get("execution", {})     # as jupyter-cache's meta_override
+    running = {"index": None}
+
+    def started(cell, cell_index, **kwargs):
+        running["index"] = cell_index
+
+    client = NotebookClient(nb, timeout=meta.get("timeout", timeout), allow_errors=meta.get("allow_errors", allow_errors),
+                            record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_execute=started,
+                            # no "Kernel is running over TCP without encryption" warning per kernel
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    start = time.perf_counter()
+    error = None
+    try:
+        client.execute(env={**os.environ, CHAPTER_ENV: rel})
+    except Exception as exc:      # a cell failed or timed out, or the kernel died: a failure of this chapter
+        error = exc
+    return time.perf_counter() - start, error, running["index"]
+
+
+def _cause(nb, index, error) -> tuple[str, int | None]:
+    """The exception's type and message, and the line within the cell of the failing statement."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    if isinstance(error, CellExecutionError):
+        tb = ""
+        if index is not None:
+            for out in nb.cells[index].get("outputs", []):
+                if out.get("output_type") == "error":
+                    tb = "\n".join(out.get("traceback", []))
+        return f"{error.ename}: {error.evalue}", line_in_cell(tb or error.traceback or "")
+    if isinstance(error, CellTimeoutError):
+        return f"a timeout: {strip_ansi(str(error)).splitlines()[0]}", None
+    return f"{type(error).__name__}: {error}", None
+
+
+def _traceback(error) -> str:
+    import traceback
+
+    from nbclient.exceptions import CellExecutionError
+
+    text = str(error) if isinstance(error, CellExecutionError) else \
+        "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return strip_ansi(text)
+
+
 def pre_execute(app, env, docnames):
+    check_loads(env, docnames)
     config = getattr(env, "mystnb_config", None)
     if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
         return
@@ -91,38 +233,133 @@ def pre_execute(app, env, docnames):
     stale = []
     for path, text in _notebook_sources(env, docnames):
         try:
-            record = cache.match_cache_notebook(read_myst_markdown_notebook(text, path=str(path)))
+            nb = read_myst_markdown_notebook(text, path=str(path), add_source_map=True)
+        except Exception as exc:   # e.g. a cell's options are not valid YAML ("Code cell 4 at line 127 ...")
+            at = re.search(r"\bat line (\d+)", str(exc))
+            _fail(f"{shown(path)}:{at.group(1) if at else 1}: {exc}", "Chapter cannot be read")
+        source_map = nb.metadata.pop("source_map")
+        try:
+            record = cache.match_cache_notebook(nb)
         except KeyError:
-            stale.append(path)
+            stale.append((path, text, nb, source_map))
             continue
         created = record.created
         if created.tzinfo is None:          # jupyter-cache stores naive UTC
             created = created.replace(tzinfo=timezone.utc)
         if _newest_dependency(app.srcdir, text) > created.timestamp():
-            cache.remove_cache(record.pk)
+            # the record stays until a new execution succeeds and replaces it
             logger.info(f"usrubook: data changed, {env.path2doc(str(path))} will re-execute")
-            stale.append(path)
-    if len(stale) < 2:
-        return   # one notebook gains nothing from a pool; myst-nb runs it as usual
+            stale.append((path, text, nb, source_map))
+    if not stale:
+        return
     from concurrent.futures import ThreadPoolExecutor
 
     from jupyter_cache.cache.main import CacheBundleIn
-    from jupyter_cache.executors.utils import single_nb_execution
 
-    names = ", ".join(env.path2doc(str(p)) or str(p) for p in stale)
-    logger.info(f"usrubook: executing in parallel: {names}")
-    notebooks = [read_myst_markdown_notebook(p.read_text(encoding="utf-8"), path=str(p)) for p in stale]
+    names = ", ".join(env.path2doc(str(p)) or str(p) for p, *_ in stale)
+    logger.info(f"usrubook: executing {'in parallel: ' if len(stale) > 1 else ''}{names}")
+    srcdir = Path(app.srcdir)
 
     def execute(item):
-        path, nb = item
-        return single_nb_execution(nb, cwd=str(path.parent), timeout=config.execution_timeout,
-                                   allow_errors=config.execution_allow_errors, meta_override=True)
+        path, _, nb, _ = item
+        rel = path.relative_to(srcdir).as_posix() if path.is_relative_to(srcdir) else str(path)
+        return _execute(path, rel, nb, config.execution_timeout, config.execution_allow_errors)
 
-    # Threads suffice: each kernel is a process of its own. The cache (SQLite) is written
-    # from this thread only; a notebook that failed is left to myst-nb, which reports it.
+    # Threads suffice: each kernel is a process of its own. The cache (SQLite) is written from this thread only.
     with ThreadPoolExecutor(max_workers=min(len(stale), 2 * (os.cpu_count() or 1))) as pool:
-        results = list(pool.map(execute, zip(stale, notebooks, strict=True)))
-    for path, nb, result in zip(stale, notebooks, results, strict=True):
-        if result.err is None:
-            cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": result.time}),
+        results = list(pool.map(execute, stale))
+    failures = []
+    for (path, text, nb, source_map), (seconds, error, index) in zip(stale, results, strict=True):
+        docname = env.path2doc(str(path))
+        report = Path(app.outdir) / "reports" / f"{docname}.err.log"
+        if error is None:
+            cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
+            report.unlink(missing_ok=True)
+            continue
+        nb.metadata["source_map"] = source_map
+        cells = code_cells(text, nb)
+        cell = cells.get(index) if index is not None else None
+        cause, line_in_cell = _cause(nb, index, error)
+        line = cell.body_line + line_in_cell - 1 if cell and line_in_cell else None
+        failure = Failure(path, cell, len(cells), line, cause, report)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(failure.summary() + "\n\n" + _traceback(error), encoding="utf-8")
+        failures.append(failure)
+    if failures:
+        _fail("\n".join(str(f) for f in failures),
+              "Chapter failed" if len(failures) == 1 else f"{len(failures)} chapters failed")
+
+
+# ---------------------------------------------------------------------------- reporting
+
+def _chain(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _install_excepthook() -> None:
+    """Leave out the traceback that ``jupyter-book`` prints around a :class:`ChapterFailed` (about 40 lines
+    of its own and Sphinx's frames, after the report Sphinx has already printed): print only its message."""
+    previous = sys.excepthook
+    if getattr(previous, "usrubook", False):
+        return
+
+    def hook(etype, value, tb):
+        if any(isinstance(e, ChapterFailed) for e in _chain(value)):
+            print(str(value) or etype.__name__, file=sys.stderr)
+            return
+        previous(etype, value, tb)
+
+    hook.usrubook = True
+    sys.excepthook = hook
+
+
+# ---------------------------------------------------------------------------- the saved environment
+#
+# Sphinx deletes its saved environment (_build/.doctrees/environment.pickle) when a build raises, so that
+# the next build starts afresh: every page read again, and written again. And when a strict build (-W
+# --keep-going) fails on warnings, it saves the environment of the failed build, so the next build takes
+# the faulty pages as up to date and passes without a warning. Both are undone here: a failed build leaves
+# the environment of the last good build (or none, if there was none), so the next build reads again
+# exactly the pages changed since then, and reports their warnings again.
+
+_KEPT = ".usrubook-previous"
+
+
+def _env_pickle(app) -> Path:
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    return Path(app.doctreedir) / ENV_PICKLE_FILENAME
+
+
+def keep_environment(app):
+    """Copy the environment of the last build (``builder-inited``, before anything is read)."""
+    saved = _env_pickle(app)
+    app.usrubook_had_environment = saved.is_file()
+    if app.usrubook_had_environment:
+        shutil.copy2(saved, saved.with_name(saved.name + _KEPT))
+
+
+def build_failed(app, exception) -> bool:
+    """Whether the build fails: it raised, or it had warnings and warnings are errors (``-W``; with
+    ``--keep-going`` Sphinx counts them and fails at the end, and sets ``keep_going`` in place of ``warningiserror``)."""
+    strict = app.warningiserror or getattr(app, "keep_going", False)
+    return exception is not None or bool(strict and getattr(app, "_warncount", 0))
+
+
+def restore_environment(app, exception):
+    """After a failed build, put back the environment of the last good build (``build-finished``)."""
+    if not hasattr(app, "usrubook_had_environment"):
+        return
+    saved = _env_pickle(app)
+    kept = saved.with_name(saved.name + _KEPT)
+    if not build_failed(app, exception):
+        kept.unlink(missing_ok=True)
+    elif app.usrubook_had_environment and kept.is_file():
+        os.replace(kept, saved)
+    elif not app.usrubook_had_environment:
+        saved.unlink(missing_ok=True)       # written by this failed build: the next one starts afresh

@@ -7,7 +7,9 @@ none, so the cells that matter (key tables and glued figures, tagged
 * ``python -m usrubook.build.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
   every executable page in ``_toc.yml``, with the reference outputs filled in;
   ``pytest --nbval-lax _build/nbval`` then runs every cell and compares the
-  tagged ones.
+  tagged ones. Each notebook records its page and the lines of its code cells, and
+  ``_build/nbval/conftest.py`` loads :mod:`usrubook.build.nbvalplugin`, so that a failing
+  cell is reported by its chapter and line.
 * ``python -m usrubook.build.nbcheck refresh`` (``make refresh-references``) executes
   each page and stores the outputs of its tagged cells. Run it on purpose, when
   a change of value is intended, and review the diff of ``tests/reference/``.
@@ -68,9 +70,25 @@ def _reference_path(root: Path, page: str) -> Path:
     return root / REFERENCE_DIR / (page[:-3] + ".json")
 
 
+CONFTEST = ("# Written by `python -m usrubook.build.nbcheck prepare`: failing cells are named by chapter and line.\n"
+            "from usrubook.build.nbvalplugin import pytest_runtest_makereport, pytest_runtest_setup  # noqa: F401\n")
+
+
+def _cell_lines(text: str, nb) -> list[list[int]] | None:
+    """``[fence line, first code line]`` of each code cell of the page, if myst-nb and jupytext agree on them."""
+    from usrubook.build.cells import code_cells
+
+    cells = list(code_cells(text).values())
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if len(cells) != len(code):
+        return None
+    return [[c.fence_line, c.body_line] for c in cells]
+
+
 def prepare(root: Path) -> list[Path]:
     written = []
     for page in pages(root):
+        text = (root / page).read_text(encoding="utf-8")
         nb = jupytext.read(root / page)
         ref_path = _reference_path(root, page)
         checked = _checked(nb)
@@ -88,9 +106,13 @@ def prepare(root: Path) -> list[Path]:
                                      "review the diff of tests/reference/.")
             cell.outputs = [nbformat.from_dict(o) for o in ref["outputs"]]
             cell.execution_count = n
+        lines = _cell_lines(text, nb)
+        if lines is not None:
+            nb.metadata["usrubook"] = {"page": page, "cells": lines}
         out = root / OUT_DIR / (page[:-3] + ".ipynb")
         write_if_changed(out, nbformat.writes(nb))
         written.append(out)
+    write_if_changed(root / OUT_DIR / "conftest.py", CONFTEST)
     return written
 
 
@@ -129,8 +151,11 @@ def main(argv: list[str]) -> int:
     except ReferenceMismatch as exc:
         print(f"nbval references: {exc}", file=sys.stderr)
         return 1
-    verb = "prepared" if argv[0] == "prepare" else "refreshed"
-    print(f"nbval: {len(done)} {'notebook' if len(done) == 1 else 'notebooks'} {verb}" + "".join(f"\n  {p.relative_to(root)}" for p in done))
+    if argv[0] == "prepare":
+        print(f"nbval: {len(done)} {'notebook' if len(done) == 1 else 'notebooks'} prepared in {OUT_DIR}/")
+    else:
+        print(f"nbval: {len(done)} reference {'file' if len(done) == 1 else 'files'} refreshed"
+              + "".join(f"\n  {p.relative_to(root)}" for p in done))
     return 0
 
 

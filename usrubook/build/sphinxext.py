@@ -1,6 +1,7 @@
 """Sphinx extension of the book: wires the build modules together.
 
-* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel;
+* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel; a failing
+  chapter is reported in brief (page, line, cell, cause), and a failed build keeps the saved environment;
 * :mod:`usrubook.build.html`: what each web page loads, all from the book itself;
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
 * :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
@@ -18,6 +19,8 @@ def setup(app):
     app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)
     app.connect("env-before-read-docs", execution.pre_execute)
+    app.connect("builder-inited", execution.keep_environment, priority=100)
+    app.connect("build-finished", execution.restore_environment, priority=100)
     html.setup(app)
     latex.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
