@@ -187,8 +187,8 @@ def test_a_sixth_seed_goes_from_make_add_seed_to_a_strict_html_build(book_copy, 
     assert ("Seed 005 , “Washington and Moscow Keep Talking”, is a news report of 64 words; its text is on the "
             "Source texts page. It has not yet been dated") in sources
     assert "No rows have been coded from it yet" in sources and "none of the eight candidate facts" in sources
-    assert "The book rests on 6 web articles" in sources and "the six seeds are five independent sources" in sources
-    assert "through 6 web articles" in pages["intro.html"]
+    assert "The book rests on six web articles" in sources and "the six seeds are five independent sources" in sources
+    assert "through six web articles" in pages["intro.html"]
     assert "seed005 is not yet dated, and the others are dated from internal evidence" in pages["intro.html"]
     assert "The six seed articles are stored byte for byte" in pages["evidence/methods.html"]
     assert "so the six seeds are" in pages["chapters/current-state.html"]
