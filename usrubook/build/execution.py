@@ -39,7 +39,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from usrubook.build.cells import Cell, code_cells, line_in_cell, located, strip_ansi
-from usrubook.chapter.data import CHAPTER_ENV
+from usrubook.chapter.data import CHAPTER_ENV, unknown_table
 from usrubook.pipeline.schema import DERIVED
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,6 @@ def _line_of(text: str, offset: int) -> int:
 def load_problems(source: str) -> list[tuple[int, str]]:
     """``(line, problem)`` for each ``load()`` call whose table cannot be known or does not exist; a problem
     ends with how to fix it."""
-    from difflib import get_close_matches
-
     problems = []
     for m in _LOAD_COMPUTED.finditer(source):
         problems.append((_line_of(source, m.start()),
@@ -73,11 +71,8 @@ def load_problems(source: str) -> list[tuple[int, str]]:
     for m in _LOAD.finditer(source):
         name = m.group(1)
         if name not in DERIVED:
-            close = get_close_matches(name, DERIVED, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            problems.append((_line_of(source, m.start()),
-                             f"load({name!r}): there is no table {name!r} in data/.\n    How to fix: {hint}"
-                             f"The tables are: {', '.join(sorted(DERIVED))}."))
+            problem, fix = unknown_table(name)
+            problems.append((_line_of(source, m.start()), f"{problem}\n    How to fix: {fix}"))
     return sorted(problems)
 
 
@@ -96,12 +91,7 @@ def note_dependencies(app, docname, source):
     text = source[0]
     if "{code-cell}" not in text:
         return
-    problems = load_problems(text)
-    for line, problem in problems:
-        logger.warning(problem, location=(docname, line))
-    if problems:
-        return
-    for rel in dependencies(text):
+    for rel in dependencies(text):     # check_loads has vetted every load() of the pages read
         app.env.note_dependency(str(Path(app.srcdir) / rel))
     for py in sorted(_PACKAGE.rglob("*.py")):
         app.env.note_dependency(str(py))
@@ -142,10 +132,9 @@ def _fail(message: str, category: str | None = None):
     raise exc
 
 
-def check_loads(env, docnames) -> None:
+def check_loads(pages: list[tuple[Path, str]]) -> None:
     """Stop the build, before anything executes, if a page calls ``load()`` of an unknown table."""
-    found = [f"{shown(path)}:{line}: {problem}"
-             for path, text in _notebook_sources(env, docnames) for line, problem in load_problems(text)]
+    found = [f"{shown(path)}:{line}: {problem}" for path, text in pages for line, problem in load_problems(text)]
     if found:
         _fail("\n".join(found), "Unknown table in a chapter" if len(found) == 1 else "Unknown tables in chapters")
 
@@ -222,7 +211,8 @@ def _traceback(error) -> str:
 
 
 def pre_execute(app, env, docnames):
-    check_loads(env, docnames)
+    pages = list(_notebook_sources(env, docnames))
+    check_loads(pages)
     config = getattr(env, "mystnb_config", None)
     if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
         return
@@ -231,7 +221,7 @@ def pre_execute(app, env, docnames):
 
     cache = get_cache(config.execution_cache_path)
     stale = []
-    for path, text in _notebook_sources(env, docnames):
+    for path, text in pages:
         try:
             nb = read_myst_markdown_notebook(text, path=str(path), add_source_map=True)
         except Exception as exc:   # e.g. a cell's options are not valid YAML ("Code cell 4 at line 127 ...")

@@ -37,15 +37,21 @@ def load(name: str) -> pd.DataFrame:
     """
     if name not in DERIVED:
         file, line = call_site()
-        close = difflib.get_close_matches(str(name), DERIVED, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UnknownTableError(file, f"load({name!r}): there is no table {name!r} in data/", line=line,
-                                fix=f"{hint}The tables are: {', '.join(sorted(DERIVED))}.")
+        problem, fix = unknown_table(name)
+        raise UnknownTableError(file, problem, line=line, fix=fix)
     table = DERIVED[name]
     rows = read_table(book_root() / table.path, table, table.path)
     frame = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
                          columns=table.names)
     return frame.astype({f.name: _DTYPES[f.type] for f in table.fields})
+
+
+def unknown_table(name: str) -> tuple[str, str]:
+    """The problem and the fix for ``load(name)`` of a table that does not exist (also the build's check)."""
+    close = difflib.get_close_matches(str(name), DERIVED, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return (f"load({name!r}): there is no table {name!r} in data/.",
+            f"{hint}The tables are: {', '.join(sorted(DERIVED))}.")
 
 
 def call_site(depth: int = 2) -> tuple[str, int | None]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from usrubook.errors import DataError
 from usrubook.paths import book_root
-from usrubook.pipeline.csvio import read_table, write_if_changed
+from usrubook.pipeline.csvio import read_table, records, write_if_changed
 from usrubook.pipeline.provenance import SeedText
 from usrubook.pipeline.schema import CURATED, NOT_YET_DATED, SOURCES
 from usrubook.pipeline.seeds import MANIFEST, SEED_NAME, seed_file_name
@@ -31,17 +31,15 @@ CHECKLIST_DIR = "_build/coding"
 
 def _manifest(root: Path) -> tuple[str, list[dict]]:
     """The manifest's text and rows, read loosely: a row added earlier may still lack its title or date."""
-    path = root / MANIFEST
-    text = path.read_text(encoding="utf-8")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if reader.fieldnames != SOURCES.names:
+    text = (root / MANIFEST).read_text(encoding="utf-8")
+    found = records(text)
+    _, header = next(found, (1, []))
+    if header != SOURCES.names:
         raise DataError(MANIFEST, "the header is not the manifest's.", line=1,
                         fix=f"the header must be exactly: {','.join(SOURCES.names)}")
-    rows, start = [], 2
-    for r in reader:
-        if any(v.strip() for v in r.values() if isinstance(v, str)):
-            rows.append({**r, "_line": start})
-        start = reader.line_num + 1
+    rows = [{**dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)), "_line": line}
+            for line, row in found
+            if any(v.strip() for v in row)]
     return text, rows
 
 

@@ -108,9 +108,9 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
         raise DataError(shown, "the file starts with a byte-order mark.", line=1,
                         fix="save the file as UTF-8 without BOM.")
     _check_complete(shown, text)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = _records(shown, text)
     try:
-        header = next(reader)
+        _, header = next(records)
     except StopIteration:
         raise DataError(shown, "the file is empty.", line=1, fix=f"write the header: {','.join(table.names)}") from None
     missing = [n for n in table.names if n not in header]
@@ -125,12 +125,7 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
         raise DataError(shown, "the columns are in the wrong order.", line=1,
                         fix=f"the header must be exactly: {','.join(table.names)}")
     rows, seen = [], {}
-    start = reader.line_num + 1
-    consumed = reader.line_num
-    for raw in _records(shown, reader, lambda: start):
-        # a quoted value may span lines: report the record's first line
-        line, start = start, reader.line_num + 1
-        consumed += 1 + sum(c.count("\n") for c in raw)
+    for line, raw in records:
         if not raw or all(not c.strip() for c in raw):
             continue
         if len(raw) != len(header):
@@ -147,12 +142,17 @@ def read_table(path: Path, table: Table, shown: str | None = None) -> list[dict]
                             fix="give every row its own identifier.")
         seen[key] = line
         rows.append(row)
-    physical = text.count("\n")
-    if consumed != physical:   # every physical line must belong to exactly one record
-        raise DataError(shown, f"the file has {physical} lines but its {len(rows)} rows and header account for "
-                               f"{consumed}.", line=reader.line_num,
-                        fix="look for a stray carriage return or an unclosed double quote near that line.")
     return rows
+
+
+def records(text: str):
+    """``(line, fields)`` for each record of a CSV text, the header first; ``line`` is the record's first line
+    (a quoted value may span lines). Lenient: for reading what is on disk, not for checking it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    for fields in reader:
+        yield start, fields
+        start = reader.line_num + 1
 
 
 def _check_complete(shown: str, text: str) -> None:
@@ -171,24 +171,27 @@ def _check_complete(shown: str, text: str) -> None:
                             "end the file with a line break.")
 
 
-def _records(shown: str, reader, start_of_record):
-    """The reader's records; a quote left open (a cut file, a lost double quote) is a located error."""
+def _records(shown: str, text: str):
+    """Like :func:`records`, but strict: a quote left open (a cut file, a lost double quote) is a located error."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     while True:
         try:
-            yield next(reader)
+            fields = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            opened = start_of_record()
             if "end of data" in str(exc):
-                problem = (f"the file ends inside a quoted value that opens on line {opened}: the file is cut "
+                problem = (f"the file ends inside a quoted value that opens on line {start}: the file is cut "
                            "short or a closing double quote is missing, and every row after it would be lost.")
             else:
-                problem = (f"the quoted value that opens on line {opened} runs on past its end: its closing "
+                problem = (f"the quoted value that opens on line {start} runs on past its end: its closing "
                            "double quote is probably missing, or a double quote inside it is not doubled (\"\").")
-            raise DataError(shown, problem, line=opened,
+            raise DataError(shown, problem, line=start,
                             fix="close the value with a double quote where it should end, or restore the file "
                                 "from git (git diff -- <file>).") from None
+        yield start, fields
+        start = reader.line_num + 1
 
 
 def _check_line_breaks(shown: str, table: Table, header: list[str], raw: list[str], line: int) -> None:
@@ -204,7 +207,7 @@ def _check_line_breaks(shown: str, table: Table, header: list[str], raw: list[st
                             field=name, fix="close the value with a double quote where it should end.")
         for offset, part in enumerate(cell.split("\n")[1:], start=1):
             fields = next(csv.reader([part]), [])
-            if len(fields) >= len(header) - 1 and table.primary_key[0] in header:
+            if len(fields) >= len(header) - 1:
                 raise DataError(shown, f"the value runs from line {line} to line {last}, and line "
                                        f"{line + offset} inside it reads like a row of its own ({len(fields)} "
                                        "fields): a closing double quote is probably missing.", line=line,
@@ -233,18 +236,28 @@ def render_csv(table: Table, rows: list[dict]) -> str:
 
 def write_if_changed(path: Path, text: str) -> bool:
     """Write ``text`` atomically, and only if it differs, so that unchanged files keep their mtime."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    return bool(write_all({path: text}))
+
+
+def write_all(files: dict[Path, str]) -> list[Path]:
+    """Write the files whose content differs, all or nothing: each is staged in a temporary file beside it, and
+    only when every one is staged are they renamed into place. Returns the paths written."""
+    changed = [path for path, text in files.items()
+               if not path.is_file() or path.read_bytes() != text.encode("utf-8")]
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    staged = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
+        for path in changed:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((tmp, path))
+            os.chmod(tmp, 0o666 & ~umask)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(files[path])
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+    return changed

@@ -17,14 +17,12 @@ into place, so a failure leaves every file as it was.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import os
-import tempfile
 from pathlib import Path
 
 from usrubook.errors import DataError
+from usrubook.pipeline import csvio
+from usrubook.pipeline.csvio import records
 from usrubook.pipeline.schema import CURATED, DERIVED, SOURCES
 
 SUMS = "data/checksums.sha256"
@@ -102,14 +100,12 @@ def hand_edits(root: Path, files: dict[str, str]) -> list[tuple[str, int, str, s
 
 def _keys_and_lines(text: str, key: str) -> tuple[list[str], dict[str, int]]:
     """A CSV text's values of column ``key`` in order, and the line each row starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
+    found = records(text)
+    _, header = next(found, (1, []))
     if key not in header:
         return [], {}
     col, keys, lines = header.index(key), [], {}
-    start = reader.line_num + 1
-    for row in reader:
-        line, start = start, reader.line_num + 1
+    for line, row in found:
         if len(row) > col:
             keys.append(row[col])
             lines.setdefault(row[col], line)
@@ -171,25 +167,6 @@ def check(root: Path, files: dict[str, str], *, allow_removal: bool = False,
 
 
 def write_all(root: Path, files: dict[str, str]) -> list[str]:
-    """Write the files that changed, and the checksum record; all or nothing. Returns the changed paths."""
-    files = {**files, SUMS: render_sums(files)}
-    changed = [rel for rel, text in sorted(files.items())
-               if not (root / rel).is_file() or (root / rel).read_bytes() != text.encode("utf-8")]
-    staged = []
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        for rel in changed:
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((tmp, path))
-            os.chmod(tmp, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(files[rel])
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    finally:
-        for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
-    return [rel for rel in changed if rel != SUMS]
+    """Write the files that changed, and the checksum record, all or nothing. Returns the changed paths."""
+    written = csvio.write_all({root / rel: text for rel, text in {**files, SUMS: render_sums(files)}.items()})
+    return sorted(rel for rel in files if root / rel in written)

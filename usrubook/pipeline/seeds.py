@@ -13,7 +13,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from usrubook.pipeline.csvio import read_table, read_text
+from usrubook.pipeline.csvio import read_table, read_text, records
 from usrubook.errors import DataError
 from usrubook.pipeline.provenance import SeedText
 from usrubook.pipeline.schema import DATING_FIELDS, NOT_YET_DATED, SOURCES
@@ -48,15 +48,11 @@ def _read_manifest(root: Path) -> list[dict]:
 
 def _file_on_line(root: Path, line: int) -> str:
     """The seed file named by the manifest row that starts on ``line``."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO((root / MANIFEST).read_text(encoding="utf-8"), newline=""))
-    start = 2
-    for r in reader:
-        if start == line and r.get("file"):
-            return f"seeds/{r['file']}"
-        start = reader.line_num + 1
+    found = records((root / MANIFEST).read_text(encoding="utf-8"))
+    _, header = next(found)
+    for start, row in found:
+        if start == line and len(row) == len(header) and row[header.index("file")]:
+            return f"seeds/{row[header.index('file')]}"
     return "the seed file named in the 'file' column"
 
 
