@@ -105,21 +105,29 @@ def test_data_view_and_passage_links_by_keyboard(server, browser):
     page.close()
 
 
-def test_download_buttons_save_the_chart_with_its_figure_name(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def test_get_the_data_downloads_the_figure_files_by_keyboard(server, browser, html_dir):
+    """"Get the data" after a figure opens from the keyboard and its links download the files the build made,
+    named after the figure, with the network off."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
     _drawn(page, f"{server}/chapters/trade.html")
-    button = page.locator("#fig-trade-balance button[data-format='svg']")
-    button.focus()
+    summary = page.locator("#fig-trade-balance-getdata summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("#fig-trade-balance-getdata").get_attribute("open") is not None
+    folder = html_dir / "_figures" / "fig-trade-balance"
+    for suffix in ("-1.csv", ".vl.json", ".svg", ".png"):
+        link = page.locator(f"#fig-trade-balance-getdata a[href$='us-russia-relations-fig-trade-balance{suffix}']")
+        link.focus()
+        with page.expect_download() as info:
+            page.keyboard.press("Enter")
+        download = info.value
+        name = f"us-russia-relations-fig-trade-balance{suffix}"
+        assert download.suggested_filename == name
+        with open(download.path(), "rb") as fh:
+            assert fh.read() == (folder / name).read_bytes(), name
     with page.expect_download() as info:
-        page.keyboard.press("Enter")
-    download = info.value
-    assert download.suggested_filename == "us-russia-relations-fig-trade-balance.svg"
-    with open(download.path(), encoding="utf-8") as fh:
-        svg = fh.read()
-    assert svg.lstrip().startswith("<svg") and "Goods balance" in svg
-    with page.expect_download() as info:
-        page.locator("#fig-trade-balance button[data-format='png']").click()
-    assert info.value.suggested_filename == "us-russia-relations-fig-trade-balance.png"
+        page.locator("#fig-trade-balance-getdata a", has_text="Whole data package").click()
+    assert info.value.suggested_filename.startswith("us-russia-relations-data-")
     page.close()
 
 

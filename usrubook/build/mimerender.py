@@ -20,6 +20,8 @@ from sphinx import addnodes
 
 from usrubook.build.protocol import MIME, vl_version
 
+SPEC_ATTRIBUTE = "usrubook_vl"
+
 DATA_CLASS = "usrubook-chart-data"
 # The PDF's text width (US letter with one-inch margins) in points, and the smallest chart text allowed in print.
 # A chart wider than the text is scaled down to fit it, so its width is limited to what keeps its smallest text
@@ -164,4 +166,8 @@ class ChartPDF:
         spec = {**spec, "usermeta": meta} if meta else {k: v for k, v in spec.items() if k != "usermeta"}
         pdf = print_pdf(spec)
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
-        return [nodes.image(uri=uri, alt=spec.get("description") or "Chart"), *data_nodes(tables)]
+        image = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
+        # The spec, for the web book's "Get the data" files (usrubook.build.figures), which the HTML build
+        # writes from this output before myst-nb drops it in favour of text/html.
+        image[SPEC_ATTRIBUTE] = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+        return [image, *data_nodes(tables)]

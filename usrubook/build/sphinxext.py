@@ -6,11 +6,13 @@
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
 * :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
   verbatim, with numbered paragraphs);
+* :mod:`usrubook.build.figures`: each chart figure's "Get the data" files (rows, spec, SVG, PNG, README) and
+  the whole data package;
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import execution, html, latex
+from usrubook.build import execution, figures, html, latex
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -22,5 +24,6 @@ def setup(app):
     app.connect("builder-inited", execution.keep_environment, priority=100)
     app.connect("build-finished", execution.restore_environment, priority=100)
     html.setup(app)
+    figures.setup(app)
     latex.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,10 +1,11 @@
 """The house chart theme and renderer: one renderer, two outputs.
 
 * HTML: a ``<div class="usrubook-chart">``, the chart compiled to a Vega spec at build time
-  (as wide as its container, with a dark-mode theme), download buttons, and a Data view
+  (as wide as its container, with a dark-mode theme) and a Data view
   (:mod:`usrubook.chapter.dataview`). ``_static/usrubook-charts.js`` draws it as SVG with the
   Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.build.vega`).
-  Nothing is fetched from outside the book.
+  Nothing is fetched from outside the book. The chart's files (rows, spec, SVG, PNG) are written at
+  build time and offered after its caption (:mod:`usrubook.build.figures`).
 * PDF: the chart's Vega-Lite spec (``application/vnd.usrubook.vegalite+json``) with the rows
   it draws, which the LaTeX build converts to a vector PDF figure and a data table with
   vl-convert (:mod:`usrubook.build.mimerender`), made once at build time.
@@ -173,9 +174,6 @@ def html_output(spec: dict, elem: str) -> str:
     return (f'<div class="usrubook-chart-block">\n'
             f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"'
             + (f' aria-details="{elem}-data"' if details else "") + '></div>\n'
-            f'<div class="usrubook-chart-tools" hidden>'
-            f'<button type="button" class="usrubook-export" data-format="svg">Download SVG</button> '
-            f'<button type="button" class="usrubook-export" data-format="png">Download PNG</button></div>\n'
             f'<div class="usrubook-chart-card" id="{elem}-card" aria-live="polite" hidden></div>\n'
             + details +
             f'<script type="application/json" id="{elem}-spec">{payload}</script>\n</div>')

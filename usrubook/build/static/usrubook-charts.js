@@ -6,8 +6,8 @@
  *  - re-draws it with the spec's dark configuration when the theme switches to dark mode, and back;
  *  - shows tooltips without empty fields;
  *  - opens the passage behind a mark: at once with a mouse; on touch, after showing its quote in a
- *    card below the chart (the Data view beside the chart has the same links for keyboards);
- *  - offers SVG and PNG downloads named after the figure.
+ *    card below the chart (the Data view beside the chart has the same links for keyboards).
+ * The chart's files (rows, spec, SVG, PNG) are made at build time and linked after its caption.
  * Nothing is fetched from outside the book.
  */
 (function () {
@@ -168,30 +168,6 @@
     card.hidden = false;
   }
 
-  function fileName(chart) {
-    var figure = chart.el.closest("figure");
-    return "us-russia-relations-" + (figure && figure.id ? figure.id : chart.el.id);
-  }
-
-  function download(chart, format) {
-    // Downloads are drawn in the light theme, on white, whatever the page's mode.
-    var spec = specFor(chart, false);
-    var view = new vega.View(vega.parse(spec), { renderer: "none" });
-    var width = chart.view ? chart.view.width() : null;
-    if (width && chart.autosized) { view.width(width); }
-    chart.panels.forEach(function (p) { if (chart.view) { view.signal(p[0], chart.view.signal(p[0])); } });
-    view.background("white");
-    return view.toImageURL(format, format === "png" ? 2 : 1).then(function (url) {
-      var a = document.createElement("a");
-      a.href = url;
-      a.download = fileName(chart) + "." + format;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      view.finalize();
-    });
-  }
-
   function draw(chart) {
     if (chart.view) { chart.view.finalize(); chart.view = null; }
     chart.el.textContent = "";
@@ -253,17 +229,9 @@
       var node = document.getElementById(el.id + "-spec");
       if (!node || el.dataset.usrubook) { return; }
       el.dataset.usrubook = "1";
-      var block = el.parentNode;
       var chart = { el: el, json: node.textContent, view: null, panels: [],
                     card: document.getElementById(el.id + "-card") };
       el.addEventListener("pointerdown", function (e) { chart.pointer = e.pointerType; }, true);
-      var tools = block.querySelector(".usrubook-chart-tools");
-      if (tools) {
-        tools.hidden = false;
-        tools.querySelectorAll("button[data-format]").forEach(function (b) {
-          b.addEventListener("click", function () { download(chart, b.dataset.format); });
-        });
-      }
       el.addEventListener("mouseleave", function () { if (tip) { tip.hidden = true; } });
       charts.push(chart);
       pending.push(draw(chart));

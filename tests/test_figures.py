@@ -1,0 +1,159 @@
+"""Per-figure "Get the data": every chart figure of the web book offers the rows it draws (CSV), its Vega-Lite
+spec, SVG and PNG made at build time, a read-me with its licence and citation, and the whole data package;
+the files exist, say what the chart draws, and the data package validates."""
+import csv
+import io
+import json
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from usrubook.build.figures import data_package_name, datasets, download_spec, rows_csv
+
+PAGES = ["intro.html", "chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
+         "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/verification.html",
+         "evidence/methods.html"]
+
+
+def _figures(html_dir: Path):
+    """(page, figure element, its Get the data element) for every chart figure of the book."""
+    out = []
+    for rel in PAGES:
+        soup = BeautifulSoup((html_dir / rel).read_text(encoding="utf-8"), "html.parser")
+        for chart in soup.select("div.usrubook-chart"):
+            figure = chart.find_parent("figure")
+            assert figure is not None and figure.get("id"), f"{rel}: chart {chart['id']} is not in a named figure"
+            getdata = soup.find(id=f"{figure['id']}-getdata")
+            out.append((rel, figure, getdata))
+    return out
+
+
+def _links(html_dir: Path, rel: str, getdata) -> dict[str, Path]:
+    base = (html_dir / rel).parent
+    return {a.get_text(" ", strip=True): (base / a["href"]).resolve() for a in getdata.select("a[download]")}
+
+
+def _release(root: Path) -> str:
+    return re.search(r"^version:\s*\"?([^\"\s]+)", (root / "CITATION.cff").read_text(encoding="utf-8"), re.M).group(1)
+
+
+def test_every_chart_figure_offers_its_files(html_dir):
+    figures = _figures(html_dir)
+    assert len(figures) >= 15
+    for rel, figure, getdata in figures:
+        where = f"{rel}#{figure['id']}"
+        assert getdata is not None, f"{where}: no Get the data"
+        # next to the figure, not inside its caption (which names the figure for screen readers)
+        assert getdata.find_parent("figure") is None, where
+        assert getdata.name == "details" and getdata.find("summary").get_text(" ", strip=True).startswith(
+            "Get the data"), where
+        links = _links(html_dir, rel, getdata)
+        kinds = {label.split(" (")[0].split(" as ")[0] for label in links}
+        assert {"Rows drawn", "Vega-Lite spec", "Chart", "Read me: licence and citation",
+                "Whole data package"} <= kinds, f"{where}: {sorted(links)}"
+        for label, path in links.items():
+            assert path.is_file() and path.stat().st_size > 0, f"{where}: '{label}' links a missing file {path}"
+            assert html_dir.resolve() in path.parents, f"{where}: '{label}' links outside the book"
+        names = {p.name for p in links.values()}
+        stem = f"us-russia-relations-{figure['id']}"
+        assert {f"{stem}.vl.json", f"{stem}.svg", f"{stem}.png", "README.txt"} <= names, f"{where}: {names}"
+        assert "CC BY 4.0" in getdata.get_text(), where
+
+
+def test_csv_files_hold_exactly_the_rows_the_spec_draws(html_dir):
+    for rel, figure, getdata in _figures(html_dir):
+        folder = html_dir / "_figures" / figure["id"]
+        spec = json.loads((folder / f"us-russia-relations-{figure['id']}.vl.json").read_text(encoding="utf-8"))
+        drawn = datasets(spec)
+        files = sorted(folder.glob("*.csv"))
+        assert len(files) == len(drawn), f"{figure['id']}: {len(files)} CSV files for {len(drawn)} datasets"
+        for path, (rows, _marks) in zip(sorted(files, key=lambda p: (len(p.name), p.name)), drawn, strict=True):
+            read = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+            assert len(read) == len(rows), f"{path.name}: {len(read)} rows, the chart draws {len(rows)}"
+            for got, row in zip(read, rows, strict=True):
+                for key, value in row.items():
+                    if isinstance(value, str):
+                        assert got[key] == value, f"{path.name}: {key} {got[key]!r} != {value!r}"
+                    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                        assert float(got[key]) == pytest.approx(value), f"{path.name}: {key}"
+
+
+def test_the_data_view_lists_no_more_rows_than_the_csv(html_dir):
+    """The Data view beside a chart shows the drawn rows that have a tooltip; the CSV has them all."""
+    for rel, figure, getdata in _figures(html_dir):
+        view = figure.select("details.usrubook-chart-data tbody tr")
+        csv_rows = sum(len(list(csv.DictReader(io.StringIO(p.read_text(encoding="utf-8"))))) for p in
+                       (html_dir / "_figures" / figure["id"]).glob("*.csv"))
+        assert len(view) <= csv_rows, f"{rel}#{figure['id']}: Data view {len(view)} rows, CSV {csv_rows}"
+
+
+def test_specs_compile_and_pictures_are_real(html_dir):
+    import vl_convert
+
+    from usrubook.build.protocol import vl_version
+
+    for rel, figure, getdata in _figures(html_dir):
+        folder = html_dir / "_figures" / figure["id"]
+        stem = f"us-russia-relations-{figure['id']}"
+        spec = json.loads((folder / f"{stem}.vl.json").read_text(encoding="utf-8"))
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v"), figure["id"]
+        assert "usrubook_data" not in json.dumps(spec.get("usermeta", {})), figure["id"]
+        assert vl_convert.vegalite_to_vega(spec, vl_version=vl_version())["marks"], figure["id"]
+        svg = (folder / f"{stem}.svg").read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<svg") and "</svg>" in svg, figure["id"]
+        png = (folder / f"{stem}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", figure["id"]
+        width, height = struct.unpack(">II", png[16:24])
+        svg_width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)', svg).group(1))
+        assert abs(width - 2 * svg_width) <= 2, f"{figure['id']}: PNG {width} px wide, SVG {svg_width}"
+
+
+def test_readme_names_the_figure_its_licence_and_citation(html_dir, root):
+    for rel, figure, getdata in _figures(html_dir):
+        number = figure.select_one(".caption-number").get_text(strip=True).removeprefix("Fig.").strip()
+        text = (html_dir / "_figures" / figure["id"] / "README.txt").read_text(encoding="utf-8")
+        assert text.startswith(f"Figure {number} of "), f"{figure['id']}: {text[:60]!r} (caption: Fig. {number})"
+        assert "CC BY 4.0" in text and "Cite this figure" in text, figure["id"]
+        assert _release(root) in text, f"{figure['id']}: the citation names no version"
+        for line in text.splitlines():
+            m = re.match(r"\s+(\S+\.(?:csv|json|svg|png|zip))\s", line)
+            if m:
+                assert (html_dir / "_figures" / figure["id"] / m.group(1)).resolve().is_file(), line
+
+
+def test_the_data_package_is_whole_and_valid(html_dir, root, tmp_path):
+    from frictionless import Package
+
+    path = html_dir / "_figures" / data_package_name(_release(root))
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in archive.infolist())
+        archive.extractall(tmp_path)
+    (top,) = list(tmp_path.iterdir())
+    package = json.loads((top / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        assert (top / resource["path"]).read_bytes() == (root / "data" / resource["path"]).read_bytes()
+    assert (top / "LICENSE-TEXT").is_file()
+    report = Package(str(top / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_rows_csv_writes_what_a_spreadsheet_reads():
+    rows = [{"label": "a, b", "value": 2.0, "flag": True, "note": None},
+            {"label": "c", "value": 2.5, "extra": [1, 2]}]
+    assert rows_csv(rows) == ('label,value,flag,note,extra\n"a, b",2,true,,\nc,2.5,,,"[1, 2]"\n')
+
+
+def test_datasets_name_the_marks_that_draw_them():
+    rows = [{"x": 1}]
+    other = [{"y": 2}]
+    spec = {"layer": [{"mark": "bar", "data": {"values": rows}}, {"mark": "text", "data": {"values": rows}},
+                      {"mark": {"type": "point"}, "data": {"values": other}}]}
+    assert datasets(spec) == [(rows, ["bars", "labels"]), (other, ["points"])]
+    spec = {"$schema": "x", "mark": "bar", "usermeta": {"usrubook_data": [1], "keep": 1}}
+    assert download_spec(spec)["usermeta"] == {"keep": 1}

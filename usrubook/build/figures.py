@@ -1,0 +1,299 @@
+"""Per-figure "Get the data": the files behind every chart, written at build time, offered beside its caption.
+
+Every chart of the web book is a numbered figure. For each one the HTML build writes, under
+``_figures/<figure name>/`` (the name is the figure's label, e.g. ``fig-trade-flows``):
+
+* ``us-russia-relations-<name>.csv``: the rows the chart draws (each dataset of the spec that its marks
+  draw, not the whole table it was made from); a chart whose layers draw different datasets gets one
+  file per dataset, ``…-<name>-1.csv``, ``…-2.csv``;
+* ``us-russia-relations-<name>.vl.json``: the chart's Vega-Lite spec, with its data inline, which the
+  Vega Editor or Altair (``alt.Chart.from_dict``) opens as it is;
+* ``us-russia-relations-<name>.svg`` and ``.png``: the chart drawn by vl-convert (the light theme; the PNG
+  at twice the CSS size);
+* ``README.txt``: what the figure is (its number, caption and page), the files, the licence, and the
+  figure's citation.
+
+Besides these, each build writes the whole data package once, ``_figures/us-russia-relations-data-
+<version>.zip`` (``data/datapackage.json`` and every table it lists, with the data licence), and every
+figure links it. All files are deterministic: rows in the order the chart holds them, JSON with sorted
+keys, zip entries sorted with a fixed date.
+
+The chart's Vega-Lite spec reaches the build in the notebook output the PDF uses
+(:data:`usrubook.build.protocol.MIME`); :mod:`usrubook.build.mimerender` keeps it on the node it renders
+(``usrubook_vl``), and :class:`FigureDownloads`, a post-transform of the HTML builder that runs before
+myst-nb selects one output per builder, writes the files and puts a ``Get the data`` disclosure after the
+figure's caption. Figure numbers are Sphinx's own (``env.toc_fignumbers``), as in the caption.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.errors import SphinxError
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+from usrubook.build.mimerender import SPEC_ATTRIBUTE
+from usrubook.build.protocol import MIME, vl_version
+
+FOLDER = "_figures"
+PREFIX = "us-russia-relations-"
+VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v{major}.json"
+PNG_SCALE = 2
+PACKAGE_LABEL = "Whole data package (ZIP: every table, its schema and sources)"
+# A fixed date for zip entries (the zip format cannot store dates before 1980).
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+LICENCE = ("Creative Commons Attribution 4.0 International (CC BY 4.0), "
+           "https://creativecommons.org/licenses/by/4.0/")
+
+
+_MARKS = {"bar": "bars", "rect": "cells", "point": "points", "circle": "points", "square": "points",
+          "tick": "ticks", "rule": "rules", "line": "lines", "area": "areas", "geoshape": "areas",
+          "text": "labels", "trail": "lines", "arc": "arcs", "image": "images"}
+
+
+def datasets(spec: dict) -> list[tuple[list[dict], list[str]]]:
+    """The distinct row lists the chart's marks draw, in the order the spec first uses them, each with the
+    kinds of mark that draw it ("bars", "labels", …)."""
+    from usrubook.chapter.dataview import views
+
+    out: dict[str, tuple[list[dict], list[str]]] = {}
+    for view, rows in views(spec):
+        if not rows:
+            continue
+        mark = view["mark"] if isinstance(view["mark"], str) else view["mark"].get("type", "")
+        rows_, marks = out.setdefault(json.dumps(rows, sort_keys=True, ensure_ascii=False), (rows, []))
+        name = _MARKS.get(mark, "marks")
+        if name not in marks:
+            marks.append(name)
+    return list(out.values())
+
+
+def _drawn_as(marks: list[str]) -> str:
+    return " and ".join([", ".join(marks[:-1]), marks[-1]] if len(marks) > 1 else marks)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def rows_csv(rows: list[dict]) -> str:
+    """Rows as CSV: the columns in the order the rows first name them, missing values empty."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def download_spec(spec: dict) -> dict:
+    """The Vega-Lite spec as a reader downloads it: its ``$schema`` back, the book's private metadata out."""
+    out = {k: v for k, v in spec.items() if k not in ("$schema", "usermeta")}
+    meta = {k: v for k, v in (spec.get("usermeta") or {}).items() if k != "usrubook_data"}
+    if meta:
+        out["usermeta"] = meta
+    major = vl_version().split(".")[0]
+    return {"$schema": VL_SCHEMA.format(major=major), **out}
+
+
+def _write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
+
+
+def _deterministic_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=9)
+    return out.getvalue()
+
+
+def data_package_name(release: str) -> str:
+    return f"{PREFIX}data-{release}.zip"
+
+
+def data_package_zip(root: Path, release: str) -> bytes:
+    """The whole data package as a zip: ``datapackage.json``, every table it lists, and the data licence."""
+    package_path = root / "data" / "datapackage.json"
+    package = json.loads(package_path.read_text(encoding="utf-8"))
+    top = f"{PREFIX}data-{release}/"
+    entries = [(top + "datapackage.json", package_path.read_bytes()),
+               (top + "LICENSE-TEXT", (root / "LICENSE-TEXT").read_bytes())]
+    for resource in package.get("resources", []):
+        path = root / "data" / resource["path"]
+        if not path.is_file():
+            raise SphinxError(f"data/datapackage.json lists {resource['path']!r}, which is not in data/; "
+                              "run `make data`")
+        entries.append((top + resource["path"], path.read_bytes()))
+    return _deterministic_zip(entries)
+
+
+def _figure_of(node: nodes.Node) -> nodes.figure | None:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.figure):
+        parent = parent.parent
+    return parent
+
+
+def _caption_text(figure: nodes.figure) -> str:
+    """The caption as plain text, less its bibliography citations (keys, not yet numbers, at this stage)."""
+    from sphinx import addnodes
+
+    caption = next(iter(figure.findall(nodes.caption)), None)
+    if caption is None:
+        return ""
+    caption = caption.deepcopy()
+    for ref in list(caption.findall(addnodes.pending_xref)):
+        if ref.get("refdomain") == "cite" or ref.get("reftype") in ("p", "t", "cite"):
+            ref.parent.remove(ref)
+    text = " ".join(caption.astext().split())
+    return re.sub(r"\s+([.,;:)])", r"\1", text)
+
+
+def figure_number(env, docname: str, name: str) -> str:
+    numbers = env.toc_fignumbers.get(docname, {}).get("figure", {}).get(name)
+    if not numbers:
+        raise SphinxError(f"{docname}: figure '{name}' has no number; chart figures must be in a numbered part "
+                          "of _toc.yml")
+    return ".".join(str(n) for n in numbers)
+
+
+def readme(number: str, caption: str, page_url: str, files: list[tuple[str, str]], package: str,
+           citation: str) -> str:
+    lines = [f"Figure {number} of \"US–Russia Relations: an executable research book\"", "",
+             caption, "", f"Page: {page_url}", "", "Files:"]
+    lines += [f"  {name}  {what}" for name, what in files]
+    lines += [f"  ../{package}  {PACKAGE_LABEL}", "",
+              "Licence: the figure and its data are licensed under the " + LICENCE + ".", "",
+              "Cite this figure:", "", citation, ""]
+    return "\n".join(lines)
+
+
+class FigureDownloads(SphinxPostTransform):
+    """Write each chart figure's files and put a "Get the data" disclosure after its caption (HTML only)."""
+
+    default_priority = 3   # before myst-nb's SelectMimeType (4) drops the PDF output, which carries the spec
+
+    def is_supported(self) -> bool:
+        return self.app.builder.format == "html"
+
+    def run(self, **kwargs) -> None:
+        docname = self.env.docname
+        out = Path(self.app.outdir)
+        package = data_package_name(self.config.release)
+        for bundle in list(self.document.findall(
+                lambda n: isinstance(n, nodes.container) and n.get("nb_element") == "mime_bundle")):
+            chart = next((c for c in bundle.children if c.get("mime_type") == MIME), None)
+            if chart is None:
+                continue
+            holder = next(iter(chart.findall(lambda n: SPEC_ATTRIBUTE in n.attributes)), None)
+            if holder is None:
+                continue
+            figure = _figure_of(bundle)
+            if figure is None or not figure["ids"]:
+                raise SphinxError(f"{docname}: a chart is not in a named figure; give its cell "
+                                  "mystnb: figure: name: fig-… and a caption")
+            name = figure["ids"][0]
+            number = figure_number(self.env, docname, name)
+            spec = json.loads(holder[SPEC_ATTRIBUTE])
+            files = self._write_files(out, docname, name, number, spec, _caption_text(figure), package)
+            # after the figure, not in its caption: the caption stays the figure's accessible name
+            figure.parent.insert(figure.parent.index(figure) + 1,
+                                 nodes.raw("", self._markup(docname, name, number, files, package), format="html"))
+
+    def _write_files(self, out: Path, docname: str, name: str, number: str, spec: dict, caption: str,
+                     package: str) -> list[tuple[str, str]]:
+        import vl_convert
+
+        folder = out / FOLDER / name
+        stem = PREFIX + name
+        files: list[tuple[str, str]] = []
+        tables = datasets(download_spec(spec))
+        for i, (rows, marks) in enumerate(tables, 1):
+            file = f"{stem}.csv" if len(tables) == 1 else f"{stem}-{i}.csv"
+            _write(folder / file, rows_csv(rows).encode("utf-8"))
+            drawn = f"{len(rows)} rows" if len(rows) != 1 else "1 row"
+            files.append((file, f"Rows drawn as {_drawn_as(marks)} (CSV, {drawn})" if len(tables) > 1
+                          else f"Rows drawn (CSV, {drawn})"))
+        vl = download_spec(spec)
+        vl_bytes = (json.dumps(vl, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+        # The pictures depend on the spec alone: drawn again only when it changed (the spec is written last).
+        spec_path = folder / f"{stem}.vl.json"
+        pictures = [folder / f"{stem}.svg", folder / f"{stem}.png"]
+        if not (spec_path.exists() and spec_path.read_bytes() == vl_bytes and all(p.exists() for p in pictures)):
+            _write(pictures[0], vl_convert.vegalite_to_svg(vl, vl_version=vl_version()).encode("utf-8"))
+            _write(pictures[1], vl_convert.vegalite_to_png(vl, vl_version=vl_version(), scale=PNG_SCALE))
+            _write(spec_path, vl_bytes)
+        files += [(f"{stem}.vl.json", "Vega-Lite spec (JSON, data inline)"),
+                  (f"{stem}.svg", "Chart as SVG (vector)"), (f"{stem}.png", f"Chart as PNG ({PNG_SCALE}× size)")]
+        page_url = self.app.builder.get_target_uri(docname) + "#" + name
+        citation = self._citation(docname, name, number)
+        _write(folder / "README.txt", readme(number, caption, page_url, files, package, citation).encode("utf-8"))
+        files.append(("README.txt", "Read me: licence and citation (text)"))
+        return files
+
+    def _citation(self, docname: str, name: str, number: str) -> str:
+        try:
+            from usrubook.build import cite
+        except ImportError:
+            cite = None
+        if cite is not None and hasattr(cite, "citation_for"):
+            found = cite.citation_for(self.app, docname, "figure", name)
+            return "\n\n".join(f"{label}:\n{found[key]}" for key, label in
+                               (("apa", "APA"), ("chicago", "Chicago"), ("bibtex", "BibTeX")) if found.get(key))
+        return f"Figure {number}, in \"US–Russia Relations: an executable research book\", version {self.config.release}."
+
+    def _markup(self, docname: str, name: str, number: str, files: list[tuple[str, str]], package: str) -> str:
+        here = posixpath.dirname(docname)
+        base = posixpath.relpath(f"{FOLDER}/{name}", here or ".")
+        items = [f'<li><a href="{html.escape(base)}/{html.escape(file)}" download>{html.escape(label)}</a></li>'
+                 for file, label in files]
+        package_href = posixpath.relpath(f"{FOLDER}/{package}", here or ".")
+        items.append(f'<li><a href="{html.escape(package_href)}" download>{PACKAGE_LABEL}</a></li>')
+        return (f'<details class="usrubook-getdata" id="{name}-getdata">'
+                f'<summary>Get the data <span class="sr-only">of figure {number}</span></summary>\n'
+                f'<ul>{"".join(items)}</ul>\n'
+                f'<p class="usrubook-getdata-licence">Figure and data: '
+                f'<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>. '
+                f'Made at build time; the files work offline.</p></details>\n')
+
+
+def _write_data_package(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    _write(Path(app.outdir) / FOLDER / data_package_name(app.config.release),
+           data_package_zip(Path(app.srcdir), app.config.release))
+
+
+def setup(app) -> None:
+    app.add_post_transform(FigureDownloads)
+    app.connect("build-finished", _write_data_package)
