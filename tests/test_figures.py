@@ -128,7 +128,7 @@ def test_readme_names_the_figure_its_licence_and_citation(html_dir, root):
 def test_the_data_package_is_whole_and_valid(html_dir, root, tmp_path):
     from frictionless import Package
 
-    path = html_dir / "_figures" / data_package_name(_release(root))
+    path = html_dir / "_downloads" / data_package_name(_release(root))
     with zipfile.ZipFile(path) as archive:
         names = archive.namelist()
         assert names == sorted(names)

@@ -13,7 +13,7 @@ Every chart of the web book is a numbered figure. For each one the HTML build wr
 * ``README.txt``: what the figure is (its number, caption and page), the files, the licence, and the
   figure's citation.
 
-Besides these, each build writes the whole data package once, ``_figures/us-russia-relations-data-
+Besides these, each build writes the whole data package once, ``_downloads/us-russia-relations-data-
 <version>.zip`` (``data/datapackage.json`` and every table it lists, with the data licence), and every
 figure links it. All files are deterministic: rows in the order the chart holds them, JSON with sorted
 keys, zip entries sorted with a fixed date.
@@ -44,6 +44,7 @@ from usrubook.build.mimerender import SPEC_ATTRIBUTE
 from usrubook.build.protocol import MIME, vl_version
 
 FOLDER = "_figures"
+PACKAGE_FOLDER = "_downloads"
 PREFIX = "us-russia-relations-"
 VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v{major}.json"
 PNG_SCALE = 2
@@ -192,7 +193,7 @@ def readme(number: str, caption: str, page_url: str, files: list[tuple[str, str]
     lines = [f"Figure {number} of \"US–Russia Relations: an executable research book\"", "",
              caption, "", f"Page: {page_url}", "", "Files:"]
     lines += [f"  {name}  {what}" for name, what in files]
-    lines += [f"  ../{package}  {PACKAGE_LABEL}", "",
+    lines += [f"  ../../{PACKAGE_FOLDER}/{package}  {PACKAGE_LABEL}", "",
               "Licence: the figure and its data are licensed under the " + LICENCE + ".", "",
               "Cite this figure:", "", citation, ""]
     return "\n".join(lines)
@@ -277,7 +278,7 @@ class FigureDownloads(SphinxPostTransform):
         base = posixpath.relpath(f"{FOLDER}/{name}", here or ".")
         items = [f'<li><a href="{html.escape(base)}/{html.escape(file)}" download>{html.escape(label)}</a></li>'
                  for file, label in files]
-        package_href = posixpath.relpath(f"{FOLDER}/{package}", here or ".")
+        package_href = posixpath.relpath(f"{PACKAGE_FOLDER}/{package}", here or ".")
         items.append(f'<li><a href="{html.escape(package_href)}" download>{PACKAGE_LABEL}</a></li>')
         return (f'<details class="usrubook-getdata" id="{name}-getdata">'
                 f'<summary>Get the data <span class="sr-only">of figure {number}</span></summary>\n'
@@ -290,7 +291,7 @@ class FigureDownloads(SphinxPostTransform):
 def _write_data_package(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    _write(Path(app.outdir) / FOLDER / data_package_name(app.config.release),
+    _write(Path(app.outdir) / PACKAGE_FOLDER / data_package_name(app.config.release),
            data_package_zip(Path(app.srcdir), app.config.release))
 
 
