@@ -6,11 +6,16 @@
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
 * :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
   verbatim, with numbered paragraphs);
+* :mod:`usrubook.build.metadata`: title, author, release and version, the title page and the PDF's metadata, from
+  CITATION.cff;
+* :mod:`usrubook.build.citeui` (with :mod:`usrubook.build.cite`): the preface's How to cite, and a Cite control
+  beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
+* :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import execution, html, latex
+from usrubook.build import citeui, execution, html, latex, metadata, pagemeta
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -21,6 +26,9 @@ def setup(app):
     app.connect("env-before-read-docs", execution.pre_execute)
     app.connect("builder-inited", execution.keep_environment, priority=100)
     app.connect("build-finished", execution.restore_environment, priority=100)
+    metadata.setup(app)
     html.setup(app)
+    citeui.setup(app)
+    pagemeta.setup(app)
     latex.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
