@@ -48,7 +48,7 @@ class BookMetadata:
 
     @property
     def long_date(self) -> str:
-        """'21 November 2026'."""
+        """The release date as the title page and footers print it: day, month name, year."""
         return f"{self.released.day} {self.released:%B %Y}"
 
     @property
@@ -148,8 +148,7 @@ def configure(app, config):
     # The title page: "Release <version>" (Sphinx) above "<release date>. <evidence date>" (``today``).
     evidence = (config.today or "").strip()
     config.today = f"Released {meta.long_date}." + (f" {evidence}" if evidence else "")
-    config.latex_documents = [(start, target, meta.title, _latex_text(authors), *rest)
-                              for start, target, _title, _author, *rest in config.latex_documents]
+    # latex_documents: see latex_title (jupyter-book sets its title after this event).
     pdfinfo = ", ".join(f"{key}={{{_latex_text(value)}}}" for key, value in (
         ("pdftitle", meta.title), ("pdfauthor", authors),
         ("pdfsubject", meta.abstract), ("pdfkeywords", ", ".join(meta.keywords))))
@@ -158,5 +157,18 @@ def configure(app, config):
                              + "\n\\AtBeginDocument{\\hypersetup{" + pdfinfo + "}}\n"}
 
 
+def latex_title(app, env):
+    """The PDF's title and author from CITATION.cff. jupyter-book writes the title of _config.yml (by default
+    "My Jupyter Book") into ``latex_documents`` after Sphinx has started, so it is replaced here, before the
+    LaTeX builder reads it."""
+    if app.builder.format != "latex":
+        return
+    meta = book_metadata(app.srcdir)
+    title, authors = _latex_text(meta.title), _latex_text(", ".join(meta.authors))
+    app.config.latex_documents = [(start, target, title, authors, *rest)
+                                  for start, target, _title, _author, *rest in app.config.latex_documents]
+
+
 def setup(app):
     app.connect("config-inited", configure, priority=400)
+    app.connect("env-updated", latex_title)
