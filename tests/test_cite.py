@@ -77,7 +77,7 @@ def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path
         (item,) = json.loads(path.read_text(encoding="utf-8"))
         if item["type"] != "figure":
             continue
-        kind = item["genre"]
+        kind = item.get("genre", "Figure")
         m = re.match(rf"{kind} (\d+\.\d+): (.*)", item["title"])
         assert m, item["title"]
         number, caption = m.groups()
@@ -200,3 +200,41 @@ def test_methods_page_describes_the_dataset(html_dir, root):
     data, _ = _extract(html_dir, "evidence/methods.html", root)
     types = [x["@type"] for x in data["json-ld"][0]["@graph"]]
     assert types == ["Chapter", "Dataset"]
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_cite_controls_open_by_keyboard_and_fit(browser, server, mode, width):
+    """The page's Cite control is reached with Tab and opened with Enter; open, every control of the page keeps
+    within the page width, and axe-core finds no critical or serious violation in them (contrast in both
+    modes)."""
+    from conftest import open_page, set_mode
+    from test_a11y import FAILING_IMPACTS, AXE, run_axe
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    set_mode(context, mode)
+    try:
+        page = open_page(context, f"{server}/chapters/trade.html")
+        summary = page.locator("details.usrubook-cite > summary").first
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.matches('details.usrubook-cite > summary')"):
+                break
+        else:
+            pytest.fail("no Cite control is reached with the Tab key")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.querySelector('details.usrubook-cite').open")
+        page.evaluate("document.querySelectorAll('details.usrubook-cite').forEach(d => d.open = true)")
+        wide = page.evaluate("""() => [...document.querySelectorAll('details.usrubook-cite')]
+            .filter(d => d.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length""")
+        assert wide == 0
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert summary.is_visible()
+        violations = run_axe(page, AXE.read_text(encoding="utf-8"), "'details.usrubook-cite'")
+        bad = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        assert not bad, json.dumps(bad, indent=1)[:3000]
+    finally:
+        context.close()

@@ -34,7 +34,7 @@ def test_citation_cff_is_valid_cff_1_2_0(root):
 def test_invalid_citation_cff_is_refused(root):
     data = read_cff(root)
     with pytest.raises(ValueError, match="date-released"):
-        validate({**data, "date-released": "21 November 2026"})
+        validate({**data, "date-released": "November, the 21st"})
     with pytest.raises(ValueError, match="licence|license"):
         validate({**data, "license": "Not-A-Licence"})
 

@@ -32,6 +32,8 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from docutils import nodes
+
 from usrubook.build.metadata import BookMetadata, book_metadata
 
 KINDS = ("book", "page", "figure", "table")
@@ -74,8 +76,6 @@ def short_caption(text: str) -> str:
 
 
 def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
-    from docutils import nodes
-
     cache = app.env.__dict__.setdefault("_usrubook_captions", {})
     key = (docname, target_id)
     if key not in cache:
@@ -84,10 +84,25 @@ def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
         for node in doctree.findall(nodes.figure if kind == "figure" else nodes.table):
             if target_id in node["ids"]:
                 title = next(iter(node.findall(nodes.caption if kind == "figure" else nodes.title)), None)
-                text = title.astext() if title is not None else ""
+                text = _caption_text(title) if title is not None else ""
                 break
         cache[key] = short_caption(text)
     return cache[key]
+
+
+def _caption_text(caption) -> str:
+    """A caption's text without its citations and cross-references (unresolved, they read as their keys)."""
+    from sphinx import addnodes
+
+    copy = caption.deepcopy()
+    for node in list(copy.findall(addnodes.pending_xref)):
+        node.parent.remove(node)
+    for node in list(copy.findall(nodes.Element)):
+        if node.tagname in ("citation_reference", "footnote_reference") or node.tagname.startswith("pending"):
+            if node.parent is not None:
+                node.parent.remove(node)
+    text = " ".join(copy.astext().split())
+    return re.sub(r"\s*(\[\s*\]|\(\s*\))", "", re.sub(r"\s+([.,;:)])", r"\1", text))
 
 
 def cite_id(kind: str, docname: str | None = None, target_id: str | None = None) -> str:
@@ -116,8 +131,9 @@ def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = Non
     if chapter:
         item["chapter-number"] = chapter
     if kind in LABELS:
-        item["type"] = "figure"
-        item["genre"] = LABELS[kind]
+        item["type"] = "figure"       # APA prints [Figure] after the title; a table says so in its genre
+        if kind == "table":
+            item["genre"] = LABELS[kind]
     return item
 
 

@@ -29,6 +29,15 @@ class how_to_cite(nodes.General, nodes.Element):
     """Placeholder of the ``how-to-cite`` directive, replaced in ``doctree-resolved``."""
 
 
+class cite_control(nodes.General, nodes.Element):
+    """A Cite control (class ``usrubook-cite``); its HTML is in ``node["html"]``. Web pages only."""
+
+
+def _visit_control(self, node):
+    self.body.append(node["html"])
+    raise nodes.SkipNode
+
+
 class HowToCiteDirective(Directive):
     has_content = False
     option_spec = {"chapter": directives.unchanged_required}
@@ -90,8 +99,9 @@ def _control_html(citation: dict, what: str, prefix: str) -> str:
 def _control(app, citation: dict, what: str, docname: str):
     write_files(app.outdir, citation)
     prefix = "../" * docname.count("/")
-    html = _control_html(citation, escape(what), prefix)
-    return nodes.raw("", html, format="html", classes=[CITE_CLASS])
+    node = cite_control(classes=[CITE_CLASS])
+    node["html"] = _control_html(citation, escape(what), prefix)
+    return node
 
 
 def _in_toc(app, docname: str) -> bool:
@@ -136,5 +146,6 @@ def _skip(self, node):
 
 def setup(app):
     app.add_node(how_to_cite, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    app.add_node(cite_control, html=(_visit_control, None), latex=(_skip, None), text=(_skip, None))
     app.add_directive("how-to-cite", HowToCiteDirective)
     app.connect("doctree-resolved", resolve)

@@ -39,7 +39,7 @@ class ReleaseError(Exception):
 
 
 def changelog_newest(root: Path) -> tuple[str, str] | None:
-    """(version, date) of the newest released entry of CHANGELOG.md ("## [0.1.0] - 2026-11-21")."""
+    """(version, date) of the newest released entry of CHANGELOG.md (a line "## [X.Y.Z] - YYYY-MM-DD")."""
     text = (Path(root) / "CHANGELOG.md").read_text(encoding="utf-8")
     m = re.search(r"^## \[(\d[^\]]*)\] - (\d{4}-\d{2}-\d{2})\s*$", text, re.M)
     return (m.group(1), m.group(2)) if m else None
