@@ -52,7 +52,7 @@ def test_citation_metadata_agrees(root, html_dir):
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     assert "title" not in config and "release" not in config["sphinx"]["config"]
     intro = (html_dir / "intro.html").read_text(encoding="utf-8")
-    assert f"(Version {cff['version']})" in intro and f'<span class="s">"{cff["version"]}"</span>' in intro
+    assert f"(Version {cff['version']})" in intro and f'<span class="s">{{{cff["version"]}}}</span>' in intro
     assert f"<title>Preface &#8212; {cff['title']}</title>" in intro
 
 

@@ -33,7 +33,7 @@ def test_bibtex_files_parse(html_dir, root):
         (key, entry), = data.entries.items()
         assert entry.type in ("book", "incollection"), path.name
         assert entry.fields["version"] == meta.version and entry.fields["year"] == str(meta.year)
-        assert entry.fields["url"].startswith(meta.url)
+        assert entry.fields["url"].startswith(meta.url) and "\\" not in entry.fields["url"]
         assert [str(p) for p in entry.persons["author"]]
         if entry.type == "incollection":
             assert "booktitle" in entry.fields
@@ -44,7 +44,9 @@ def test_ris_files_parse(html_dir, root):
 
     meta = book_metadata(root)
     for path in _cite_files(html_dir, "ris"):
-        (entry,) = rispy.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("TY  - "), path.name
+        (entry,) = rispy.loads(text)
         assert entry["type_of_reference"] in ("BOOK", "CHAP", "FIGURE"), path.name
         assert entry["title"] and entry["authors"] == list(meta.authors)
         assert entry["date"] == meta.released.strftime("%Y/%m/%d") and meta.version in entry["edition"]

