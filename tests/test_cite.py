@@ -194,6 +194,9 @@ def test_chapter_pages_are_book_sections(html_dir, root, page):
     assert tags["citation_public_url"] == [meta.url + page]
     assert tags["DC.relation.hasVersion"] == [meta.version]
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", tags["citation_publication_date"][0])
+    og = dict(data["opengraph"][0]) if data["opengraph"] else {}
+    assert og.get("@type") == "article" and og.get("og:url") == meta.url + page, og
+    assert tags["citation_version"] == [meta.version]
     dc = {e["name"]: e["content"] for e in data["dublincore"][0]["elements"]}
     assert dc["DC.title"] == tags["citation_title"][0] and dc["DC.date"] == meta.released.isoformat()
 

@@ -6,10 +6,13 @@ Every page of the book (the preface, chapters and evidence pages) carries, in it
   Metadata" translator reads them: ``citation_title``, ``citation_author``, ``citation_publication_date``
   and ``citation_online_date`` (``YYYY/MM/DD``), ``citation_language``, ``citation_pdf_url`` (the book's
   PDF), ``citation_public_url`` and ``citation_abstract_html_url`` (the page), ``citation_keywords``; a
-  chapter also has ``citation_book_title`` (Zotero: a book section) and ``citation_inbook_title``; the
-  preface describes the book itself. There is no ``citation_version`` in Highwire, so the version is given
-  as ``DC.relation.hasVersion`` and in ``citation_title``'s companions ``DC.*`` (title, creator, date,
-  rights, language, type);
+  chapter also has ``citation_book_title`` (Zotero reads it as a book section) and
+  ``citation_inbook_title``; the preface describes the book itself. Highwire has no version tag: the
+  version is written as ``citation_version`` (read by no known consumer) and as Dublin Core
+  ``DC.relation.hasVersion``, beside ``DC.title``, ``DC.creator``, ``DC.date``, ``DC.type``,
+  ``DC.language``, ``DC.rights`` and ``DC.identifier``;
+* Open Graph (``og:title``, ``og:type``, ``og:url``, ``og:site_name``, ``og:locale``; the book's
+  ``og:description``);
 * schema.org JSON-LD: a ``Book`` on the preface (with the data package as a ``Dataset``), a ``Chapter``
   (``isPartOf`` the Book) on every other page, and the ``Dataset`` again on the Methods and data page.
 
@@ -38,12 +41,21 @@ def highwire(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, s
     if not is_book:
         tags += [("citation_book_title", meta.title), ("citation_inbook_title", meta.title)]
     tags += [("citation_pdf_url", meta.pdf_url), ("citation_public_url", url), ("citation_abstract_html_url", url)]
-    tags += [("citation_keywords", "; ".join(meta.keywords))]
+    tags += [("citation_keywords", "; ".join(meta.keywords)), ("citation_version", meta.version)]
     tags += [("DC.title", meta.title if is_book else title), *[("DC.creator", a) for a in meta.authors],
              ("DC.date", meta.released.isoformat()), ("DC.type", "Text"), ("DC.language", "en"),
-             ("DC.rights", meta.licence_text), ("DC.relation.hasVersion", meta.version)]
+             ("DC.rights", meta.licence_text), ("DC.identifier", url), ("DC.relation.hasVersion", meta.version)]
     if not is_book:
         tags.append(("DC.relation.isPartOf", meta.title))
+    return tags
+
+
+def opengraph(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, str]]:
+    """Open Graph properties (link previews; also read by Zotero's Embedded Metadata translator)."""
+    tags = [("og:title", meta.title if is_book else title), ("og:type", "book" if is_book else "article"),
+            ("og:url", meta.page_url(docname)), ("og:site_name", meta.title), ("og:locale", "en")]
+    if is_book:
+        tags.append(("og:description", meta.abstract))
     return tags
 
 
@@ -118,6 +130,8 @@ def page_context(app, pagename, templatename, context, doctree):
     title = app.env.titles[pagename].astext()
     tags = "".join(f'<meta name="{name}" content="{escape(value)}">\n'
                    for name, value in highwire(meta, pagename, title, is_book))
+    tags += "".join(f'<meta property="{name}" content="{escape(value)}">\n'
+                    for name, value in opengraph(meta, pagename, title, is_book))
     if is_book:
         book = citation_for(app, kind="book")
         ld = {"@context": "https://schema.org",
