@@ -67,6 +67,21 @@ def test_csl_json_files_are_csl_items(html_dir, root):
             assert item["container-title"] == meta.title
 
 
+def test_citation_text_is_escaped_in_html(root):
+    """A caption with markup characters is text in the HTML citation, not markup."""
+    from usrubook.build import cite
+
+    meta = book_metadata(root)
+    item = cite.csl_item(meta, "figure", key="k", title="Figure 1.1: A <b> & C", chapter="1",
+                         url=meta.page_url("chapters/history", "fig-x"))
+    for style in cite.STYLES.values():
+        plain, markup = cite.render(item, style)
+        assert "A <b> & C" in plain and "A &lt;b&gt; &amp; C" in markup and "<b>" not in markup
+        assert "<i>" in markup
+    bib = cite.bibtex(item, meta, "figure")
+    assert r"A <b> \& C" in bib
+
+
 def _pdf_text(pdf_path):
     text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(text.replace("-\n", "").split())

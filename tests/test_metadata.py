@@ -171,3 +171,4 @@ def test_release_needs_a_changelog_entry(tmp_path, root):
     with pytest.raises(release.ReleaseError, match="CHANGELOG.md"):
         release.build(book)
     assert not (book / "_build/release").exists()
+

