@@ -118,7 +118,7 @@ def cite_id(kind: str, docname: str | None = None, target_id: str | None = None)
 
 
 def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = None, chapter: str | None = None,
-             url: str | None = None, label: str | None = None) -> dict:
+             url: str | None = None) -> dict:
     """The CSL-JSON item of a citation (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)."""
     item = {"id": key, "type": "book", "title": meta.title,
             "author": [{"literal": a} for a in meta.authors],
@@ -253,7 +253,7 @@ def citation_for(app, docname: str | None = None, kind: str = "book", target_id:
             label = f"{LABELS[kind]} {item_number(env, docname, kind, target_id)}"
             caption = _caption_of(app, docname, kind, target_id)
             item = csl_item(meta, kind, key=key, title=f"{label}: {caption}" if caption else label,
-                            chapter=chapter, url=meta.page_url(docname, target_id), label=label)
+                            chapter=chapter, url=meta.page_url(docname, target_id))
     apa, apa_html = render(item, STYLES["apa"])
     chicago, chicago_html = render(item, STYLES["chicago"])
     return {"id": ident, "kind": kind, "label": label, "apa": apa, "apa_html": apa_html, "chicago": chicago,

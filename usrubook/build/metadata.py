@@ -169,6 +169,13 @@ def latex_title(app, env):
                                   for start, target, _title, _author, *rest in app.config.latex_documents]
 
 
+def note_dependency(app, docname, source):
+    """Every page depends on CITATION.cff: a change to it (say, of the URL, which is no Sphinx setting) makes
+    Sphinx read and write every page again, with the new citations and meta tags."""
+    app.env.note_dependency(str(Path(app.srcdir) / CFF))
+
+
 def setup(app):
     app.connect("config-inited", configure, priority=400)
     app.connect("env-updated", latex_title)
+    app.connect("source-read", note_dependency)
