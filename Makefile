@@ -17,11 +17,12 @@ PDF    := _build/latex/us-russia-relations.pdf
 NPM    := node_modules/.installed
 
 
-.PHONY: help venv npm system data add-seed coverage nbval html pdf book test refresh-references bench lab clean
+.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test refresh-references bench lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
 	@echo "make test                 run the test suite (builds the book first if needed)"
+	@echo "make release              build the book if needed and write _build/release/us-russia-relations-<version>.zip"
 	@echo "make data                 derive data/ from seeds/ and data/curated/"
 	@echo "                          (ALLOW_REMOVAL=1: curated rows were removed on purpose;"
 	@echo "                           DISCARD=1: overwrite derived files edited by hand)"
@@ -83,6 +84,11 @@ pdf: data system $(NPM)
 	@test -s $(PDF) && echo "PDF: $(PDF)"
 
 book: nbval html pdf
+
+# The version, its date and the archive's name come from CITATION.cff (usrubook/build/release.py);
+# an archive of a released version is never replaced by different content.
+release: html pdf
+	$(PY) -m usrubook.build.release
 
 test: book $(NPM)
 	$(VENV)/bin/pytest

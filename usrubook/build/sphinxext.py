@@ -8,11 +8,16 @@
   verbatim, with numbered paragraphs);
 * :mod:`usrubook.build.figures`: each chart figure's "Get the data" files (rows, spec, SVG, PNG, README) and
   the whole data package;
+* :mod:`usrubook.build.metadata`: title, author, release and version, the title page and the PDF's metadata, from
+  CITATION.cff;
+* :mod:`usrubook.build.citeui` (with :mod:`usrubook.build.cite`): the preface's How to cite, and a Cite control
+  beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
+* :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import execution, figures, html, latex
+from usrubook.build import citeui, execution, figures, html, latex, metadata, pagemeta
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -23,7 +28,10 @@ def setup(app):
     app.connect("env-before-read-docs", execution.pre_execute)
     app.connect("builder-inited", execution.keep_environment, priority=100)
     app.connect("build-finished", execution.restore_environment, priority=100)
+    metadata.setup(app)
     html.setup(app)
+    citeui.setup(app)
     figures.setup(app)
+    pagemeta.setup(app)
     latex.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,260 @@
+"""'Cite this' and machine-readable pages: every generated citation file parses (BibTeX with pybtex, RIS with
+rispy, CSL-JSON), figure and table citations carry the numbers the HTML and the PDF print, every page has its
+Cite control, and a metadata extractor (extruct) reads the pages' meta tags and schema.org JSON-LD."""
+import json
+import re
+import subprocess
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import book_pages
+from usrubook.build.metadata import book_metadata
+
+CSL_TYPES = {"book", "chapter", "figure"}
+
+
+def _cite_files(html_dir, ext):
+    files = sorted((html_dir / "_cite").glob(f"*.{ext}"))
+    assert len(files) > 20, f"too few .{ext} files"
+    return files
+
+
+def _book_pages(html_dir):
+    return [p for p in book_pages() if p not in ("genindex.html", "search.html")]
+
+
+def test_bibtex_files_parse(html_dir, root):
+    from pybtex.database import parse_string
+
+    meta = book_metadata(root)
+    for path in _cite_files(html_dir, "bib"):
+        data = parse_string(path.read_text(encoding="utf-8"), "bibtex")
+        (key, entry), = data.entries.items()
+        assert entry.type in ("book", "incollection"), path.name
+        assert entry.fields["version"] == meta.version and entry.fields["year"] == str(meta.year)
+        assert entry.fields["url"].startswith(meta.url) and "\\" not in entry.fields["url"]
+        assert [str(p) for p in entry.persons["author"]]
+        if entry.type == "incollection":
+            assert "booktitle" in entry.fields
+
+
+def test_ris_files_parse(html_dir, root):
+    import rispy
+
+    meta = book_metadata(root)
+    for path in _cite_files(html_dir, "ris"):
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("TY  - "), path.name
+        (entry,) = rispy.loads(text)
+        assert entry["type_of_reference"] in ("BOOK", "CHAP", "FIGURE"), path.name
+        assert entry["title"] and entry["authors"] == list(meta.authors)
+        assert entry["date"] == meta.released.strftime("%Y/%m/%d") and meta.version in entry["edition"]
+        assert entry["urls"][0].startswith(meta.url)
+        if entry["type_of_reference"] != "BOOK":
+            assert entry["secondary_title"] == meta.title
+
+
+def test_csl_json_files_are_csl_items(html_dir, root):
+    meta = book_metadata(root)
+    for path in _cite_files(html_dir, "json"):
+        (item,) = json.loads(path.read_text(encoding="utf-8"))
+        assert {"id", "type", "title", "author", "issued", "URL", "version"} <= set(item), path.name
+        assert item["type"] in CSL_TYPES
+        assert item["issued"]["date-parts"][0] == [meta.released.year, meta.released.month, meta.released.day]
+        assert all("literal" in a or "family" in a for a in item["author"])
+        if item["type"] != "book":
+            assert item["container-title"] == meta.title
+
+
+def test_citation_text_is_escaped_in_html(root):
+    """A caption with markup characters is text in the HTML citation, not markup."""
+    from usrubook.build import cite
+
+    meta = book_metadata(root)
+    item = cite.csl_item(meta, "figure", key="k", title="Figure 1.1: A <b> & C", chapter="1",
+                         url=meta.page_url("chapters/history", "fig-x"))
+    for style in cite.STYLES.values():
+        plain, markup = cite.render(item, style)
+        assert "A <b> & C" in plain and "A &lt;b&gt; &amp; C" in markup and "<b>" not in markup
+        assert "<i>" in markup
+    bib = cite.bibtex(item, meta, "figure")
+    assert r"A <b> \& C" in bib
+
+
+def _pdf_text(pdf_path):
+    text = subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.replace("-\n", "").split())
+
+
+def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path):
+    pdf = _pdf_text(pdf_path)
+    checked = {"Figure": 0, "Table": 0}
+    for path in _cite_files(html_dir, "json"):
+        (item,) = json.loads(path.read_text(encoding="utf-8"))
+        if item["type"] != "figure":
+            continue
+        kind = item.get("genre", "Figure")
+        m = re.match(rf"{kind} (\d+\.\d+): (.*)", item["title"])
+        assert m, item["title"]
+        number, caption = m.groups()
+        page, anchor = item["URL"].split("/us-russia-relations/", 1)[1].split("#")
+        soup = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
+        target = soup.find(id=anchor)
+        assert target is not None, item["URL"]
+        shown = (target.find(class_="caption-number") or target.find_previous(class_="caption-number")).get_text()
+        prefix = "Fig." if kind == "Figure" else "Table"
+        assert shown.strip() == f"{prefix} {number}", (item["URL"], shown)
+        # the control that offers it sits right after the caption (figure) or the table
+        control = target.find("details", class_="usrubook-cite") if kind == "Figure" else target.find_next("details")
+        assert control is not None and "usrubook-cite" in control["class"], item["URL"]
+        assert f"{kind} {number}:" in control.get_text(), item["URL"]
+        # the PDF prints the same number before the same caption
+        words = " ".join(caption.split()[:3])
+        assert re.search(rf"{re.escape(prefix)} {re.escape(number)}:? {re.escape(words)}", pdf), \
+            f"{prefix} {number} {words!r} is not in the PDF"
+        checked[kind] += 1
+    assert checked["Figure"] >= 10 and checked["Table"] >= 5, checked
+
+
+def test_page_citations_carry_chapter_numbers(html_dir, root):
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    docs = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    for number, doc in enumerate(docs, 1):
+        (item,) = json.loads((html_dir / "_cite" / (doc.replace("/", "-") + ".json")).read_text(encoding="utf-8"))
+        assert item["chapter-number"] == str(number), doc
+        soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+        # the page's figures and tables are numbered within its chapter number
+        for shown in soup.select("span.caption-number"):
+            assert shown.get_text().split()[1].startswith(f"{number}."), (doc, shown.get_text())
+
+
+def test_every_page_has_a_cite_control_near_its_title(html_dir):
+    for page in _book_pages(html_dir):
+        soup = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
+        h1 = soup.find("h1")
+        control = h1.find_next("details")
+        assert control is not None and "usrubook-cite" in control["class"], page
+        summary = control.find("summary").get_text()
+        assert summary == ("Cite this book" if page == "intro.html" else "Cite this page"), page
+        links = {a["href"].rsplit(".", 1)[1] for a in control.find_all("a", href=True)}
+        assert links == {"bib", "ris", "json"}, page
+        for a in control.find_all("a", href=True):
+            assert (html_dir / page).parent.joinpath(a["href"]).resolve().is_file(), a["href"]
+        assert "APA" in control.get_text() and "Chicago" in control.get_text()
+
+
+def test_cite_controls_are_not_in_the_pdf(pdf_path):
+    text = _pdf_text(pdf_path)
+    assert "Cite this figure" not in text and "Cite this page" not in text
+    assert "How to cite" in text
+
+
+# ---------------------------------------------------------------- machine-readable pages
+
+
+def _extract(html_dir, page, root):
+    import extruct
+
+    meta = book_metadata(root)
+    html = (html_dir / page).read_text(encoding="utf-8")
+    return extruct.extract(html, base_url=meta.url + page, syntaxes=["json-ld", "dublincore", "opengraph"],
+                           uniform=True), html
+
+
+def _meta_tags(html):
+    import lxml.html
+
+    tree = lxml.html.fromstring(html)
+    tags = {}
+    for el in tree.xpath("//head/meta[@name]"):
+        tags.setdefault(el.get("name"), []).append(el.get("content"))
+    return tags
+
+
+def test_book_page_is_a_book_with_its_dataset(html_dir, root):
+    meta = book_metadata(root)
+    data, html = _extract(html_dir, "intro.html", root)
+    graph = data["json-ld"][0]["@graph"]
+    book = next(x for x in graph if x["@type"] == "Book")
+    assert book["name"] == meta.title and book["version"] == meta.version
+    assert book["datePublished"] == meta.released.isoformat()
+    dataset = next(x for x in graph if x["@type"] == "Dataset")
+    assert dataset["version"] == meta.version and dataset["license"].startswith("https://creativecommons.org/")
+    assert dataset["citation"].startswith(meta.authors[0])
+    urls = [d["contentUrl"] for d in dataset["distribution"]]
+    assert meta.url + "data/datapackage.json" in urls and any(u.endswith("/trade.csv") for u in urls)
+    for url in urls:       # every DataDownload is in the web book
+        assert (html_dir / url[len(meta.url):]).is_file(), url
+    tags = _meta_tags(html)
+    assert tags["citation_title"] == [meta.title] and "citation_book_title" not in tags
+    assert tags["citation_publication_date"] == [meta.released.strftime("%Y/%m/%d")]
+    assert tags["citation_pdf_url"] == [meta.pdf_url]
+
+
+@pytest.mark.parametrize("page", ["chapters/trade.html", "evidence/sources.html", "references.html"])
+def test_chapter_pages_are_book_sections(html_dir, root, page):
+    meta = book_metadata(root)
+    data, html = _extract(html_dir, page, root)
+    ld = data["json-ld"][0]
+    chapter = ld if ld.get("@type") == "Chapter" else next(x for x in ld["@graph"] if x["@type"] == "Chapter")
+    assert chapter["isPartOf"]["@type"] == "Book" and chapter["isPartOf"]["name"] == meta.title
+    assert chapter["version"] == meta.version and chapter["url"] == meta.url + page
+    tags = _meta_tags(html)
+    assert tags["citation_book_title"] == [meta.title]
+    assert tags["citation_author"] == list(meta.authors)
+    assert tags["citation_language"] == ["en"]
+    assert tags["citation_public_url"] == [meta.url + page]
+    assert tags["DC.relation.hasVersion"] == [meta.version]
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", tags["citation_publication_date"][0])
+    og = dict(data["opengraph"][0]) if data["opengraph"] else {}
+    assert og.get("@type") == "article" and og.get("og:url") == meta.url + page, og
+    assert tags["citation_version"] == [meta.version]
+    dc = {e["name"]: e["content"] for e in data["dublincore"][0]["elements"]}
+    assert dc["DC.title"] == tags["citation_title"][0] and dc["DC.date"] == meta.released.isoformat()
+
+
+def test_methods_page_describes_the_dataset(html_dir, root):
+    data, _ = _extract(html_dir, "evidence/methods.html", root)
+    types = [x["@type"] for x in data["json-ld"][0]["@graph"]]
+    assert types == ["Chapter", "Dataset"]
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_cite_controls_open_by_keyboard_and_fit(browser, server, mode, width):
+    """The page's Cite control is reached with Tab and opened with Enter; open, every control of the page keeps
+    within the page width, and axe-core finds no critical or serious violation in them (contrast in both
+    modes)."""
+    from conftest import open_page, set_mode
+    from test_a11y import FAILING_IMPACTS, AXE, run_axe
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    set_mode(context, mode)
+    try:
+        page = open_page(context, f"{server}/chapters/trade.html")
+        summary = page.locator("details.usrubook-cite > summary").first
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.matches('details.usrubook-cite > summary')"):
+                break
+        else:
+            pytest.fail("no Cite control is reached with the Tab key")
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.querySelector('details.usrubook-cite').open")
+        page.evaluate("document.querySelectorAll('details.usrubook-cite').forEach(d => d.open = true)")
+        wide = page.evaluate("""() => [...document.querySelectorAll('details.usrubook-cite')]
+            .filter(d => d.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length""")
+        assert wide == 0
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert summary.is_visible()
+        violations = run_axe(page, AXE.read_text(encoding="utf-8"), "'details.usrubook-cite'")
+        bad = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+        assert not bad, json.dumps(bad, indent=1)[:3000]
+    finally:
+        context.close()

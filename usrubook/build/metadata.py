@@ -1,0 +1,181 @@
+"""The book's metadata, read from ``CITATION.cff``, the only place it is typed.
+
+``CITATION.cff`` (Citation File Format 1.2.0, checked against the format's JSON schema, vendored in
+``usrubook/build/schemas/``) holds the title, authors, version, release date, licences, abstract, keywords
+and the two publication addresses (``url``: the web book; ``repository-code``: its sources). Everything
+else is derived from it at build time:
+
+* Sphinx's ``project``, ``author``, ``copyright``, ``release`` and ``version`` (:func:`configure`, on
+  ``config-inited``), and so the LaTeX title page ("Release ..." and the release date before the
+  evidence date in ``today``) and the PDF's metadata (hyperref's ``pdftitle``, ``pdfauthor``,
+  ``pdfsubject``, ``pdfkeywords``);
+* the citations of :mod:`usrubook.build.cite` and the page metadata of :mod:`usrubook.build.pagemeta`.
+
+:func:`book_metadata` reads and checks the file; a file that does not match the schema stops the build with
+the schema's message.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+CFF = "CITATION.cff"
+SCHEMA = Path(__file__).resolve().parent / "schemas" / "citation-file-format-1.2.0.json"
+PDF_NAME = "us-russia-relations.pdf"      # the PDF's file name (latex_documents' target), also on the web site
+LICENCE_NAMES = {"CC-BY-4.0": "CC BY 4.0", "MIT": "MIT"}
+LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+                "MIT": "https://spdx.org/licenses/MIT.html"}
+
+
+@dataclass(frozen=True)
+class BookMetadata:
+    title: str
+    authors: tuple[str, ...]          # names as CITATION.cff gives them ("name", or "given-names family-names")
+    version: str
+    released: _dt.date
+    licences: tuple[str, ...]         # SPDX identifiers
+    url: str                          # the web book's address, ending in "/"
+    repository: str
+    abstract: str
+    keywords: tuple[str, ...]
+
+    @property
+    def year(self) -> int:
+        return self.released.year
+
+    @property
+    def long_date(self) -> str:
+        """The release date as the title page and footers print it: day, month name, year."""
+        return f"{self.released.day} {self.released:%B %Y}"
+
+    @property
+    def pdf_url(self) -> str:
+        return self.url + PDF_NAME
+
+    @property
+    def licence_text(self) -> str:
+        """'Text, figures and data CC BY 4.0; code MIT' for the two licences of this book, else the list."""
+        if self.licences == ("CC-BY-4.0", "MIT"):
+            return "Text, figures and data CC BY 4.0; code MIT"
+        return "; ".join(LICENCE_NAMES.get(x, x) for x in self.licences)
+
+    def page_url(self, docname: str, anchor: str | None = None) -> str:
+        return self.url + docname + ".html" + (f"#{anchor}" if anchor else "")
+
+
+def _author_name(author: dict) -> str:
+    if "name" in author:
+        return author["name"]
+    return " ".join(p for p in (author.get("given-names"), author.get("name-particle"), author.get("family-names"),
+                                author.get("name-suffix")) if p)
+
+
+def validate(data: dict) -> None:
+    """Raise ``ValueError`` naming the first place where ``data`` breaks the Citation File Format 1.2.0 schema."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+                    .iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise ValueError(f"{CFF}: {where}: {e.message}")
+
+
+def read_cff(root: Path) -> dict:
+    """CITATION.cff as data, with dates as ISO strings (as the schema expects them)."""
+    import yaml
+
+    data = yaml.safe_load((Path(root) / CFF).read_text(encoding="utf-8"))
+
+    def plain(value):
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(data)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int) -> BookMetadata:
+    data = read_cff(Path(path).parent)
+    validate(data)
+    licences = data.get("license", [])
+    licences = (licences,) if isinstance(licences, str) else tuple(licences)
+    url = data["url"] if data["url"].endswith("/") else data["url"] + "/"
+    return BookMetadata(
+        title=data["title"], authors=tuple(_author_name(a) for a in data["authors"]), version=str(data["version"]),
+        released=_dt.date.fromisoformat(data["date-released"]), licences=licences, url=url,
+        repository=data["repository-code"], abstract=" ".join(data.get("abstract", "").split()),
+        keywords=tuple(data.get("keywords", [])))
+
+
+def book_metadata(root) -> BookMetadata:
+    """The book's metadata from ``<root>/CITATION.cff`` (checked against the schema; cached until it changes)."""
+    path = Path(root) / CFF
+    return _load(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+def _latex_text(text: str) -> str:
+    from sphinx.util.texescape import escape
+
+    return escape(text)
+
+
+def configure(app, config):
+    """Sphinx's title, author, copyright, release and version, the title page and the PDF's metadata, from
+    CITATION.cff (``config-inited``)."""
+    from sphinx.errors import ConfigError
+
+    try:
+        meta = book_metadata(app.srcdir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"usrubook: {exc}") from exc
+    authors = ", ".join(meta.authors)
+    config.project = meta.title
+    config.author = authors
+    config.html_title = meta.title
+    config.copyright = str(meta.year)
+    config.release = config.version = meta.version
+    # The title page: "Release <version>" (Sphinx) above "<release date>. <evidence date>" (``today``).
+    evidence = (config.today or "").strip()
+    config.today = f"Released {meta.long_date}." + (f" {evidence}" if evidence else "")
+    # latex_documents: see latex_title (jupyter-book sets its title after this event).
+    pdfinfo = ", ".join(f"{key}={{{_latex_text(value)}}}" for key, value in (
+        ("pdftitle", meta.title), ("pdfauthor", authors),
+        ("pdfsubject", meta.abstract), ("pdfkeywords", ", ".join(meta.keywords))))
+    config.latex_elements = {**config.latex_elements,
+                             "preamble": config.latex_elements.get("preamble", "")
+                             + "\n\\AtBeginDocument{\\hypersetup{" + pdfinfo + "}}\n"}
+
+
+def latex_title(app, env):
+    """The PDF's title and author from CITATION.cff. jupyter-book writes the title of _config.yml (by default
+    "My Jupyter Book") into ``latex_documents`` after Sphinx has started, so it is replaced here, before the
+    LaTeX builder reads it."""
+    if app.builder.format != "latex":
+        return
+    meta = book_metadata(app.srcdir)
+    title, authors = _latex_text(meta.title), _latex_text(", ".join(meta.authors))
+    app.config.latex_documents = [(start, target, title, authors, *rest)
+                                  for start, target, _title, _author, *rest in app.config.latex_documents]
+
+
+def note_dependency(app, docname, source):
+    """Every page depends on CITATION.cff: a change to it (say, of the URL, which is no Sphinx setting) makes
+    Sphinx read and write every page again, with the new citations and meta tags."""
+    app.env.note_dependency(str(Path(app.srcdir) / CFF))
+
+
+def setup(app):
+    app.connect("config-inited", configure, priority=400)
+    app.connect("env-updated", latex_title)
+    app.connect("source-read", note_dependency)

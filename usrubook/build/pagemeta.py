@@ -1,0 +1,174 @@
+"""Machine-readable pages: Highwire Press ``citation_*`` meta tags, Dublin Core, schema.org JSON-LD, footers.
+
+Every page of the book (the preface, chapters and evidence pages) carries, in its ``<head>``:
+
+* Highwire Press tags, as Google Scholar's inclusion guidelines describe them and as Zotero's "Embedded
+  Metadata" translator reads them: ``citation_title``, ``citation_author``, ``citation_publication_date``
+  and ``citation_online_date`` (``YYYY/MM/DD``), ``citation_language``, ``citation_pdf_url`` (the book's
+  PDF), ``citation_public_url`` and ``citation_abstract_html_url`` (the page), ``citation_keywords``; a
+  chapter also has ``citation_book_title`` (Zotero reads it as a book section) and
+  ``citation_inbook_title``; the preface describes the book itself. Highwire has no version tag: the
+  version is written as ``citation_version`` (read by no known consumer) and as Dublin Core
+  ``DC.relation.hasVersion``, beside ``DC.title``, ``DC.creator``, ``DC.date``, ``DC.type``,
+  ``DC.language``, ``DC.rights`` and ``DC.identifier``;
+* Open Graph (``og:title``, ``og:type``, ``og:url``, ``og:site_name``, ``og:locale``; the book's
+  ``og:description``);
+* schema.org JSON-LD: a ``Book`` on the preface (with the data package as a ``Dataset``), a ``Chapter``
+  (``isPartOf`` the Book) on every other page, and the ``Dataset`` again on the Methods and data page.
+
+The page footer (``_templates/usrubook-footer.html``) shows the version, the release date, the licences
+and a link to the preface's How to cite. All values come from CITATION.cff (:mod:`usrubook.build.metadata`)
+and, for the data package, ``data/datapackage.json``.
+"""
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from usrubook.build.metadata import LICENCE_URLS, book_metadata
+
+METHODS_PAGE = "evidence/methods"
+HOW_TO_CITE = "how-to-cite"          # the preface's section id
+
+
+def highwire(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, str]]:
+    date = meta.released.strftime("%Y/%m/%d")
+    url = meta.page_url(docname)
+    tags = [("citation_title", meta.title if is_book else title)]
+    tags += [("citation_author", a) for a in meta.authors]
+    tags += [("citation_publication_date", date), ("citation_online_date", date), ("citation_language", "en")]
+    if not is_book:
+        tags += [("citation_book_title", meta.title), ("citation_inbook_title", meta.title)]
+    tags += [("citation_pdf_url", meta.pdf_url), ("citation_public_url", url), ("citation_abstract_html_url", url)]
+    tags += [("citation_keywords", "; ".join(meta.keywords)), ("citation_version", meta.version)]
+    tags += [("DC.title", meta.title if is_book else title), *[("DC.creator", a) for a in meta.authors],
+             ("DC.date", meta.released.isoformat()), ("DC.type", "Text"), ("DC.language", "en"),
+             ("DC.rights", meta.licence_text), ("DC.identifier", url), ("DC.relation.hasVersion", meta.version)]
+    if not is_book:
+        tags.append(("DC.relation.isPartOf", meta.title))
+    return tags
+
+
+def opengraph(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, str]]:
+    """Open Graph properties (link previews; also read by Zotero's Embedded Metadata translator)."""
+    tags = [("og:title", meta.title if is_book else title), ("og:type", "book" if is_book else "article"),
+            ("og:url", meta.page_url(docname)), ("og:site_name", meta.title), ("og:locale", "en")]
+    if is_book:
+        tags.append(("og:description", meta.abstract))
+    return tags
+
+
+def _person(name: str) -> dict:
+    return {"@type": "Organization", "name": name} if " team" in name or len(name.split()) > 3 else \
+        {"@type": "Person", "name": name}
+
+
+def book_ld(meta) -> dict:
+    return {"@type": "Book", "@id": meta.url + "#book", "name": meta.title, "url": meta.url,
+            "author": [_person(a) for a in meta.authors], "datePublished": meta.released.isoformat(),
+            "version": meta.version, "bookEdition": f"Version {meta.version}", "inLanguage": "en",
+            "license": [LICENCE_URLS.get(x, x) for x in meta.licences], "abstract": meta.abstract,
+            "keywords": list(meta.keywords), "codeRepository": meta.repository,
+            "encoding": {"@type": "MediaObject", "contentUrl": meta.pdf_url, "encodingFormat": "application/pdf"}}
+
+
+def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
+    """The data package (data/datapackage.json) as a schema.org Dataset, its files as DataDownloads."""
+    package = json.loads((Path(root) / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    base = meta.url + "data/"
+    downloads = [{"@type": "DataDownload", "name": "datapackage.json", "encodingFormat": "application/json",
+                  "contentUrl": base + "datapackage.json"}]
+    for res in package.get("resources", []):
+        path = res.get("path")
+        if isinstance(path, str) and path.endswith(".csv"):
+            downloads.append({"@type": "DataDownload", "name": res.get("name", path), "encodingFormat": "text/csv",
+                              "contentUrl": base + path})
+    ld = {"@type": "Dataset", "@id": meta.url + "#data", "name": package.get("title") or package.get("name"),
+          "identifier": package.get("name"),
+          "description": package.get("description") or f"The data of {meta.title}.",
+          "license": LICENCE_URLS["CC-BY-4.0"] if "CC-BY-4.0" in meta.licences else meta.licences[0],
+          "version": meta.version, "datePublished": meta.released.isoformat(), "url": meta.url,
+          "creator": [_person(a) for a in meta.authors], "isPartOf": {"@id": meta.url + "#book"},
+          "distribution": downloads}
+    if citation_apa:
+        ld["citation"] = citation_apa
+    return ld
+
+
+def chapter_ld(meta, docname: str, title: str, number: str | None) -> dict:
+    ld = {"@type": "Chapter", "name": title, "url": meta.page_url(docname),
+          "author": [_person(a) for a in meta.authors], "datePublished": meta.released.isoformat(),
+          "version": meta.version, "inLanguage": "en",
+          "isPartOf": {"@type": "Book", "@id": meta.url + "#book", "name": meta.title, "url": meta.url,
+                       "version": meta.version}}
+    if number:
+        ld["position"] = number
+    return ld
+
+
+def _json_script(data: dict) -> str:
+    text = json.dumps({"@context": "https://schema.org", **data} if "@graph" not in data else data,
+                      ensure_ascii=False, indent=1, sort_keys=False)
+    return '<script type="application/ld+json">' + text.replace("</", "<\\/") + "</script>\n"
+
+
+def page_context(app, pagename, templatename, context, doctree):
+    if app.builder.format != "html":
+        return
+    from usrubook.build.cite import chapter_number, citation_for
+
+    meta = book_metadata(app.srcdir)
+    root = app.config.root_doc
+    context["usrubook_meta"] = {"version": meta.version, "released": meta.long_date,
+                                "released_iso": meta.released.isoformat(), "licence": meta.licence_text,
+                                "cite_href": context["pathto"](root) + "#" + HOW_TO_CITE}
+    in_book = pagename == root or pagename in app.env.toc_secnumbers
+    if doctree is None or not in_book:
+        return
+    is_book = pagename == root
+    title = app.env.titles[pagename].astext()
+    tags = "".join(f'<meta name="{name}" content="{escape(value)}">\n'
+                   for name, value in highwire(meta, pagename, title, is_book))
+    tags += "".join(f'<meta property="{name}" content="{escape(value)}">\n'
+                    for name, value in opengraph(meta, pagename, title, is_book))
+    if is_book:
+        book = citation_for(app, kind="book")
+        ld = {"@context": "https://schema.org",
+              "@graph": [book_ld(meta), dataset_ld(meta, Path(app.srcdir), book["apa"])]}
+    else:
+        ld = chapter_ld(meta, pagename, title, chapter_number(app.env, pagename))
+        if pagename == METHODS_PAGE:
+            book = citation_for(app, kind="book")
+            ld = {"@context": "https://schema.org",
+                  "@graph": [ld, dataset_ld(meta, Path(app.srcdir), book["apa"])]}
+    context["metatags"] = context.get("metatags", "") + tags + _json_script(ld)
+
+
+def copy_data(app, exception):
+    """The data package (data/datapackage.json and the CSV files it lists) under ``data/`` of the web book,
+    where the Dataset's DataDownloads point."""
+    if exception is not None or app.builder.format != "html":
+        return
+    root = Path(app.srcdir) / "data"
+    package = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    files = ["datapackage.json"] + [r["path"] for r in package.get("resources", [])
+                                    if isinstance(r.get("path"), str)]
+    out = Path(app.outdir) / "data"
+    for rel in files:
+        src, dest = root / rel, out / rel
+        if src.is_file() and (not dest.is_file() or dest.read_bytes() != src.read_bytes()):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(src.read_bytes())
+
+
+def configure(app, config):
+    options = dict(config.html_theme_options or {})
+    options["footer_content_items"] = ["usrubook-footer.html"]
+    config.html_theme_options = options
+
+
+def setup(app):
+    app.connect("config-inited", configure, priority=600)
+    app.connect("html-page-context", page_context)
+    app.connect("build-finished", copy_data)
