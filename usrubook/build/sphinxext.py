@@ -6,11 +6,12 @@
 * :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
 * :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
   verbatim, with numbered paragraphs);
+* :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import execution, html, latex
+from usrubook.build import execution, html, latex, rerun
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -23,4 +24,5 @@ def setup(app):
     app.connect("build-finished", execution.restore_environment, priority=100)
     html.setup(app)
     latex.setup(app)
+    rerun.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -106,10 +106,8 @@ def glue_value(name: str, value, fmt: str = "{:,.1f}") -> None:
     """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``.
 
     Returns nothing, so that a cell ending with it shows no stray output (the glued text is in the prose)."""
-    from myst_nb import glue
-
     text = value if isinstance(value, str) else fmt.format(value)
-    glue(name, Glued(text), display=False)
+    _glue(name, Glued(text))
 
 
 def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> None:
@@ -120,6 +118,25 @@ def glue_count(name: str, n: int, singular: str, plural_form: str | None = None,
 def glue_markdown(name: str, text: str) -> None:
     """Glue MyST text, for a block ``{glue:md}`` directive with ``:format: myst``; it may be empty."""
     from IPython.display import Markdown
-    from myst_nb import glue
 
-    glue(name, Markdown(text), display=False)
+    _glue(name, Markdown(text))
+
+
+GLUE_PREFIX = "application/papermill.record/"   # myst-nb's prefix of a glued, undisplayed value
+
+
+def _glue(name: str, variable) -> None:
+    """myst-nb's ``glue(name, variable, display=False)``; outside the book (a chapter's kit has no myst-nb)
+    the same output written here: the value's display formats under myst-nb's prefix, named in the output's
+    ``scrapbook`` metadata."""
+    try:
+        from myst_nb import glue
+    except ImportError:
+        import IPython.core.formatters
+        from IPython.display import display
+
+        bundle, metadata = IPython.core.formatters.format_display_data(variable)
+        metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+        return
+    glue(name, variable, display=False)
