@@ -198,7 +198,7 @@ def _write_all(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.srcdir)
-    meta = {"book": app.config.project, "version": app.config.version}
+    meta = {"book": app.config.html_title, "version": app.config.version}   # html_title: _config.yml's title
     out = Path(app.outdir) / OUT
     for docname in chapter_pages(app.env.found_docs):
         rel = docname + ".md"
