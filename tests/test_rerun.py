@@ -185,7 +185,9 @@ nb = nbformat.read(f"{kit}/{name}.ipynb", as_version=4)
 nb.cells.append(nbformat.v4.new_code_cell("import sys, usrubook, altair; print(usrubook.__file__); print(sys.executable)"))
 NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": kit}}).execute()
 print(json.dumps({"where": nb.cells[-1].outputs[0]["text"].split(),
-                  "mimes": sorted({k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})})}))
+                  "mimes": sorted({k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})}),
+                  "glued": [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                            if "Values glued" in o.get("data", {}).get("text/markdown", "")]}))
 """
 
 
@@ -214,6 +216,7 @@ def test_kit_runs_outside_the_repository(chapter, tmp_path):
     report = json.loads(result.stdout.strip().splitlines()[-1])
     package, executable = report["where"]
     assert Path(package).is_relative_to(kit) and Path(executable).parent.parent == env
-    assert {"application/vnd.vega.v5+json", "image/svg+xml", "application/papermill.record/text/plain"} <= set(report["mimes"])
+    assert {"application/vnd.vega.v5+json", "image/svg+xml", "text/markdown"} <= set(report["mimes"])
     assert "text/html" not in report["mimes"]
+    assert report["glued"] and all(t.startswith("Values glued for the prose") for t in report["glued"])
     assert not ROOT.resolve().is_relative_to(tmp_path) and not kit.is_relative_to(ROOT)

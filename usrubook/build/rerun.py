@@ -122,8 +122,9 @@ kernel from this environment (or any Python environment with these packages).
 
 Charts are Vega 5 specifications, which JupyterLab draws with tooltips and no network access, together with
 a static SVG image for front ends that do not draw Vega. The prose is MyST Markdown: `{{glue}}` roles name
-values that the cells compute (the web book prints them in place), `{{cite}}` roles name entries of
-`references.bib`, and `{{numref}}` and `{{ref}}` roles refer to figures and pages of the web book.
+values that the cells compute (the web book prints them in place; here each cell that computes them lists
+them, name and value, below it), `{{cite}}` roles name entries of `references.bib`, and `{{numref}}` and
+`{{ref}}` roles refer to figures and pages of the web book.
 """
 
 
