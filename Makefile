@@ -1,6 +1,6 @@
 # US–Russia Relations: an executable research book.
 #   make book   set up .venv, derive and validate the data, run nbval, build HTML and PDF
-#   make test   the test suite (builds first if needed)
+#   make test   the test suite (builds first if needed; sets up .venv-lab for the JupyterLab tests)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -84,7 +84,7 @@ pdf: data system $(NPM)
 
 book: nbval html pdf
 
-test: book $(NPM)
+test: book $(NPM) .venv-lab/.installed
 	$(VENV)/bin/pytest
 
 refresh-references: data
