@@ -102,59 +102,66 @@ def test_chapter_runs_and_reads_as_the_book_in_jupyterlab(lab):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("request", lambda r: outside.append(r.url)
                 if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
-        page.goto(f"{url}/lab/tree/chapters/trade.md?token={token}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90000)   # opened as a notebook (jupytext)
-        page.wait_for_selector(".jp-Notebook .jp-MarkdownCell h1:has-text('Trade')", timeout=30000)
-        page.wait_for_selector(".jp-StatusBar-Widget:has-text('Python 3 (ipykernel) | Idle')", timeout=60000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator("li.lm-Menu-item", has_text="Run All Cells").first.click()
-        page.wait_for_function(ALL_RUN, timeout=120000)
-        page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .vega-embed canvas.marks').length === 3",
-                               timeout=60000)
-        assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-        assert page.locator(".jp-Notebook .jp-OutputArea-output .jp-RenderedText pre:has-text('Traceback')").count() == 0
-
-        # prose as the book writes it: the admonition, a table built from data/, no dollar signs read as math
-        assert page.locator(".jp-Notebook .jp-MarkdownCell .myst aside.myst-admonition").filter(
-            has_text="Key points").count() == 1
-        assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="Recomputed").count() >= 1
-        deficit = page.locator(".jp-Notebook .jp-MarkdownCell .myst").filter(has_text="resulting in a trade deficit of")
-        assert deficit.count() == 1 and deficit.locator(".katex, .math, mjx-container").count() == 0
-        text = deficit.text_content()
-        assert "US$ total-trade-2022 billion" in text and "US\\$" not in text, text[:500]
-        # the values the prose glues are listed after the cell that computes them
-        assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="total-trade-2022").count() == 1
-
-        # an interactive chart: hovering a bar shows its tooltip (vega-tooltip), with the verbatim quote and its seed
-        chart = page.locator(".jp-Notebook .vega-embed").first
-        chart.scroll_into_view_if_needed()
-        page.wait_for_timeout(1000)     # the notebook settles (outputs above are laid out)
-        chart.scroll_into_view_if_needed()
-        box = chart.locator("canvas.marks").bounding_box()
-        tooltip = page.locator("#vg-tooltip-element")
-        text = ""
-        for fy in [i / 24 for i in range(1, 24)]:
-            for fx in (0.3, 0.4, 0.5, 0.6):
-                page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-                page.wait_for_timeout(50)
-                if tooltip.count() and tooltip.is_visible():
-                    text = tooltip.inner_text()
-                    if text.strip():
-                        break
-            if text.strip():
-                break
-        if "quote" not in text:
-            page.screenshot(path=str(book / "lab-failure.png"))
-        assert "quote" in text and "seed003, paragraph" in text, (text, box)
-
-        # saving writes the chapter back unchanged
-        mtime = chapter.stat().st_mtime_ns
-        page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
-        page.keyboard.press("Control+s")
-        deadline = time.time() + 30
-        while chapter.stat().st_mtime_ns == mtime and time.time() < deadline:
-            time.sleep(0.2)
-        assert chapter.stat().st_mtime_ns != mtime, "the chapter was not saved"
-        browser.close()
+        try:
+            _open_run_and_check(page, url, token, chapter)
+        except Exception:
+            page.screenshot(path=str(book / "lab-failure.png"))     # left in pytest's tmp_path, to look at
+            raise
+        finally:
+            browser.close()
     assert chapter.read_bytes() == original
     assert outside == []
+
+
+def _open_run_and_check(page, url, token, chapter):
+    page.goto(f"{url}/lab/tree/chapters/trade.md?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90000)   # opened as a notebook (jupytext)
+    page.wait_for_selector(".jp-Notebook .jp-MarkdownCell h1:has-text('Trade')", timeout=60000)
+    page.wait_for_selector(".jp-StatusBar-Widget:has-text('Python 3 (ipykernel) | Idle')", timeout=120000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator("li.lm-Menu-item", has_text="Run All Cells").first.click()
+    page.wait_for_function(ALL_RUN, timeout=300000)
+    page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .vega-embed canvas.marks').length === 3",
+                           timeout=60000)
+    assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    assert page.locator(".jp-Notebook .jp-OutputArea-output .jp-RenderedText pre:has-text('Traceback')").count() == 0
+
+    # prose as the book writes it: the admonition, a table built from data/, no dollar signs read as math
+    assert page.locator(".jp-Notebook .jp-MarkdownCell .myst aside.myst-admonition").filter(
+        has_text="Key points").count() == 1
+    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="Recomputed").count() >= 1
+    deficit = page.locator(".jp-Notebook .jp-MarkdownCell .myst").filter(has_text="resulting in a trade deficit of")
+    assert deficit.count() == 1 and deficit.locator(".katex, .math, mjx-container").count() == 0
+    text = deficit.text_content()
+    assert "US$ total-trade-2022 billion" in text and "US\\$" not in text, text[:500]
+    # the values the prose glues are listed after the cell that computes them
+    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="total-trade-2022").count() == 1
+
+    # an interactive chart: hovering a bar shows its tooltip (vega-tooltip), with the verbatim quote and its seed
+    chart = page.locator(".jp-Notebook .vega-embed").first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)     # the notebook settles (outputs above are laid out)
+    chart.scroll_into_view_if_needed()
+    box = chart.locator("canvas.marks").bounding_box()
+    tooltip = page.locator("#vg-tooltip-element")
+    text = ""
+    for fy in [i / 24 for i in range(1, 24)]:
+        for fx in (0.3, 0.4, 0.5, 0.6):
+            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            page.wait_for_timeout(50)
+            if tooltip.count() and tooltip.is_visible():
+                text = tooltip.inner_text()
+                if text.strip():
+                    break
+        if text.strip():
+            break
+    assert "quote" in text and "seed003, paragraph" in text, (text, box)
+
+    # saving writes the chapter back (unchanged: checked by the caller)
+    mtime = chapter.stat().st_mtime_ns
+    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+s")
+    deadline = time.time() + 60
+    while chapter.stat().st_mtime_ns == mtime and time.time() < deadline:
+        time.sleep(0.2)
+    assert chapter.stat().st_mtime_ns != mtime, "the chapter was not saved"

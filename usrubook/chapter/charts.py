@@ -10,8 +10,8 @@
   vl-convert (:mod:`usrubook.build.mimerender`), made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
-``setup()`` (called by each chapter's first cell) enables both. In Jupyter (``USRUBOOK_CHARTS=jupyter``,
-which ``make lab`` sets, or a chapter's kit, :func:`usrubook.paths.in_kit`) charts are instead the spec compiled
+``setup()`` (called by each chapter's first cell) enables both. In Jupyter (:func:`usrubook.chapter.mode.jupyter_mode`:
+``USRUBOOK_CHARTS=jupyter``, which ``make lab`` sets, or a chapter's kit) charts are instead the spec compiled
 to Vega 5 (``application/vnd.vega.v5+json``), which JupyterLab 4 draws interactively, with tooltips, with the
 Vega it ships (it draws Vega-Lite only up to v5, and the book's specs are v6; Altair's own interactive
 renderer loads its scripts from a CDN), and a static SVG from vl-convert for other front ends.
@@ -21,13 +21,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 from collections import Counter
 
 import altair as alt
 
 from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
+from usrubook.chapter.mode import jupyter_mode
 
 VL_VERSION = vl_version()  # e.g. "6.4", as vl-convert names it
 
@@ -243,13 +243,6 @@ def jupyter_render(spec: dict, **metadata) -> dict:
 
 
 alt.renderers.register("usrubook-jupyter", jupyter_render)
-
-
-def jupyter_mode() -> bool:
-    """Charts for Jupyter: ``USRUBOOK_CHARTS=jupyter``, or the code runs from a chapter's kit."""
-    from usrubook.paths import in_kit
-
-    return os.environ.get("USRUBOOK_CHARTS") == "jupyter" or in_kit()
 
 
 def setup() -> None:

@@ -120,7 +120,7 @@ def glue_markdown(name: str, text: str) -> None:
     """Glue MyST text, for a block ``{glue:md}`` directive with ``:format: myst``; it may be empty."""
     from IPython.display import Markdown, display
 
-    from usrubook.chapter.charts import jupyter_mode
+    from usrubook.chapter.mode import jupyter_mode
 
     if jupyter_mode():      # no front end fills the {glue:md} directive: the paragraph is shown where it is made
         if text.strip():
@@ -129,7 +129,7 @@ def glue_markdown(name: str, text: str) -> None:
     _glue(name, Markdown(text))
 
 
-# In Jupyter (see usrubook.chapter.charts.jupyter_mode) no front end fills {glue} roles in the prose: instead of
+# In Jupyter (see usrubook.chapter.mode.jupyter_mode) no front end fills {glue} roles in the prose: instead of
 # myst-nb's glue outputs (which no front end shows), each cell that glues values lists them after it runs, name and
 # text, for the reader to find the number a role names.
 _glued_in_cell: list[tuple[str, str]] = []
@@ -139,7 +139,7 @@ _listing_registered = False
 def _list_in_jupyter(name: str, text: str) -> bool:
     """In Jupyter, note ``name`` and ``text`` for the list shown after the cell; False elsewhere."""
     global _listing_registered
-    from usrubook.chapter.charts import jupyter_mode
+    from usrubook.chapter.mode import jupyter_mode
 
     if not jupyter_mode():
         return False
