@@ -1,6 +1,7 @@
 """A chapter in a real JupyterLab (make lab's environment, .venv-lab): it opens as a notebook, runs, reads as the book
 does (prose, admonitions, tables; no dollar signs read as math), draws interactive charts offline with their tooltips,
-and saving it changes no byte. Needs .venv-lab, which `make test` sets up (`make lab` does too)."""
+and saving it changes no byte. Needs .venv-lab, which `make test` sets up (`make lab` does too). The browser is the
+session's Debian Chromium (conftest.py)."""
 import json
 import os
 import secrets
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import CHROMIUM, ROOT
+from conftest import ROOT
 
 LAB = ROOT / ".venv-lab"
 pytestmark = pytest.mark.skipif(not (LAB / ".installed").exists(),
@@ -90,25 +91,21 @@ ALL_RUN = """() => { const p = [...document.querySelectorAll('.jp-Notebook .jp-C
   return p.length > 0 && p.every(t => /\\[\\d+\\]/.test(t)); }"""
 
 
-def test_chapter_runs_and_reads_as_the_book_in_jupyterlab(lab):
-    from playwright.sync_api import sync_playwright
-
+def test_chapter_runs_and_reads_as_the_book_in_jupyterlab(lab, browser):
     book, url, token = lab
     chapter = book / "chapters" / "trade.md"
     original = chapter.read_bytes()
     outside = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: outside.append(r.url)
-                if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
-        try:
-            _open_run_and_check(page, url, token, chapter)
-        except Exception:
-            page.screenshot(path=str(book / "lab-failure.png"))     # left in pytest's tmp_path, to look at
-            raise
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    try:
+        _open_run_and_check(page, url, token, chapter)
+    except Exception:
+        page.screenshot(path=str(book / "lab-failure.png"))     # left in pytest's tmp_path, to look at
+        raise
+    finally:
+        page.close()
     assert chapter.read_bytes() == original
     assert outside == []
 
