@@ -1,6 +1,6 @@
 # US–Russia Relations: an executable research book.
 #   make book   set up .venv, derive and validate the data, run nbval, build HTML and PDF
-#   make test   the test suite (builds first if needed)
+#   make test   the test suite (builds first if needed; sets up .venv-lab for the JupyterLab tests)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -90,7 +90,7 @@ book: nbval html pdf
 release: html pdf
 	$(PY) -m usrubook.build.release
 
-test: book $(NPM)
+test: book $(NPM) .venv-lab/.installed
 	$(VENV)/bin/pytest
 
 refresh-references: data
@@ -99,18 +99,32 @@ refresh-references: data
 bench: data
 	$(PY) benchmarks/bench.py
 
-# JupyterLab gets an environment of its own (.venv-lab: the book's pins plus
-# requirements-lab.txt), so that the book's environment stays exactly as pinned.
-# In JupyterLab, charts are static SVG from vl-convert (USRUBOOK_CHARTS=jupyter), drawn offline.
+# JupyterLab gets an environment of its own, .venv-lab, so that the book's environment stays exactly as pinned.
+# It is built on top of .venv: a .pth file puts .venv's packages on its path (plain path entry: .venv's own
+# .pth files, among them its editable usrubook, are not run), and pip installs into it only
+# requirements-lab.txt (--no-deps: each package is pinned there), jupytext again (for its JupyterLab and
+# server extensions, which live in the environment's share/ and etc/) and usrubook (editable). pip check
+# then confirms that the two together satisfy every requirement. lab/overrides.json opens Markdown files
+# as notebooks (jupytext). USRUBOOK_CHARTS=jupyter: charts as Vega 5, which JupyterLab draws (offline).
 LAB := .venv-lab
-$(LAB)/.installed: requirements.txt requirements-lab.txt pyproject.toml
-	@test -x $(LAB)/bin/python || $(PYTHON) -m venv $(LAB)
-	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-lab.txt
-	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+LAB_PIP := $(LAB)/bin/python -m pip --disable-pip-version-check
+$(LAB)/.installed: $(STAMP) requirements-lab.txt lab/overrides.json
+	@test -x $(LAB)/bin/python || $(PY) -m venv --without-pip $(LAB)
+	$(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))' > "$$($(LAB)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/usrubook-book-venv.pth"
+	$(LAB_PIP) install --quiet --no-deps -r requirements-lab.txt
+	$(LAB_PIP) install --quiet --no-deps --ignore-installed "$$(grep -i '^jupytext==' requirements.txt)"
+	$(LAB_PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(LAB_PIP) check
+	@mkdir -p $(LAB)/share/jupyter/lab/settings && cp lab/overrides.json $(LAB)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
+# As root (e.g. in a container) JupyterLab needs --allow-root; on Linux without a display it opens no browser
+# (the address to open is printed).
+LAB_FLAGS = --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
+	$(if $(and $(filter Linux,$(shell uname -s)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
+
 lab: $(LAB)/.installed data
-	USRUBOOK_CHARTS=jupyter $(LAB)/bin/jupyter lab --notebook-dir=.
+	USRUBOOK_CHARTS=jupyter $(LAB)/bin/jupyter-lab $(LAB_FLAGS)
 
 clean:
 	rm -rf _build

@@ -42,7 +42,8 @@ def pdf_path() -> Path:
 
 def copy_book(dest: Path) -> Path:
     """A copy of the book's sources (no _build, no .venv), keeping file times."""
-    ignore = shutil.ignore_patterns("_build", ".venv", ".git", "__pycache__", "*.egg-info", ".pytest_cache")
+    ignore = shutil.ignore_patterns("_build", ".venv", ".venv-lab", ".git", "__pycache__", "*.egg-info", ".pytest_cache",
+                                    ".ipynb_checkpoints")
     shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
     return dest
 

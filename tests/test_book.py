@@ -8,6 +8,7 @@ import yaml
 CHAPTERS = ["chapters/history", "chapters/current-state", "chapters/europe-asia", "chapters/trade",
             "chapters/outlook"]
 EVIDENCE = ["evidence/sources", "evidence/verification", "evidence/methods", "evidence/source-texts", "references"]
+RERUN = ["rerun"]
 
 
 def _prose(text: str) -> str:
@@ -19,7 +20,8 @@ def test_table_of_contents_order(root):
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     assert toc["root"] == "intro"
     parts = {p["caption"]: [c["file"] for c in p["chapters"]] for p in toc["parts"]}
-    assert parts == {"Chapters": CHAPTERS, "Evidence": EVIDENCE}
+    assert parts == {"Chapters": CHAPTERS, "Evidence": EVIDENCE, "Re-run": RERUN}
+    assert [p.get("numbered", False) for p in toc["parts"]] == [True, True, False]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -41,6 +41,8 @@ def _squash(text: str) -> str:
 def _captions(page: str) -> list[str]:
     """The opening words of every figure and table caption in a page's source (up to any role)."""
     captions = re.findall(r"caption: \|\n\s+([^{\n]+)", page)
+    # jupytext writes a long caption as a single-quoted YAML scalar, folded over lines
+    captions += [re.sub(r"\s+", " ", c).replace("''", "'") for c in re.findall(r"caption: '((?:[^'{]|'')+)", page)]
     captions += re.findall(r'caption="([^{"]+)', page)
     return [c.strip() for c in captions]
 

@@ -13,11 +13,12 @@
 * :mod:`usrubook.build.citeui` (with :mod:`usrubook.build.cite`): the preface's How to cite, and a Cite control
   beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
 * :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
+* :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import citeui, execution, figures, html, latex, metadata, pagemeta
+from usrubook.build import citeui, execution, figures, html, latex, metadata, pagemeta, rerun
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -34,4 +35,5 @@ def setup(app):
     figures.setup(app)
     pagemeta.setup(app)
     latex.setup(app)
+    rerun.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -11,23 +11,24 @@
   vl-convert (:mod:`usrubook.build.mimerender`), made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
-``setup()`` (called by each chapter's first cell) enables both. Set
-``USRUBOOK_CHARTS=jupyter`` in JupyterLab (``make lab`` does): charts are then
-static SVG made by vl-convert, since JupyterLab 4 draws Vega-Lite only up to v5
-and Altair's interactive widget loads its scripts from a CDN.
+``setup()`` (called by each chapter's first cell) enables both. In Jupyter (:func:`usrubook.chapter.mode.jupyter_mode`:
+``USRUBOOK_CHARTS=jupyter``, which ``make lab`` sets, or a chapter's kit) charts are instead the spec compiled
+to Vega 5 (``application/vnd.vega.v5+json``), which JupyterLab 4 draws interactively, with tooltips, with the
+Vega it ships (it draws Vega-Lite only up to v5, and the book's specs are v6; Altair's own interactive
+renderer loads its scripts from a CDN), and a static SVG from vl-convert for other front ends.
 """
 from __future__ import annotations
 
 import hashlib
 import html
 import json
-import os
 from collections import Counter
 
 import altair as alt
 
 from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
+from usrubook.chapter.mode import jupyter_mode
 
 VL_VERSION = vl_version()  # e.g. "6.4", as vl-convert names it
 
@@ -220,14 +221,32 @@ def check_legends(spec: dict) -> None:
 
 alt.renderers.register("usrubook", render)
 
+VEGA_MIME = "application/vnd.vega.v5+json"
+
+
+def jupyter_render(spec: dict, **metadata) -> dict:
+    """Renderer for Jupyter: the chart compiled to Vega 5 (JupyterLab draws it, with tooltips, offline), a static
+    SVG for front ends without a Vega renderer, and the chart's description as text. Marks lose their links,
+    which point into the web book."""
+    import vl_convert
+
+    spec = _canonical(spec)
+    check_legends(spec)
+    vega = vl_convert.vegalite_to_vega(spec, vl_version=VL_VERSION)
+    vega.pop("$schema", None)
+    for mark in vega.get("marks", []):
+        _strip_hrefs(mark)
+    svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    return {VEGA_MIME: vega, "image/svg+xml": svg, "text/plain": spec.get("description") or "Chart"}
+
+
+alt.renderers.register("usrubook-jupyter", jupyter_render)
+
 
 def setup() -> None:
-    """Enable the house theme and renderer (or static SVG with ``USRUBOOK_CHARTS=jupyter``)."""
+    """Enable the house theme and renderer (the Jupyter renderer in :func:`jupyter_mode`)."""
     alt.theme.enable("usrubook")
-    if os.environ.get("USRUBOOK_CHARTS") == "jupyter":
-        alt.renderers.enable("svg")
-    else:
-        alt.renderers.enable("usrubook")
+    alt.renderers.enable("usrubook-jupyter" if jupyter_mode() else "usrubook")
 
 
 

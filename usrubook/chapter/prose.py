@@ -106,10 +106,9 @@ def glue_value(name: str, value, fmt: str = "{:,.1f}") -> None:
     """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``.
 
     Returns nothing, so that a cell ending with it shows no stray output (the glued text is in the prose)."""
-    from myst_nb import glue
-
     text = value if isinstance(value, str) else fmt.format(value)
-    glue(name, Glued(text), display=False)
+    if not _list_in_jupyter(name, text):
+        _glue(name, Glued(text))
 
 
 def glue_count(name: str, n: int, singular: str, plural_form: str | None = None, words: bool = False) -> None:
@@ -119,7 +118,79 @@ def glue_count(name: str, n: int, singular: str, plural_form: str | None = None,
 
 def glue_markdown(name: str, text: str) -> None:
     """Glue MyST text, for a block ``{glue:md}`` directive with ``:format: myst``; it may be empty."""
-    from IPython.display import Markdown
-    from myst_nb import glue
+    from IPython.display import Markdown, display
 
-    glue(name, Markdown(text), display=False)
+    from usrubook.chapter.mode import jupyter_mode
+
+    if jupyter_mode():      # no front end fills the {glue:md} directive: the paragraph is shown where it is made
+        if text.strip():
+            display(Markdown(text))
+        return
+    _glue(name, Markdown(text))
+
+
+# In Jupyter (see usrubook.chapter.mode.jupyter_mode) no front end fills {glue} roles in the prose: instead of
+# myst-nb's glue outputs (which no front end shows), each cell that glues values lists them after it runs, name and
+# text, for the reader to find the number a role names.
+_glued_in_cell: list[tuple[str, str]] = []
+_listing_registered = False
+
+
+def _list_in_jupyter(name: str, text: str) -> bool:
+    """In Jupyter, note ``name`` and ``text`` for the list shown after the cell; False elsewhere."""
+    global _listing_registered
+    from usrubook.chapter.mode import jupyter_mode
+
+    if not jupyter_mode():
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    if not _listing_registered:
+        shell.events.register("post_run_cell", _show_glued)
+        _listing_registered = True
+    _glued_in_cell.append((name, text))
+    return True
+
+
+def glued_table(pairs: list[tuple[str, str]]) -> str:
+    """A Markdown table of glued values (``$`` and ``|`` escaped, so that no renderer reads math or a column)."""
+    def cell(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("$", "\\$").replace("|", "\\|").replace("\n", " ")
+
+    rows = "".join(f"| `{name}` | {cell(text)} |\n" for name, text in pairs)
+    return f"Values glued for the prose ({{glue}} roles):\n\n| name | value |\n|---|---|\n{rows}"
+
+
+def _show_glued(result=None) -> None:
+    if not _glued_in_cell:
+        return
+    from IPython.display import Markdown, display
+
+    pairs = list(_glued_in_cell)
+    _glued_in_cell.clear()
+    display(Markdown(glued_table(pairs)))
+
+
+GLUE_PREFIX = "application/papermill.record/"   # myst-nb's prefix of a glued, undisplayed value
+
+
+def _glue(name: str, variable) -> None:
+    """myst-nb's ``glue(name, variable, display=False)``; outside the book (a chapter's kit has no myst-nb)
+    the same output written here: the value's display formats under myst-nb's prefix, named in the output's
+    ``scrapbook`` metadata."""
+    try:
+        from myst_nb import glue
+    except ImportError:
+        import IPython.core.formatters
+        from IPython.display import display
+
+        bundle, metadata = IPython.core.formatters.format_display_data(variable)
+        metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+        display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+        return
+    glue(name, variable, display=False)

