@@ -13,9 +13,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, run
+from usrubook.build.metadata import book_metadata
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
-META = {"book": "US–Russia Relations: an executable research book", "version": "0.1.0"}
+_CFF = book_metadata(ROOT)
+META = {"book": _CFF.title, "version": _CFF.version}
 
 
 def _notebook_pages() -> list[str]:

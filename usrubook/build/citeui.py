@@ -105,7 +105,9 @@ def _control(app, citation: dict, what: str, docname: str):
 
 
 def _in_toc(app, docname: str) -> bool:
-    return docname == app.config.root_doc or docname in app.env.toc_secnumbers
+    """A page of the book: the preface, a numbered chapter or evidence page, or a page of an unnumbered part."""
+    included = {doc for children in app.env.toctree_includes.values() for doc in children}
+    return docname == app.config.root_doc or docname in app.env.toc_secnumbers or docname in included
 
 
 def resolve(app, doctree, docname):
@@ -131,7 +133,9 @@ def add_controls(app, doctree, docname):
         caption = next((c for c in figure.children if isinstance(c, nodes.caption)), None)
         if ids and caption is not None:
             citation = citation_for(app, docname, "figure", ids[0])
-            figure.insert(figure.index(caption) + 1, _control(app, citation, "figure", docname))
+            # right after the figure, before its "Get the data" (usrubook.build.figures): the caption stays the
+            # figure's accessible name, and the figure's tools sit together
+            figure.parent.insert(figure.parent.index(figure) + 1, _control(app, citation, "figure", docname))
     for table in list(doctree.findall(nodes.table)):
         ids = [i for i in table["ids"] if i in numbered.get("table", {})]
         if ids and table.parent is not None:

@@ -256,22 +256,15 @@ class FigureDownloads(SphinxPostTransform):
             _write(spec_path, vl_bytes)
         files += [(f"{stem}.vl.json", "Vega-Lite spec (JSON, data inline)"),
                   (f"{stem}.svg", "Chart as SVG (vector)"), (f"{stem}.png", f"Chart as PNG ({PNG_SCALE}× size)")]
-        page_url = self.app.builder.get_target_uri(docname) + "#" + name
-        citation = self._citation(docname, name, number)
-        _write(folder / "README.txt", readme(number, caption, page_url, files, package, citation).encode("utf-8"))
+        from usrubook.build.cite import citation_for
+
+        citation = citation_for(self.app, docname, "figure", name)
+        cited = "\n\n".join(f"{label}:\n{citation[key]}" for key, label in
+                             (("apa", "APA"), ("chicago", "Chicago"), ("bibtex", "BibTeX")))
+        _write(folder / "README.txt",
+               readme(number, caption, citation["csljson"]["URL"], files, package, cited).encode("utf-8"))
         files.append(("README.txt", "Read me: licence and citation (text)"))
         return files
-
-    def _citation(self, docname: str, name: str, number: str) -> str:
-        try:
-            from usrubook.build import cite
-        except ImportError:
-            cite = None
-        if cite is not None and hasattr(cite, "citation_for"):
-            found = cite.citation_for(self.app, docname, "figure", name)
-            return "\n\n".join(f"{label}:\n{found[key]}" for key, label in
-                               (("apa", "APA"), ("chicago", "Chicago"), ("bibtex", "BibTeX")) if found.get(key))
-        return f"Figure {number}, in \"US–Russia Relations: an executable research book\", version {self.config.release}."
 
     def _markup(self, docname: str, name: str, number: str, files: list[tuple[str, str]], package: str) -> str:
         here = posixpath.dirname(docname)
@@ -282,10 +275,10 @@ class FigureDownloads(SphinxPostTransform):
         items.append(f'<li><a href="{html.escape(package_href)}" download>{PACKAGE_LABEL}</a></li>')
         return (f'<details class="usrubook-getdata" id="{name}-getdata">'
                 f'<summary>Get the data <span class="sr-only">of figure {number}</span></summary>\n'
-                f'<ul>{"".join(items)}</ul>\n'
+                f'<div class="usrubook-getdata-body"><ul>{"".join(items)}</ul>\n'
                 f'<p class="usrubook-getdata-licence">Figure and data: '
                 f'<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>. '
-                f'Made at build time; the files work offline.</p></details>\n')
+                f'Made at build time; the files work offline.</p></div></details>\n')
 
 
 def _write_data_package(app, exception) -> None:
