@@ -82,6 +82,8 @@ html: data $(NPM)
 pdf: data system $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	@test -s $(PDF) && echo "PDF: $(PDF)"
+	@# the web book serves the PDF too, at the address its pages give (citation_pdf_url, the Book's JSON-LD)
+	@if [ -d _build/html ]; then cp $(PDF) _build/html/us-russia-relations.pdf && echo "PDF served: _build/html/us-russia-relations.pdf"; fi
 
 book: nbval html pdf
 

@@ -193,6 +193,10 @@ def test_book_page_is_a_book_with_its_dataset(html_dir, root):
     assert tags["citation_title"] == [meta.title] and "citation_book_title" not in tags
     assert tags["citation_publication_date"] == [meta.released.strftime("%Y/%m/%d")]
     assert tags["citation_pdf_url"] == [meta.pdf_url]
+    # the web book serves that PDF (make pdf copies it beside index.html), identical to the PDF build's
+    served = html_dir / meta.pdf_url[len(meta.url):]
+    assert served.is_file(), f"{meta.pdf_url}: not in the web book; run `make pdf`"
+    assert served.read_bytes() == (root / "_build/latex/us-russia-relations.pdf").read_bytes()
 
 
 @pytest.mark.parametrize("page", ["chapters/trade.html", "evidence/sources.html", "references.html"])

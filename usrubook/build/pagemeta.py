@@ -77,7 +77,13 @@ def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
     """The data package (data/datapackage.json) as a schema.org Dataset, its files as DataDownloads."""
     package = json.loads((Path(root) / "data" / "datapackage.json").read_text(encoding="utf-8"))
     base = meta.url + "data/"
-    downloads = [{"@type": "DataDownload", "name": "datapackage.json", "encodingFormat": "application/json",
+    from usrubook.build.figures import PACKAGE_FOLDER, data_package_name
+
+    # the whole package in one file (usrubook.build.figures writes it), then its descriptor and each table
+    zipped = data_package_name(meta.version)
+    downloads = [{"@type": "DataDownload", "name": zipped, "encodingFormat": "application/zip",
+                  "contentUrl": f"{meta.url}{PACKAGE_FOLDER}/{zipped}"},
+                 {"@type": "DataDownload", "name": "datapackage.json", "encodingFormat": "application/json",
                   "contentUrl": base + "datapackage.json"}]
     for res in package.get("resources", []):
         path = res.get("path")
