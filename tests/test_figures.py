@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from usrubook.build.figures import data_package_name, datasets, download_spec, rows_csv
+from usrubook.build.figures import absolute_links, data_package_name, datasets, download_spec, encodings, rows_csv
 
 PAGES = ["intro.html", "chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
          "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/verification.html",
@@ -69,15 +69,18 @@ def test_csv_files_hold_exactly_the_rows_the_spec_draws(html_dir):
         folder = html_dir / "_figures" / figure["id"]
         spec = json.loads((folder / f"us-russia-relations-{figure['id']}.vl.json").read_text(encoding="utf-8"))
         drawn = datasets(spec)
+        page_url = re.search(r"^Page: (\S+)$", (folder / "README.txt").read_text(encoding="utf-8"), re.M).group(1)
+        assert page_url.startswith("https://") and page_url.endswith("#" + figure["id"]), page_url
         files = sorted(folder.glob("*.csv"))
         assert len(files) == len(drawn), f"{figure['id']}: {len(files)} CSV files for {len(drawn)} datasets"
         for path, (rows, _marks) in zip(sorted(files, key=lambda p: (len(p.name), p.name)), drawn, strict=True):
             read = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
             assert len(read) == len(rows), f"{path.name}: {len(read)} rows, the chart draws {len(rows)}"
-            for got, row in zip(read, rows, strict=True):
+            for got, row in zip(read, absolute_links(rows, page_url), strict=True):
                 for key, value in row.items():
                     if isinstance(value, str):
                         assert got[key] == value, f"{path.name}: {key} {got[key]!r} != {value!r}"
+                        assert not got[key].startswith("../"), f"{path.name}: {key} is a relative link"
                     elif isinstance(value, (int, float)) and not isinstance(value, bool):
                         assert float(got[key]) == pytest.approx(value), f"{path.name}: {key}"
 
@@ -118,6 +121,11 @@ def test_readme_names_the_figure_its_licence_and_citation(html_dir, root):
         text = (html_dir / "_figures" / figure["id"] / "README.txt").read_text(encoding="utf-8")
         assert text.startswith(f"Figure {number} of "), f"{figure['id']}: {text[:60]!r} (caption: Fig. {number})"
         assert "CC BY 4.0" in text and "Cite this figure" in text, figure["id"]
+        spec = json.loads((html_dir / "_figures" / figure["id"] / f"us-russia-relations-{figure['id']}.vl.json")
+                          .read_text(encoding="utf-8"))
+        for line in encodings(spec):      # what the chart encodes, column by column
+            assert f"  {line}\n" in text, f"{figure['id']}: README lacks '{line}'"
+        assert re.search(r"^  https://\S+/_downloads/us-russia-relations-data-[\d.]+\.zip$", text, re.M), figure["id"]
         assert _release(root) in text, f"{figure['id']}: the citation names no version"
         for line in text.splitlines():
             m = re.match(r"\s+(\S+\.(?:csv|json|svg|png|zip))\s", line)
@@ -139,6 +147,9 @@ def test_the_data_package_is_whole_and_valid(html_dir, root, tmp_path):
     for resource in package["resources"]:
         assert (top / resource["path"]).read_bytes() == (root / "data" / resource["path"]).read_bytes()
     assert (top / "LICENSE-TEXT").is_file()
+    assert (top / "CITATION.cff").read_bytes() == (root / "CITATION.cff").read_bytes()
+    readme = (top / "README.txt").read_text(encoding="utf-8")
+    assert _release(root) in readme and "curated/" in readme and "@book{" in readme
     report = Package(str(top / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
 
@@ -147,6 +158,19 @@ def test_rows_csv_writes_what_a_spreadsheet_reads():
     rows = [{"label": "a, b", "value": 2.0, "flag": True, "note": None},
             {"label": "c", "value": 2.5, "extra": [1, 2]}]
     assert rows_csv(rows) == ('label,value,flag,note,extra\n"a, b",2,true,,\nc,2.5,,,"[1, 2]"\n')
+    assert rows_csv(rows, ["value", "missing"]).startswith("value,label,flag,note,extra\n")
+
+
+def test_links_become_web_addresses_and_encodings_are_listed():
+    rows = [{"passage": "../evidence/source-texts.html#seed003-p51", "label": "../not-a-page"}]
+    page = "https://example.org/book/chapters/trade.html#fig-a"
+    assert absolute_links(rows, page) == [{"passage": "https://example.org/book/evidence/source-texts.html#seed003-p51",
+                                           "label": "../not-a-page"}]
+    spec = {"layer": [{"mark": "bar", "encoding": {"x": {"field": "value", "title": "US$ billion"},
+                                                   "y": {"field": "label", "axis": {"title": "Flow"}},
+                                                   "tooltip": [{"field": "quote"}]}},
+                      {"mark": "text", "encoding": {"x": {"field": "value", "title": "US$ billion"}}}]}
+    assert encodings(spec) == ["x: value (US$ billion)", "y: label (Flow)"]
 
 
 def test_datasets_name_the_marks_that_draw_them():

@@ -85,19 +85,37 @@ def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
         for node in doctree.findall(nodes.figure if kind == "figure" else nodes.table):
             if target_id in node["ids"]:
                 title = next(iter(node.findall(nodes.caption if kind == "figure" else nodes.title)), None)
-                text = _caption_text(title) if title is not None else ""
+                text = caption_text(title, app.env) if title is not None else ""
                 break
         cache[key] = short_caption(text)
     return cache[key]
 
 
-def _caption_text(caption) -> str:
-    """A caption's text without its citations and cross-references (unresolved, they read as their keys)."""
+def _reference_text(node, env) -> str:
+    """What a cross-reference in a caption reads as once resolved: its own text when it has one, else the title
+    of the section it names ({ref}`verification` reads "Verification"); '' for a citation or anything else."""
+    if node.get("refdomain") != "std" or node.get("reftype") not in ("ref", "doc"):
+        return ""
+    if node.get("refexplicit"):
+        return node.astext()
+    if node.get("reftype") == "ref" and env is not None:
+        label = env.get_domain("std").labels.get(node.get("reftarget", ""))
+        if label:
+            return label[2]
+    return ""
+
+
+def caption_text(caption, env=None) -> str:
+    """A caption's text as a reader sees it, less its citations ([2]); cross-references read as their titles."""
     from sphinx import addnodes
 
     copy = caption.deepcopy()
     for node in list(copy.findall(addnodes.pending_xref)):
-        node.parent.remove(node)
+        text = _reference_text(node, env)
+        if text:
+            node.replace_self(nodes.Text(text))
+        else:
+            node.parent.remove(node)
     for node in list(copy.findall(nodes.Element)):
         if node.tagname in ("citation_reference", "footnote_reference") or node.tagname.startswith("pending"):
             if node.parent is not None:
@@ -125,7 +143,6 @@ def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = Non
             "issued": {"date-parts": [[meta.released.year, meta.released.month, meta.released.day]]},
             "version": meta.version, "URL": url or meta.url, "language": "en"}
     if kind == "book":
-        item["medium"] = "Computer software and text"
         item["license"] = meta.licence_text
         return item
     item.update({"type": "chapter", "title": title, "container-title": meta.title})

@@ -14,6 +14,8 @@ Everything comes from :func:`usrubook.build.cite.citation_for`.
 """
 from __future__ import annotations
 
+import re
+
 from html import escape
 
 from docutils import nodes
@@ -87,12 +89,20 @@ def _how_to_cite_nodes(app, node) -> list:
     return out
 
 
+_URL = re.compile(r'(https?://[^\s<>"]+?)([.,;]?)(?=\s|<|$)')
+
+
+def _linked(markup: str) -> str:
+    """Web addresses in a formatted citation as links."""
+    return _URL.sub(r'<a href="\1">\1</a>\2', markup)
+
+
 def _control_html(citation: dict, what: str, prefix: str) -> str:
     links = " · ".join(f'<a href="{prefix}{citation["files"][ext]}" download>{name}</a>' for ext, name in FORMATS)
     return (f'<details class="{CITE_CLASS}"><summary>Cite this {what}</summary>'
             f'<div class="usrubook-cite-body">'
-            f'<p><span class="usrubook-cite-style">APA</span> {citation["apa_html"]}</p>'
-            f'<p><span class="usrubook-cite-style">Chicago</span> {citation["chicago_html"]}</p>'
+            f'<p><span class="usrubook-cite-style">APA</span> {_linked(citation["apa_html"])}</p>'
+            f'<p><span class="usrubook-cite-style">Chicago</span> {_linked(citation["chicago_html"])}</p>'
             f'<p class="usrubook-cite-files">Download: {links}</p></div></details>')
 
 

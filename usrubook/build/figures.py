@@ -32,7 +32,6 @@ import html
 import io
 import json
 import posixpath
-import re
 import zipfile
 from pathlib import Path
 
@@ -93,9 +92,31 @@ def _cell(value) -> str:
     return str(value)
 
 
-def rows_csv(rows: list[dict]) -> str:
-    """Rows as CSV: the columns in the order the rows first name them, missing values empty."""
-    columns: list[str] = []
+_CHANNEL_ORDER = ("y", "x", "y2", "x2", "color", "fill", "shape", "size", "text", "row", "column")
+
+
+def lead_columns(spec: dict, rows: list[dict]) -> list[str]:
+    """The columns a reader looks for first, for the views that draw ``rows``: what their tooltips show, in the
+    tooltip's order (as the Data view lists them), then the fields their positions and colours encode. (The
+    notebook stores a chart's rows with their keys sorted, so the table's own column order is lost.)"""
+    from usrubook.chapter.dataview import views
+
+    out: list[str] = []
+    for view, drawn in views(spec):
+        if drawn is not rows and drawn != rows:
+            continue
+        encoding = view.get("encoding", {})
+        tooltip = encoding.get("tooltip")
+        fields = [t.get("field") for t in (tooltip if isinstance(tooltip, list) else [tooltip]) if isinstance(t, dict)]
+        fields += [encoding[c].get("field") for c in _CHANNEL_ORDER if isinstance(encoding.get(c), dict)]
+        out.extend(f for f in fields if f and f not in out)
+    return out
+
+
+def rows_csv(rows: list[dict], lead: list[str] | None = None) -> str:
+    """Rows as CSV: the ``lead`` columns first, then the others in the order the rows first name them; missing
+    values empty."""
+    columns: list[str] = [c for c in lead or [] if any(c in row for row in rows)]
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     out = io.StringIO()
@@ -104,6 +125,40 @@ def rows_csv(rows: list[dict]) -> str:
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
     return out.getvalue()
+
+
+def absolute_links(rows: list[dict], page_url: str) -> list[dict]:
+    """Rows whose links to other pages of the book (``../evidence/source-texts.html#…``, relative to the chart's
+    page) are full web addresses, so that they work in a downloaded file."""
+    from urllib.parse import urljoin
+
+    def fix(value):
+        return urljoin(page_url, value) if isinstance(value, str) and value.startswith("../") and ".html" in value \
+            else value
+
+    return [{k: fix(v) for k, v in row.items()} for row in rows]
+
+
+def encodings(spec: dict) -> list[str]:
+    """What the chart draws from which column, once each: 'x: value (US$ billion)', 'color: basis'."""
+    from usrubook.chapter.dataview import views
+
+    out: list[str] = []
+    for view, _rows in views(spec):
+        for channel, enc in view.get("encoding", {}).items():
+            if channel in ("tooltip", "href"):
+                continue
+            for one in enc if isinstance(enc, list) else [enc]:
+                if not isinstance(one, dict) or not one.get("field"):
+                    continue
+                title = one.get("title")
+                for guide in ("axis", "legend"):
+                    if not title and isinstance(one.get(guide), dict):
+                        title = one[guide].get("title")
+                line = f"{channel}: {one['field']}" + (f" ({title})" if isinstance(title, str) and title else "")
+                if line not in out:
+                    out.append(line)
+    return out
 
 
 def download_spec(spec: dict) -> dict:
@@ -142,13 +197,39 @@ def data_package_name(release: str) -> str:
     return f"{PREFIX}data-{release}.zip"
 
 
-def data_package_zip(root: Path, release: str) -> bytes:
-    """The whole data package as a zip: ``datapackage.json``, every table it lists, and the data licence."""
+PACKAGE_README = """{title}: the data package, version {version} ({released})
+
+datapackage.json describes every table: its fields, types, units, constraints, keys, licence and
+sources (Frictionless Data Package; validate it with `frictionless validate datapackage.json`).
+
+curated/ holds the hand-coded observations: one per row, each with the seed it comes from and a
+verbatim quote from it. The tables at the top level are derived from them by the book's pipeline
+(make data), which checks every quote against its seed; they add computed columns (passage anchors,
+verdicts, reconciliations). The seed articles themselves are third-party web pages and are not
+included; datapackage.json names them under "sources".
+
+Licence: {licence}. See LICENSE-TEXT.
+Web book: {url}
+
+Cite the book (APA):
+{apa}
+
+BibTeX:
+{bibtex}
+"""
+
+
+def data_package_zip(root: Path, release: str, readme_text: str | None = None) -> bytes:
+    """The whole data package as a zip: ``datapackage.json``, every table it lists, the data licence,
+    ``CITATION.cff`` and a read-me."""
     package_path = root / "data" / "datapackage.json"
     package = json.loads(package_path.read_text(encoding="utf-8"))
     top = f"{PREFIX}data-{release}/"
     entries = [(top + "datapackage.json", package_path.read_bytes()),
-               (top + "LICENSE-TEXT", (root / "LICENSE-TEXT").read_bytes())]
+               (top + "LICENSE-TEXT", (root / "LICENSE-TEXT").read_bytes()),
+               (top + "CITATION.cff", (root / "CITATION.cff").read_bytes())]
+    if readme_text:
+        entries.append((top + "README.txt", readme_text.encode("utf-8")))
     for resource in package.get("resources", []):
         path = root / "data" / resource["path"]
         if not path.is_file():
@@ -165,19 +246,11 @@ def _figure_of(node: nodes.Node) -> nodes.figure | None:
     return parent
 
 
-def _caption_text(figure: nodes.figure) -> str:
-    """The caption as plain text, less its bibliography citations (keys, not yet numbers, at this stage)."""
-    from sphinx import addnodes
+def _caption_text(figure: nodes.figure, env) -> str:
+    from usrubook.build.cite import caption_text
 
     caption = next(iter(figure.findall(nodes.caption)), None)
-    if caption is None:
-        return ""
-    caption = caption.deepcopy()
-    for ref in list(caption.findall(addnodes.pending_xref)):
-        if ref.get("refdomain") == "cite" or ref.get("reftype") in ("p", "t", "cite"):
-            ref.parent.remove(ref)
-    text = " ".join(caption.astext().split())
-    return re.sub(r"\s+([.,;:)])", r"\1", text)
+    return caption_text(caption, env) if caption is not None else ""
 
 
 def figure_number(env, docname: str, name: str) -> str:
@@ -188,12 +261,19 @@ def figure_number(env, docname: str, name: str) -> str:
     return ".".join(str(n) for n in numbers)
 
 
-def readme(number: str, caption: str, page_url: str, files: list[tuple[str, str]], package: str,
-           citation: str) -> str:
+def readme(number: str, caption: str, page_url: str, files: list[tuple[str, str]], package: tuple[str, str],
+           encoded: list[str], citation: str) -> str:
     lines = [f"Figure {number} of \"US–Russia Relations: an executable research book\"", "",
              caption, "", f"Page: {page_url}", "", "Files:"]
     lines += [f"  {name}  {what}" for name, what in files]
-    lines += [f"  ../../{PACKAGE_FOLDER}/{package}  {PACKAGE_LABEL}", "",
+    lines += [f"  {package[0]}", f"    {package[1]}", ""]
+    if encoded:
+        lines += ["What the chart draws from which column (channel: column, with its axis or legend title):"]
+        lines += [f"  {line}" for line in encoded] + [""]
+    lines += ["The CSV files hold every column of the rows the chart draws, including columns computed only to",
+              "place marks (a decimal year on a time axis, a lane or an offset); links to source passages are full",
+              "web addresses. The columns of the book's tables are described in datapackage.json, in the data",
+              "package.", "",
               "Licence: the figure and its data are licensed under the " + LICENCE + ".", "",
               "Cite this figure:", "", citation, ""]
     return "\n".join(lines)
@@ -226,7 +306,7 @@ class FigureDownloads(SphinxPostTransform):
             name = figure["ids"][0]
             number = figure_number(self.env, docname, name)
             spec = json.loads(holder[SPEC_ATTRIBUTE])
-            files = self._write_files(out, docname, name, number, spec, _caption_text(figure), package)
+            files = self._write_files(out, docname, name, number, spec, _caption_text(figure, self.env), package)
             # after the figure, not in its caption: the caption stays the figure's accessible name
             figure.parent.insert(figure.parent.index(figure) + 1,
                                  nodes.raw("", self._markup(docname, name, number, files, package), format="html"))
@@ -238,15 +318,25 @@ class FigureDownloads(SphinxPostTransform):
         folder = out / FOLDER / name
         stem = PREFIX + name
         files: list[tuple[str, str]] = []
-        tables = datasets(download_spec(spec))
-        for i, (rows, marks) in enumerate(tables, 1):
-            file = f"{stem}.csv" if len(tables) == 1 else f"{stem}-{i}.csv"
-            _write(folder / file, rows_csv(rows).encode("utf-8"))
-            drawn = f"{len(rows)} rows" if len(rows) != 1 else "1 row"
-            files.append((file, f"Rows drawn as {_drawn_as(marks)} (CSV, {drawn})" if len(tables) > 1
-                          else f"Rows drawn (CSV, {drawn})"))
+        from usrubook.build.cite import citation_for
+        from usrubook.build.metadata import book_metadata
+
+        citation = citation_for(self.app, docname, "figure", name)
+        page_url = citation["csljson"]["URL"]
         vl = download_spec(spec)
-        vl_bytes = (json.dumps(vl, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+        tables = datasets(vl)
+        labels = []
+        for rows, marks in tables:
+            drawn = f"{len(rows)} rows" if len(rows) != 1 else "1 row"
+            labels.append(f"Rows drawn as {_drawn_as(marks)} (CSV, {drawn})" if len(tables) > 1
+                          else f"Rows drawn (CSV, {drawn})")
+        for i, ((rows, _marks), label) in enumerate(zip(tables, labels, strict=True), 1):
+            file = f"{stem}.csv" if len(tables) == 1 else f"{stem}-{i}.csv"
+            _write(folder / file, rows_csv(absolute_links(rows, page_url), lead_columns(vl, rows)).encode("utf-8"))
+            if labels.count(label) > 1:     # two datasets drawn alike: say which is which
+                label = label[:-1] + f"; dataset {i} of {len(tables)})"
+            files.append((file, label))
+        vl_bytes = (json.dumps(vl, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
         # The pictures depend on the spec alone: drawn again only when it changed (the spec is written last).
         spec_path = folder / f"{stem}.vl.json"
         pictures = [folder / f"{stem}.svg", folder / f"{stem}.png"]
@@ -256,13 +346,11 @@ class FigureDownloads(SphinxPostTransform):
             _write(spec_path, vl_bytes)
         files += [(f"{stem}.vl.json", "Vega-Lite spec (JSON, data inline)"),
                   (f"{stem}.svg", "Chart as SVG (vector)"), (f"{stem}.png", f"Chart as PNG ({PNG_SCALE}× size)")]
-        from usrubook.build.cite import citation_for
-
-        citation = citation_for(self.app, docname, "figure", name)
         cited = "\n\n".join(f"{label}:\n{citation[key]}" for key, label in
                              (("apa", "APA"), ("chicago", "Chicago"), ("bibtex", "BibTeX")))
-        _write(folder / "README.txt",
-               readme(number, caption, citation["csljson"]["URL"], files, package, cited).encode("utf-8"))
+        package_url = f"{book_metadata(self.app.srcdir).url}{PACKAGE_FOLDER}/{package}"
+        _write(folder / "README.txt", readme(number, caption, page_url, files, (package_url, PACKAGE_LABEL),
+                                             encodings(spec), cited).encode("utf-8"))
         files.append(("README.txt", "Read me: licence and citation (text)"))
         return files
 
@@ -278,14 +366,21 @@ class FigureDownloads(SphinxPostTransform):
                 f'<div class="usrubook-getdata-body"><ul>{"".join(items)}</ul>\n'
                 f'<p class="usrubook-getdata-licence">Figure and data: '
                 f'<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>. '
-                f'Made at build time; the files work offline.</p></div></details>\n')
+                f'Generated when the book was built; no network needed.</p></div></details>\n')
 
 
 def _write_data_package(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
+    from usrubook.build.cite import citation_for
+    from usrubook.build.metadata import book_metadata
+
+    meta = book_metadata(app.srcdir)
+    book = citation_for(app, kind="book")
+    readme_text = PACKAGE_README.format(title=meta.title, version=meta.version, released=meta.long_date,
+                                        licence=LICENCE, url=meta.url, apa=book["apa"], bibtex=book["bibtex"])
     _write(Path(app.outdir) / PACKAGE_FOLDER / data_package_name(app.config.release),
-           data_package_zip(Path(app.srcdir), app.config.release))
+           data_package_zip(Path(app.srcdir), app.config.release, readme_text))
 
 
 def setup(app) -> None:

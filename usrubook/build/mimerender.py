@@ -169,5 +169,5 @@ class ChartPDF:
         image = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
         # The spec, for the web book's "Get the data" files (usrubook.build.figures), which the HTML build
         # writes from this output before myst-nb drops it in favour of text/html.
-        image[SPEC_ATTRIBUTE] = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+        image[SPEC_ATTRIBUTE] = json.dumps(spec, ensure_ascii=False)   # key order as made: CSV columns in order
         return [image, *data_nodes(tables)]

@@ -26,7 +26,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from usrubook.build.metadata import LICENCE_URLS, book_metadata
+from usrubook.build.metadata import LICENCE_URLS, PDF_NAME, book_metadata
 
 METHODS_PAGE = "evidence/methods"
 HOW_TO_CITE = "how-to-cite"          # the preface's section id
@@ -128,8 +128,11 @@ def page_context(app, pagename, templatename, context, doctree):
     root = app.config.root_doc
     context["usrubook_meta"] = {"version": meta.version, "released": meta.long_date,
                                 "released_iso": meta.released.isoformat(), "licence": meta.licence_text,
-                                "cite_href": context["pathto"](root) + "#" + HOW_TO_CITE}
-    in_book = pagename == root or pagename in app.env.toc_secnumbers
+                                "cite_href": context["pathto"](root) + "#" + HOW_TO_CITE,
+                                "pdf_href": context["pathto"](PDF_NAME, 1), "repository": meta.repository}
+    from usrubook.build.citeui import _in_toc
+
+    in_book = _in_toc(app, pagename)
     if doctree is None or not in_book:
         return
     is_book = pagename == root

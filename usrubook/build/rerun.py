@@ -118,7 +118,8 @@ With Python 3.11 or later, in this folder:
 
 The last command runs every cell and stores the outputs in `{name}.ipynb`. To run it cell by cell, open
 `{name}.ipynb` in any Jupyter front end (JupyterLab, Notebook, VS Code) started in this folder, with a
-kernel from this environment (or any Python environment with these packages).
+kernel from this environment (or any Python environment with these packages). JupyterLab is not among the
+requirements; to use it, `.venv/bin/pip install jupyterlab` and run `.venv/bin/jupyter lab`.
 
 Charts are Vega 5 specifications, which JupyterLab draws with tooltips and no network access, together with
 a static SVG image for front ends that do not draw Vega. The prose is MyST Markdown: `{{glue}}` roles name
@@ -170,7 +171,7 @@ def links(pagename: str) -> str:
     """The line under a chapter's title (HTML only)."""
     name = pagename.split("/", 1)[1]
     return (f'<p class="usrubook-rerun">Re-run this chapter: '
-            f'<a href="../{OUT}/{name}.ipynb" download>notebook (.ipynb)</a> · '
+            f'<a href="../{OUT}/{name}.ipynb" download>notebook (.ipynb, runs in a clone of the repository)</a> · '
             f'<a href="../{OUT}/usrubook-{name}.zip" download>self-contained kit (.zip)</a> · '
             f'<a href="../{HOWTO}.html">how to re-run a chapter</a></p>\n')
 
