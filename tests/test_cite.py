@@ -265,3 +265,14 @@ def test_cite_controls_open_by_keyboard_and_fit(browser, server, mode, width):
         assert not bad, json.dumps(bad, indent=1)[:3000]
     finally:
         context.close()
+
+
+def test_chicago_puts_the_full_stop_inside_the_quotation_marks():
+    """US English (the styles' locale): “Trade.”, not “Trade”. (citeproc-py does not apply punctuation-in-quote)."""
+    from usrubook.build.cite import render
+
+    item = {"id": "x", "type": "chapter", "title": "Trade", "container-title": "A book",
+            "author": [{"literal": "A team"}], "issued": {"date-parts": [[2026, 11, 21]]}, "URL": "https://e.org/t"}
+    plain, markup = render(item, "chicago-author-date")
+    assert "“Trade.”" in plain and "“Trade”." not in plain, plain
+    assert "“Trade.”" in markup, markup

@@ -183,7 +183,14 @@ def render(item: dict, style: str) -> tuple[str, str]:
             bib.register(Citation([CitationItem(item["id"])]))
             out.append(str(bib.bibliography()[0]))
     plain, markup = out
-    return plain, markup
+    # The citations are in US English (the styles' en-US locale), which puts a full stop or comma that follows a
+    # quoted title inside the closing quotation mark (the CSL locale option punctuation-in-quote, which
+    # citeproc-py does not apply): “Trade.” rather than “Trade”.
+    return _punctuation_in_quote(plain), _punctuation_in_quote(markup)
+
+
+def _punctuation_in_quote(text: str) -> str:
+    return re.sub(r"”([.,])", r"\1”", text)
 
 
 # -- BibTeX and RIS ------------------------------------------------------------------------------------
