@@ -65,7 +65,7 @@ def _pdftext(pdf_path, *args):
 def test_pdf_front_matter_and_back_matter(root, pdf_path):
     version = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))["version"]
     title = _pdftext(pdf_path, "-l", "1")
-    assert "US–Russia Relations" in title and f"Release {version}" in title and "Evidence as of January 2026" in title
+    assert "US–Russia Relations" in title and f"Version {version}" in title and "Evidence as of January 2026" in title
     text = _pdftext(pdf_path)
     assert "CONTENTS" in text.upper()
     for heading in ("History", "Current state", "Europe and Asia", "Trade", "Outlook", "Sources",

@@ -79,7 +79,7 @@ def test_built_book_takes_its_metadata_from_citation_cff(root, html_dir, pdf_pat
     assert f"Version {meta.version}, released" in page and meta.long_date in page
     title = subprocess.run(["pdftotext", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True,
                            check=True).stdout
-    assert f"Release {meta.version}" in title and f"Released {meta.long_date}." in title
+    assert f"Version {meta.version}" in title and f"Released {meta.long_date}." in title
     info = subprocess.run(["pdfinfo", str(pdf_path)], capture_output=True, text=True, check=True).stdout
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     assert fields["Title"].strip() == meta.title

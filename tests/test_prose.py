@@ -111,7 +111,7 @@ def test_pdf_text_has_no_generated_text_artefacts(pdf_path):
     lines = [line.strip() for line in body.splitlines()
              if not re.search(r"\S\s{3,}\S", line.strip()) and not re.fullmatch(r"\s*\d*\s*", line)
              and not line.startswith(" " * 12)
-             and not line.startswith("Release ") and "continued" not in line]
+             and not line.startswith("Version ") and "continued" not in line]
     problems = scan(re.sub(r"-\n(?=[a-z])", "", "\n".join(lines)).replace("\n", " "))
     assert not problems, "\n".join(problems)
 

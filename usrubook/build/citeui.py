@@ -73,18 +73,23 @@ def _bibtex_block(text: str):
     return block
 
 
+def _label(text: str) -> list:
+    """A style's label ("APA:"), kept on one page with the first lines of the citation below it in the PDF."""
+    return [nodes.raw("", r"\needspace{4\baselineskip}", format="latex"), nodes.paragraph("", text)]
+
+
 def _how_to_cite_nodes(app, node) -> list:
     book = citation_for(app, kind="book")
-    out = [nodes.paragraph("", "APA:"), _quote(book["apa_html"]),
-           nodes.paragraph("", "Chicago (author-date):"), _quote(book["chicago_html"]),
-           nodes.paragraph("", "BibTeX:"), _bibtex_block(book["bibtex"])]
+    out = [*_label("APA:"), _quote(book["apa_html"]),
+           *_label("Chicago (author-date):"), _quote(book["chicago_html"]),
+           *_label("BibTeX:"), _bibtex_block(book["bibtex"])]
     docname = node["chapter"]
     if docname:
         chapter = citation_for(app, docname, "page")
         number = chapter["csljson"].get("chapter-number", "")
         title = chapter["csljson"]["title"]
-        out += [nodes.paragraph("", f"To cite a chapter, name it and its number; for example, chapter {number}, "
-                                    f"{title}, in APA and BibTeX:"),
+        out += [*_label(f"To cite a chapter, name it and its number; for example, chapter {number}, "
+                        f"{title}, in APA and BibTeX:"),
                 _quote(chapter["apa_html"]), _bibtex_block(chapter["bibtex"])]
     return out
 

@@ -6,7 +6,7 @@ and the two publication addresses (``url``: the web book; ``repository-code``: i
 else is derived from it at build time:
 
 * Sphinx's ``project``, ``author``, ``copyright``, ``release`` and ``version`` (:func:`configure`, on
-  ``config-inited``), and so the LaTeX title page ("Release ..." and the release date before the
+  ``config-inited``), and so the LaTeX title page ("Version ..." and the release date before the
   evidence date in ``today``) and the PDF's metadata (hyperref's ``pdftitle``, ``pdfauthor``,
   ``pdfsubject``, ``pdfkeywords``);
 * the citations of :mod:`usrubook.build.cite` and the page metadata of :mod:`usrubook.build.pagemeta`.
@@ -145,7 +145,9 @@ def configure(app, config):
     config.html_title = meta.title
     config.copyright = str(meta.year)
     config.release = config.version = meta.version
-    # The title page: "Release <version>" (Sphinx) above "<release date>. <evidence date>" (``today``).
+    # The title page: "Version <version>" (Sphinx's release line, named as every citation names it) above
+    # "<release date>. <evidence date>" (``today``); the running heads say "Version <version>" too.
+    config.latex_elements = {**(config.latex_elements or {}), "releasename": "Version"}
     evidence = (config.today or "").strip()
     config.today = f"Released {meta.long_date}." + (f" {evidence}" if evidence else "")
     # latex_documents: see latex_title (jupyter-book sets its title after this event).
