@@ -55,8 +55,14 @@ def book_root() -> Path:
 
 
 def in_kit() -> bool:
-    """The code runs from a chapter's kit rather than the book's repository."""
+    """The code runs from a chapter's kit rather than the book's repository (asked at every glued value: the
+    answer is kept per root)."""
     try:
-        return is_kit(book_root())
+        return _root_is_kit(book_root())
     except FileNotFoundError:
         return False
+
+
+@lru_cache(maxsize=None)
+def _root_is_kit(root: Path) -> bool:
+    return is_kit(root)

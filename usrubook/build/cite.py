@@ -124,6 +124,12 @@ def caption_text(caption, env=None) -> str:
     return re.sub(r"\s*(\[\s*\]|\(\s*\))", "", re.sub(r"\s+([.,;:)])", r"\1", text))
 
 
+def in_book(app, docname: str) -> bool:
+    """A page of the book: the preface, a numbered chapter or evidence page, or a page of an unnumbered part."""
+    included = {doc for children in app.env.toctree_includes.values() for doc in children}
+    return docname == app.config.root_doc or docname in app.env.toc_secnumbers or docname in included
+
+
 def cite_id(kind: str, docname: str | None = None, target_id: str | None = None) -> str:
     """The file name (without suffix) of a citation: 'book', 'chapters-trade', 'chapters-trade-fig-trade-flows'."""
     if kind == "book":

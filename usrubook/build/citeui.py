@@ -21,7 +21,7 @@ from html import escape
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 
-from usrubook.build.cite import LABELS, citation_for, write_files
+from usrubook.build.cite import LABELS, citation_for, in_book, write_files
 
 CITE_CLASS = "usrubook-cite"
 FORMATS = (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
@@ -119,17 +119,11 @@ def _control(app, citation: dict, what: str, docname: str):
     return node
 
 
-def _in_toc(app, docname: str) -> bool:
-    """A page of the book: the preface, a numbered chapter or evidence page, or a page of an unnumbered part."""
-    included = {doc for children in app.env.toctree_includes.values() for doc in children}
-    return docname == app.config.root_doc or docname in app.env.toc_secnumbers or docname in included
-
-
 def resolve(app, doctree, docname):
     """Fill the how-to-cite placeholders (every builder) and, for the web book, add the Cite controls."""
     for node in list(doctree.findall(how_to_cite)):
         node.replace_self(_how_to_cite_nodes(app, node))
-    if app.builder.format != "html" or not _in_toc(app, docname):
+    if app.builder.format != "html" or not in_book(app, docname):
         return
     add_controls(app, doctree, docname)
 

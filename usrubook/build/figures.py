@@ -27,20 +27,21 @@ figure's caption. Figure numbers are Sphinx's own (``env.toc_fignumbers``), as i
 from __future__ import annotations
 
 import csv
-import hashlib
 import html
 import io
 import json
 import posixpath
-import zipfile
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.errors import SphinxError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from usrubook.build.archive import deterministic_zip
+from usrubook.build.metadata import LICENCE_URLS, book_metadata
 from usrubook.build.mimerender import SPEC_ATTRIBUTE
 from usrubook.build.protocol import MIME, vl_version
+from usrubook.pipeline.csvio import write_if_changed
 
 FOLDER = "_figures"
 PACKAGE_FOLDER = "_downloads"
@@ -48,10 +49,7 @@ PREFIX = "us-russia-relations-"
 VL_SCHEMA = "https://vega.github.io/schema/vega-lite/v{major}.json"
 PNG_SCALE = 2
 PACKAGE_LABEL = "Whole data package (ZIP: every table, its schema and sources)"
-# A fixed date for zip entries (the zip format cannot store dates before 1980).
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-LICENCE = ("Creative Commons Attribution 4.0 International (CC BY 4.0), "
-           "https://creativecommons.org/licenses/by/4.0/")
+LICENCE = "Creative Commons Attribution 4.0 International (CC BY 4.0), " + LICENCE_URLS["CC-BY-4.0"]
 
 
 _MARKS = {"bar": "bars", "rect": "cells", "point": "points", "circle": "points", "square": "points",
@@ -171,28 +169,6 @@ def download_spec(spec: dict) -> dict:
     return {"$schema": VL_SCHEMA.format(major=major), **out}
 
 
-def _write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly that; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return True
-
-
-def _deterministic_zip(entries: list[tuple[str, bytes]]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=9)
-    return out.getvalue()
-
-
 def data_package_name(release: str) -> str:
     return f"{PREFIX}data-{release}.zip"
 
@@ -225,18 +201,18 @@ def data_package_zip(root: Path, release: str, readme_text: str | None = None) -
     package_path = root / "data" / "datapackage.json"
     package = json.loads(package_path.read_text(encoding="utf-8"))
     top = f"{PREFIX}data-{release}/"
-    entries = [(top + "datapackage.json", package_path.read_bytes()),
-               (top + "LICENSE-TEXT", (root / "LICENSE-TEXT").read_bytes()),
-               (top + "CITATION.cff", (root / "CITATION.cff").read_bytes())]
+    entries = {top + "datapackage.json": package_path.read_bytes(),
+               top + "LICENSE-TEXT": (root / "LICENSE-TEXT").read_bytes(),
+               top + "CITATION.cff": (root / "CITATION.cff").read_bytes()}
     if readme_text:
-        entries.append((top + "README.txt", readme_text.encode("utf-8")))
+        entries[top + "README.txt"] = readme_text.encode("utf-8")
     for resource in package.get("resources", []):
         path = root / "data" / resource["path"]
         if not path.is_file():
             raise SphinxError(f"data/datapackage.json lists {resource['path']!r}, which is not in data/; "
                               "run `make data`")
-        entries.append((top + resource["path"], path.read_bytes()))
-    return _deterministic_zip(entries)
+        entries[top + resource["path"]] = path.read_bytes()
+    return deterministic_zip(entries)
 
 
 def _figure_of(node: nodes.Node) -> nodes.figure | None:
@@ -261,9 +237,9 @@ def figure_number(env, docname: str, name: str) -> str:
     return ".".join(str(n) for n in numbers)
 
 
-def readme(number: str, caption: str, page_url: str, files: list[tuple[str, str]], package: tuple[str, str],
+def readme(book: str, number: str, caption: str, page_url: str, files: list[tuple[str, str]], package: tuple[str, str],
            encoded: list[str], citation: str) -> str:
-    lines = [f"Figure {number} of \"US–Russia Relations: an executable research book\"", "",
+    lines = [f"Figure {number} of \"{book}\"", "",
              caption, "", f"Page: {page_url}", "", "Files:"]
     lines += [f"  {name}  {what}" for name, what in files]
     lines += [f"  {package[0]}", f"    {package[1]}", ""]
@@ -319,7 +295,6 @@ class FigureDownloads(SphinxPostTransform):
         stem = PREFIX + name
         files: list[tuple[str, str]] = []
         from usrubook.build.cite import citation_for
-        from usrubook.build.metadata import book_metadata
 
         citation = citation_for(self.app, docname, "figure", name)
         page_url = citation["csljson"]["URL"]
@@ -332,7 +307,7 @@ class FigureDownloads(SphinxPostTransform):
                           else f"Rows drawn (CSV, {drawn})")
         for i, ((rows, _marks), label) in enumerate(zip(tables, labels, strict=True), 1):
             file = f"{stem}.csv" if len(tables) == 1 else f"{stem}-{i}.csv"
-            _write(folder / file, rows_csv(absolute_links(rows, page_url), lead_columns(vl, rows)).encode("utf-8"))
+            write_if_changed(folder / file, rows_csv(absolute_links(rows, page_url), lead_columns(vl, rows)).encode("utf-8"))
             if labels.count(label) > 1:     # two datasets drawn alike: say which is which
                 label = label[:-1] + f"; dataset {i} of {len(tables)})"
             files.append((file, label))
@@ -341,15 +316,17 @@ class FigureDownloads(SphinxPostTransform):
         spec_path = folder / f"{stem}.vl.json"
         pictures = [folder / f"{stem}.svg", folder / f"{stem}.png"]
         if not (spec_path.exists() and spec_path.read_bytes() == vl_bytes and all(p.exists() for p in pictures)):
-            _write(pictures[0], vl_convert.vegalite_to_svg(vl, vl_version=vl_version()).encode("utf-8"))
-            _write(pictures[1], vl_convert.vegalite_to_png(vl, vl_version=vl_version(), scale=PNG_SCALE))
-            _write(spec_path, vl_bytes)
+            write_if_changed(pictures[0], vl_convert.vegalite_to_svg(vl, vl_version=vl_version()).encode("utf-8"))
+            write_if_changed(pictures[1], vl_convert.vegalite_to_png(vl, vl_version=vl_version(), scale=PNG_SCALE))
+            write_if_changed(spec_path, vl_bytes)
         files += [(f"{stem}.vl.json", "Vega-Lite spec (JSON, data inline)"),
                   (f"{stem}.svg", "Chart as SVG (vector)"), (f"{stem}.png", f"Chart as PNG ({PNG_SCALE}× size)")]
         cited = "\n\n".join(f"{label}:\n{citation[key]}" for key, label in
                              (("apa", "APA"), ("chicago", "Chicago"), ("bibtex", "BibTeX")))
-        package_url = f"{book_metadata(self.app.srcdir).url}{PACKAGE_FOLDER}/{package}"
-        _write(folder / "README.txt", readme(number, caption, page_url, files, (package_url, PACKAGE_LABEL),
+        meta = book_metadata(self.app.srcdir)
+        package_url = f"{meta.url}{PACKAGE_FOLDER}/{package}"
+        write_if_changed(folder / "README.txt", readme(meta.title, number, caption, page_url, files,
+                                                       (package_url, PACKAGE_LABEL),
                                              encodings(spec), cited).encode("utf-8"))
         files.append(("README.txt", "Read me: licence and citation (text)"))
         return files
@@ -365,7 +342,7 @@ class FigureDownloads(SphinxPostTransform):
                 f'<summary>Get the data <span class="sr-only">of figure {number}</span></summary>\n'
                 f'<div class="usrubook-getdata-body"><ul>{"".join(items)}</ul>\n'
                 f'<p class="usrubook-getdata-licence">Figure and data: '
-                f'<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>. '
+                f'<a href="{LICENCE_URLS["CC-BY-4.0"]}">CC BY 4.0</a>. '
                 f'Generated when the book was built; no network needed.</p></div></details>\n')
 
 
@@ -373,13 +350,12 @@ def _write_data_package(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     from usrubook.build.cite import citation_for
-    from usrubook.build.metadata import book_metadata
 
     meta = book_metadata(app.srcdir)
     book = citation_for(app, kind="book")
     readme_text = PACKAGE_README.format(title=meta.title, version=meta.version, released=meta.long_date,
                                         licence=LICENCE, url=meta.url, apa=book["apa"], bibtex=book["bibtex"])
-    _write(Path(app.outdir) / PACKAGE_FOLDER / data_package_name(app.config.release),
+    write_if_changed(Path(app.outdir) / PACKAGE_FOLDER / data_package_name(app.config.release),
            data_package_zip(Path(app.srcdir), app.config.release, readme_text))
 
 

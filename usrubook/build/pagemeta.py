@@ -122,7 +122,7 @@ def _json_script(data: dict) -> str:
 def page_context(app, pagename, templatename, context, doctree):
     if app.builder.format != "html":
         return
-    from usrubook.build.cite import chapter_number, citation_for
+    from usrubook.build.cite import chapter_number, citation_for, in_book
 
     meta = book_metadata(app.srcdir)
     root = app.config.root_doc
@@ -130,10 +130,7 @@ def page_context(app, pagename, templatename, context, doctree):
                                 "released_iso": meta.released.isoformat(), "licence": meta.licence_text,
                                 "cite_href": context["pathto"](root) + "#" + HOW_TO_CITE,
                                 "pdf_href": context["pathto"](PDF_NAME, 1), "repository": meta.repository}
-    from usrubook.build.citeui import _in_toc
-
-    in_book = _in_toc(app, pagename)
-    if doctree is None or not in_book:
+    if doctree is None or not in_book(app, pagename):
         return
     is_book = pagename == root
     title = app.env.titles[pagename].astext()
@@ -164,11 +161,11 @@ def copy_data(app, exception):
     files = ["datapackage.json"] + [r["path"] for r in package.get("resources", [])
                                     if isinstance(r.get("path"), str)]
     out = Path(app.outdir) / "data"
+    from usrubook.pipeline.csvio import write_if_changed
+
     for rel in files:
-        src, dest = root / rel, out / rel
-        if src.is_file() and (not dest.is_file() or dest.read_bytes() != src.read_bytes()):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(src.read_bytes())
+        if (root / rel).is_file():
+            write_if_changed(out / rel, (root / rel).read_bytes())
 
 
 def configure(app, config):

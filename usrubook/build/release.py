@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import re
 import sys
-import zipfile
 from pathlib import Path
 
+from usrubook.build.archive import deterministic_zip
 from usrubook.build.metadata import PDF_NAME, book_metadata
+from usrubook.pipeline.csvio import write_if_changed
 
 NAME = "us-russia-relations"
 TOP_FILES = ("CITATION.cff", "CHANGELOG.md", "README.md", "LICENSE", "LICENSE-TEXT", "LICENSE-CODE")
@@ -67,16 +67,8 @@ def contents(root: Path, html_dir: Path, pdf: Path) -> dict[str, bytes]:
 
 
 def archive_bytes(top: str, data: dict[str, bytes], date) -> bytes:
-    buf = io.BytesIO()
-    stamp = (date.year, date.month, date.day, 0, 0, 0)
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name in sorted(data):
-            info = zipfile.ZipInfo(f"{top}/{name}", date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o100644 << 16
-            zf.writestr(info, data[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return buf.getvalue()
+    return deterministic_zip({f"{top}/{name}": content for name, content in data.items()},
+                             (date.year, date.month, date.day, 0, 0, 0))
 
 
 def build(root: Path, out_dir: Path | None = None, html_dir: Path | None = None, pdf: Path | None = None) -> tuple[Path, str]:
@@ -100,10 +92,7 @@ def build(root: Path, out_dir: Path | None = None, html_dir: Path | None = None,
         raise ReleaseError(f"{target} exists with different content: version {meta.version} is already released. "
                            "Raise the version in CITATION.cff and add its entry to CHANGELOG.md, or remove the "
                            "old archive if it was never published.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".zip.tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(target)
+    write_if_changed(target, payload)
     return target, "written"
 
 

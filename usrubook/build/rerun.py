@@ -16,17 +16,17 @@ The chapter page gets a line under its title that links both files and the page 
 """
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from pathlib import Path
 
+from usrubook.build.archive import EARLIEST, deterministic_zip
 from usrubook.paths import KIT_MARKER
+from usrubook.pipeline.csvio import write_if_changed
 
 OUT = "notebooks"                       # folder of _build/html
 HOWTO = "rerun"                         # the page that explains the three routes
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)        # the earliest time a zip entry can carry
+ZIP_TIME = EARLIEST
 PACKAGE = Path(__file__).resolve().parent.parent
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # What a chapter's code imports (directly or through usrubook.chapter), and what runs a notebook
@@ -152,15 +152,7 @@ def kit(root: Path, rel: str, meta: dict) -> bytes:
         files[rel_path] = (root / rel_path).read_bytes()
     for py in sorted(PACKAGE.rglob("*.py")):
         files["usrubook/" + py.relative_to(PACKAGE).as_posix()] = py.read_bytes()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as archive:
-        for path in sorted(files):
-            info = zipfile.ZipInfo(f"usrubook-{name}/{path}", date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            archive.writestr(info, files[path], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return buf.getvalue()
+    return deterministic_zip({f"usrubook-{name}/{path}": content for path, content in files.items()}, ZIP_TIME)
 
 
 def chapter_pages(docnames) -> list[str]:
@@ -187,26 +179,17 @@ def _page_links(app, pagename, templatename, context, doctree):
     context["body"] = body[:end] + "\n" + links(pagename) + body[end:]
 
 
-def _write(path: Path, content: bytes) -> None:
-    if path.is_file() and path.read_bytes() == content:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
-
-
 def _write_all(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     root = Path(app.srcdir)
-    meta = {"book": app.config.html_title, "version": app.config.version}   # html_title: _config.yml's title
+    meta = {"book": app.config.html_title, "version": app.config.version}   # both from CITATION.cff (metadata.py)
     out = Path(app.outdir) / OUT
     for docname in chapter_pages(app.env.found_docs):
         rel = docname + ".md"
         name = Path(rel).stem
-        _write(out / f"{name}.ipynb", notebook(root, rel))
-        _write(out / f"usrubook-{name}.zip", kit(root, rel, meta))
+        write_if_changed(out / f"{name}.ipynb", notebook(root, rel))
+        write_if_changed(out / f"usrubook-{name}.zip", kit(root, rel, meta))
 
 
 def setup(app):

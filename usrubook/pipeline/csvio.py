@@ -234,16 +234,18 @@ def render_csv(table: Table, rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write ``text`` atomically, and only if it differs, so that unchanged files keep their mtime."""
-    return bool(write_all({path: text}))
+def write_if_changed(path: Path, content: str | bytes) -> bool:
+    """Write ``content`` (text as UTF-8, or bytes) atomically, and only if it differs, so that unchanged files keep
+    their mtime."""
+    return bool(write_all({path: content}))
 
 
-def write_all(files: dict[Path, str]) -> list[Path]:
-    """Write the files whose content differs, all or nothing: each is staged in a temporary file beside it, and
-    only when every one is staged are they renamed into place. Returns the paths written."""
-    changed = [path for path, text in files.items()
-               if not path.is_file() or path.read_bytes() != text.encode("utf-8")]
+def write_all(files: dict[Path, str | bytes]) -> list[Path]:
+    """Write the files whose content differs (text as UTF-8, or bytes), all or nothing: each is staged in a
+    temporary file beside it, and only when every one is staged are they renamed into place. Returns the paths
+    written."""
+    data = {path: c.encode("utf-8") if isinstance(c, str) else c for path, c in files.items()}
+    changed = [path for path, content in data.items() if not path.is_file() or path.read_bytes() != content]
     umask = os.umask(0)
     os.umask(umask)
     staged = []
@@ -253,8 +255,8 @@ def write_all(files: dict[Path, str]) -> list[Path]:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((tmp, path))
             os.chmod(tmp, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(files[path])
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data[path])
         for tmp, path in staged:
             os.replace(tmp, path)
     finally:

@@ -1,0 +1,23 @@
+"""Zip archives that are the same byte for byte on every build: the figure downloads' data package
+(:mod:`usrubook.build.figures`), a chapter's kit (:mod:`usrubook.build.rerun`) and the release
+(:mod:`usrubook.build.release`)."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+EARLIEST = (1980, 1, 1, 0, 0, 0)    # the earliest time a zip entry can carry
+
+
+def deterministic_zip(files: dict[str, bytes], date_time: tuple = EARLIEST) -> bytes:
+    """``files`` (archive path -> content) as a zip: entries sorted by path, each dated ``date_time``, stored as
+    a plain file (mode 0644, Unix), deflated at level 9."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for path in sorted(files):
+            info = zipfile.ZipInfo(path, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, files[path], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buf.getvalue()
