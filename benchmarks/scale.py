@@ -16,7 +16,7 @@ from pathlib import Path
 
 from usrubook.pipeline.schema import CURATED, SOURCES
 
-SHARED_TABLES = ("actors", "places", "events", "propositions", "eras", "context_events")
+SHARED_TABLES = ("actors", "places", "events", "propositions", "eras", "chronology")
 # Verdicts are kept for every claim, relation and trade figure: a copied row gets a copy of its verdict.
 COPIED_SUBJECTS = ("claims", "relations", "trade")
 

@@ -19,7 +19,7 @@ _EXPORTS = {"book_root": "paths", "load": "chapter.data", "datapackage_descripto
             "count": "chapter.prose", "plural": "chapter.prose", "listing": "chapter.prose", "share": "chapter.prose",
             "number": "chapter.prose",
             "theme_label": "chapter.prose", "times": "chapter.prose", "lower_first": "chapter.prose",
-            "table": "chapter.tables"}
+            "table": "chapter.tables", "sources_box": "chapter.account"}
 __all__ = list(_EXPORTS)
 
 

@@ -113,6 +113,70 @@ def chapter_ld(meta, docname: str, title: str, number: str | None) -> dict:
     return ld
 
 
+VERIFICATION_PAGE = "evidence/verification"
+# The rating scale of the book's verdicts, best first: ratingValue is the position on it (1 = worst).
+RATING_SCALE = ("still-true", "true-when-written", "contested", "outdated", "exaggerated", "unsupported", "garbled",
+                "wrong")
+UNRATED = ("opinion", "unverifiable")
+
+
+def claim_reviews(meta, root: Path, bib: dict[str, dict]) -> list[dict]:
+    """schema.org ClaimReview for every judged seed statement (data/judgements.csv): the quote, the seed it
+    appears in with its date, the verdict on the book's scale, and the references read."""
+    import csv
+
+    from usrubook.chapter.account import verdict_phrase
+    from usrubook.pipeline.schema import AS_OF
+
+    with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as f:
+        sources = {r["source_id"]: r for r in csv.DictReader(f)}
+    with open(root / "data" / "judgements.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    page = meta.page_url(VERIFICATION_PAGE)
+    texts = meta.page_url("evidence/source-texts")
+    out = []
+    for r in rows:
+        seed = sources[r["source_id"]]
+        verdict = r["verdict"]
+        rating = {"@type": "Rating", "alternateName": verdict_phrase(verdict, r["changed_on"]),
+                  "name": verdict}
+        if verdict in RATING_SCALE:
+            rating.update(ratingValue=len(RATING_SCALE) - RATING_SCALE.index(verdict), bestRating=len(RATING_SCALE),
+                          worstRating=1)
+        appearance = {"@type": "CreativeWork", "name": seed["title"],
+                      "url": f"{texts}#{r['anchor']}", "identifier": r["source_id"]}
+        when = seed["stated_date"] or seed["estimated_date"]
+        if when:
+            appearance["datePublished"] = when
+        review = {"@type": "ClaimReview", "url": f"{page}#{r['judgement_id']}", "claimReviewed": r["quote"],
+                  "datePublished": meta.released.isoformat(),
+                  "author": {"@type": "Organization", "name": meta.authors[0] if meta.authors else meta.title},
+                  "itemReviewed": {"@type": "Claim", "appearance": appearance, "firstAppearance": appearance,
+                                   **({"datePublished": when} if when else {})},
+                  "reviewRating": rating, "temporalCoverage": f"../{AS_OF}"}
+        if r["explanation"]:
+            review["reviewBody"] = r["explanation"]
+        cited = [k.strip() for k in (r["reference"] or "").split(";") if k.strip()]
+        refs = [{"@type": "CreativeWork", "name": bib[k]["title"], "url": bib[k]["url"],
+                 **({"dateRead": r["accessed"]} if r["accessed"] else {})} for k in cited if bib.get(k, {}).get("url")]
+        if refs:
+            review["citation"] = refs
+        out.append(review)
+    return out
+
+
+def _bib_titles(root: Path) -> dict[str, dict]:
+    import re
+
+    text = (root / "references.bib").read_text(encoding="utf-8")
+    out = {}
+    for m in re.finditer(r"^@\w+\{([^,\s]+),(.*?)\n\}", text, re.M | re.S):
+        fields = dict(re.findall(r"^\s*(\w+)\s*=\s*\{(.*)\},?\s*$", m.group(2), re.M))
+        out[m.group(1)] = {"title": fields.get("title", "").replace("{", "").replace("}", ""),
+                           "url": fields.get("url", "")}
+    return out
+
+
 def _json_script(data: dict) -> str:
     text = json.dumps({"@context": "https://schema.org", **data} if "@graph" not in data else data,
                       ensure_ascii=False, indent=1, sort_keys=False)
@@ -144,6 +208,9 @@ def page_context(app, pagename, templatename, context, doctree):
               "@graph": [book_ld(meta), dataset_ld(meta, Path(app.srcdir), book["apa"])]}
     else:
         ld = chapter_ld(meta, pagename, title, chapter_number(app.env, pagename))
+        if pagename == VERIFICATION_PAGE:
+            ld = {"@context": "https://schema.org",
+                  "@graph": [ld, *claim_reviews(meta, Path(app.srcdir), _bib_titles(Path(app.srcdir)))]}
         if pagename == METHODS_PAGE:
             book = citation_for(app, kind="book")
             ld = {"@context": "https://schema.org",

@@ -23,6 +23,9 @@ from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
 def setup(app):
+    from usrubook.build import labels
+
+    labels.register()
     app.add_directive("seed-text", SeedTextDirective)
     app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)

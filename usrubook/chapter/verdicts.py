@@ -6,11 +6,13 @@ import pandas as pd
 
 from usrubook.pipeline.schema import AS_OF, VERDICT_NOTES, VERDICTS
 
-VERDICT_LABELS = {"still-true": "still true", "true-when-written": "true when written", "outdated": "outdated",
-                  "wrong": "wrong", "unverifiable": "unverifiable", "opinion": "opinion"}
+VERDICT_LABELS = {v: v.replace("-", " ") for v in VERDICTS}
 VERDICT_ORDER = [VERDICT_LABELS[v] for v in VERDICTS]
 # Okabe–Ito: green and blue hold, orange and vermilion warn, grey and purple are neither.
-VERDICT_COLOURS = ["#009E73", "#56B4E9", "#E69F00", "#D55E00", "#999999", "#CC79A7"]
+# (order of VERDICTS: still true, true when written, outdated, exaggerated, garbled, wrong, unsupported,
+# contested, opinion, unverifiable)
+VERDICT_COLOURS = ["#009E73", "#56B4E9", "#E69F00", "#F0E442", "#8C564B", "#D55E00", "#7F3C8D", "#CC79A7",
+                   "#999999", "#BBBBBB"]
 CORROBORATION_LABELS = {"corroborated": "corroborated", "single-source": "one source",
                         "contradicted": "contradicted", "erroneous": "corrected"}
 

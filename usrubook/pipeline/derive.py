@@ -15,7 +15,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from usrubook.pipeline import datapackage, evidence, guard, trade, verification
+from usrubook.pipeline import datapackage, evidence, guard, judgements, trade, verification
 from usrubook.pipeline.csvio import read_table, render_csv
 from usrubook.errors import DataError
 from usrubook.paths import book_root
@@ -61,10 +61,11 @@ OBSERVED = ("trade", "event_sources", "relations", "claims", "corrections", "out
 QUOTED = OBSERVED + ("actors", "places", "noise", "exclusions")
 
 
-def bib_keys(root: Path) -> set[str]:
-    import re
+def bib_keys(root: Path) -> dict:
+    """references.bib's entries by key, each with its kind (usrubook.pipeline.references)."""
+    from usrubook.pipeline.references import read_bib
 
-    return set(re.findall(r"^@\w+\{([^,\s]+),", (root / "references.bib").read_text(encoding="utf-8"), re.M))
+    return read_bib(root)
 
 
 def _check_keys(curated: dict[str, list[dict]], texts: dict, bib: set[str]) -> None:
@@ -213,11 +214,8 @@ def build(root: Path) -> dict[str, str]:
     }
     checked = verification.verifications(curated["verifications"], subjects, bib)
     verification.attach(checked, propositions, claims, relations)
-    known = {"propositions": set(subjects["propositions"]), "claims": set(subjects["claims"]),
-             "relations": set(subjects["relations"]), "events": {r["event_id"] for r in curated["events"]},
-             "corrections": {r["correction_id"] for r in curated["corrections"]}}
-    oldest = min(s["estimated_date"] for s in sources if is_dated(s))
-    context = verification.context_events(curated["context_events"], bib, known, sources, oldest)
+    judged = judgements.unify(curated["verifications"], curated["corrections"], propositions, claims, relations,
+                              located["trade"], located["corrections"], sources)
     seeds_per_event = {}
     for r in located["event_sources"]:
         seeds_per_event.setdefault(r["event_id"], set()).add(r["source_id"])
@@ -247,15 +245,16 @@ def build(root: Path) -> dict[str, str]:
                             "candidate fact (a data row already covers its passage, or it holds none).",
                             line=r["_line"], field="exclusion_id", fix="remove the row.")
 
-    tables = {
+    subject = verification.subject_tables(curated, bib, {r["event_id"] for r in curated["events"]})
+    tables = {**subject,
         "sources": source_rows, "trade": trade_rows + derived_trade,
         "trade_reconciliation": trade.reconcile(curated["trade"]),
         "actors": located["actors"], "places": _coordinates(CURATED["places"].path, located["places"], curated["places"]),
         "events": events, "event_sources": located["event_sources"], "relations": relations,
         "propositions": propositions, "claims": claims, "corrections": located["corrections"],
         "outlook": located["outlook"], "eras": _eras(located["eras"]), "noise": located["noise"],
-        "exclusions": located["exclusions"], "verifications": checked,
-        "source_dependencies": dependencies, "context_events": context,
+        "exclusions": located["exclusions"], "verifications": checked, "judgements": judged,
+        "source_dependencies": dependencies,
         "mentions": evidence.mentions_table(mentions), "coverage": coverage,
     }
     out = {DERIVED[name].path: render_csv(DERIVED[name], rows) for name, rows in tables.items()}

@@ -74,24 +74,60 @@ POLARITIES = ("affirms", "denies")
 PROPOSITION_STATUSES = ("corroborated", "single-source", "contradicted")
 CLAIM_STATUSES = PROPOSITION_STATUSES + ("erroneous",)
 RELATIONS = ("ally", "partner", "member", "mixed", "unfriendly", "adversary")
-CORRECTION_KINDS = ("wrong", "outdated", "garbled", "exaggerated", "unsupported")
+# A correction (an erratum) judges a seed passage with one of the verdicts below that says what is wrong with it.
+CORRECTION_KINDS = ("outdated", "exaggerated", "garbled", "wrong", "unsupported", "contested")
 DIRECTIONS = ("improve", "worsen", "uncertain")
 HORIZONS = ("near", "medium", "long", "unspecified")
-# What the world says of a statement, as of the book's as-of date (see VERDICT_NOTES).
-VERDICTS = ("still-true", "true-when-written", "outdated", "wrong", "unverifiable", "opinion")
+# What the world says of a statement, as of the book's as-of date (see VERDICT_NOTES): one vocabulary for
+# every judgement, whether it is kept in verifications.csv or in corrections.csv.
+VERDICTS = ("still-true", "true-when-written", "outdated", "exaggerated", "garbled", "wrong", "unsupported",
+            "contested", "opinion", "unverifiable")
 VERDICT_NOTES = {
     "still-true": "held when the seed was written and still held at the as-of date",
     "true-when-written": "accurate about the past or the seed's own moment, and not made false since",
-    "outdated": "held when written but no longer at the as-of date",
+    "outdated": "held when written but no longer at the as-of date (the judgement says since when and what changed)",
+    "exaggerated": "has a true core that the wording inflates",
+    "garbled": "so mangled in wording (names, titles, quotations) that it misstates what it reports",
     "wrong": "did not hold even when the seed was written",
-    "unverifiable": "no public reference found after a search",
+    "unsupported": "no public record supports it, although it could be checked",
+    "contested": "an interpretation on which informed sources disagree (the judgement says who holds which view)",
     "opinion": "an assessment, forecast or advocacy that is neither true nor false",
+    "unverifiable": "no public reference could settle it (the judgement lists what was consulted)",
 }
+# Verdicts that say how a statement stands in time; the claims of one proposition share it.
+TIME_VERDICTS = ("still-true", "true-when-written", "outdated")
+# Verdicts that make a statement an erratum (the errata are the judgements with one of these).
+ERRATA_VERDICTS = ("outdated", "exaggerated", "garbled", "wrong", "unsupported")
+# The kinds of public reference (the 'kind' field of a references.bib entry). A fact rests on at least one
+# of the first four; state-affiliated media only report their own government's words; aggregators, mirrors
+# and unknown sites are never cited.
+REFERENCE_KINDS = {
+    "official": "official document (government, legislature, court, international organisation)",
+    "press": "wire agency, newspaper of record or public broadcaster",
+    "scholarly": "scholarly or think-tank analysis",
+    "reference": "reference work",
+    "state-media": "state-affiliated media",
+    "aggregator": "aggregator, mirror or unknown site",
+}
+FACT_KINDS = ("official", "press", "scholarly", "reference")
 SUBJECT_TABLES = ("propositions", "claims", "relations", "trade")
 DEPENDENCY_KINDS = ("same-publisher", "link", "shared-paraphrase", "rewrite-of-report")
 NOISE_KINDS = ("navigation", "advertisement", "page_furniture", "social", "link")
 CANDIDATE_KINDS = ("year", "date", "money", "percent", "entity")
 COVERAGE_STATUSES = ("covered", "excluded", "gap")
+
+CHRONOLOGY_CATEGORIES = ("arms_control", "nato_europe", "war_and_conflict", "diplomacy", "sanctions_trade",
+                         "espionage_interference", "energy", "prisoners", "asia", "domestic_politics", "multilateral")
+CHRONOLOGY_ACTORS = ("us", "russia", "soviet-union", "ukraine", "nato", "eu", "china", "north-korea", "iran", "india",
+                     "georgia", "syria", "uk", "germany", "poland", "finland", "sweden", "other")
+MILESTONES = ("signed", "in_force", "extended", "suspended", "withdrawal_announced", "withdrawn", "expired",
+              "violation_found", "de-ratified", "ratified", "moratorium_ended", "offer")
+MEASURE_PARTIES = ("us", "russia", "eu", "g7", "uk", "india", "china", "other")
+MEASURE_KINDS = ("sanctions", "export_controls", "asset_freeze", "trade_status", "import_ban", "price_cap", "tariff",
+                 "secondary_sanctions", "expulsion", "counter_measure", "financial")
+TRADE_SERIES = ("goods_exports", "goods_imports", "services_exports", "services_imports", "fdi_us_in_russia",
+                "fdi_russia_in_us")
+AGENCIES = ("Census", "BEA")
 
 # Every table listed here is described in the Methods and data page.
 VOCABULARIES = {
@@ -100,7 +136,9 @@ VOCABULARIES = {
     "stance": STANCES, "polarity": POLARITIES, "claim status": CLAIM_STATUSES, "relation": RELATIONS,
     "correction kind": CORRECTION_KINDS, "direction": DIRECTIONS, "horizon": HORIZONS, "noise kind": NOISE_KINDS,
     "trade category": TRADE_CATEGORIES, "trade flow": TRADE_FLOWS, "trade direction": TRADE_DIRECTIONS,
-    "verdict": VERDICTS, "dependency kind": DEPENDENCY_KINDS,
+    "verdict": VERDICTS, "dependency kind": DEPENDENCY_KINDS, "reference kind": tuple(REFERENCE_KINDS),
+    "chronology category": CHRONOLOGY_CATEGORIES, "treaty milestone": MILESTONES, "measure kind": MEASURE_KINDS,
+    "measure party": MEASURE_PARTIES, "trade series": TRADE_SERIES, "statistical agency": AGENCIES,
 }
 
 # The book's as-of date: every statement is judged against the world as it stood then.
@@ -369,7 +407,9 @@ CORRECTIONS, CORRECTIONS_D = _observation(
     "corrections", "Corrections", "A seed statement that is wrong, outdated, garbled, exaggerated or unsupported, "
     "with the correction and its reference.", "correction_id", (
         Field("correction_id", "string", "Identifier.", pattern=_ID),
-        Field("kind", "string", "What is wrong with the statement.", enum=CORRECTION_KINDS),
+        Field("kind", "string", "The verdict on the passage: what is wrong with it.", enum=CORRECTION_KINDS),
+        Field("changed_on", "date", "For an outdated passage: when it stopped holding.", required=False,
+              pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
         Field("correction", "string", "The correction."),
         Field("reference", "string", "Bibliography keys of the references for the correction (references.bib), "
               "separated by '; '."),
@@ -480,6 +520,118 @@ CONTEXT_EVENTS_D = Table(
         Field("after_seeds", "string", "Seeds written before the development (their estimated date is earlier), "
               "separated by ', '.", required=False),))
 
+# -- the subject as data: facts the chapters teach beyond the seeds, each from a public reference read ----------
+_CITED = (Field("reference", "string", "Bibliography keys of the public references read (references.bib), "
+                "separated by '; '; the excerpt comes from the first."),
+          Field("reference_excerpt", "string", "Short verbatim excerpt of the first reference, as read.",
+                max_length=QUOTE_MAX, multiline=True),
+          Field("accessed", "date", "Date the reference was read.", pattern=_DATE))
+_LATEST = AS_OF    # nothing after the as-of date (a postscript is prose, not data)
+
+
+def _subject(name, title, description, key, fields, latest=True):
+    t = Table(name=name, path=f"data/curated/{name}.csv", title=f"{title} (curated)", description=description,
+              primary_key=(key,), fields=fields + _CITED)
+    return t, replace(t, path=f"data/{name}.csv", title=title)
+
+
+CHRONOLOGY, CHRONOLOGY_D = _subject(
+    "chronology", "Chronology", "A dated event of US–Russia relations (or of Russia and the West that shaped them), "
+    "from the founding of relations to the as-of date, each from a public reference read.", "event_id", (
+        Field("event_id", "string", "Identifier.", pattern=_ID),
+        Field("date", "date", "Date (ISO 8601; year or year-month allowed).", pattern=_DATE, maximum=AS_OF),
+        Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
+        Field("title", "string", "What happened, in one line.", max_length=160),
+        Field("category", "string", "Kind of event.", enum=CHRONOLOGY_CATEGORIES),
+        Field("tone", "string", "Tone for US–Russia relations.", enum=TONES),
+        Field("actors", "string", "Who acted, separated by ';' (" + ", ".join(CHRONOLOGY_ACTORS) + ")."),
+        Field("seed_event", "string", "The seed event (data/events.csv) this is, when a seed mentions it.",
+              required=False),
+    ))
+TREATIES, TREATIES_D = _subject(
+    "treaties", "Arms-control treaties", "A milestone of an arms-control treaty or agreement between the United "
+    "States and the Soviet Union or Russia: signature, entry into force, extension, suspension, withdrawal, "
+    "expiry.", "milestone_id", (
+        Field("milestone_id", "string", "Identifier.", pattern=_ID),
+        Field("treaty_id", "string", "Identifier of the treaty.", pattern=_ID),
+        Field("treaty", "string", "Name of the treaty."),
+        Field("milestone", "string", "What happened.", enum=MILESTONES),
+        Field("date", "date", "Date (ISO 8601).", pattern=_DATE, maximum=AS_OF),
+        Field("date_precision", "string", "Precision of the date.", enum=DATE_PRECISIONS),
+        Field("actor", "string", "Who acted: us, russia, soviet-union, both or other."),
+        Field("note", "string", "What the milestone meant.", required=False),
+    ))
+MEASURES, MEASURES_D = _subject(
+    "measures", "Sanctions and counter-measures", "A sanction, export control, trade-status change, price cap, "
+    "tariff or counter-measure in the economic confrontation over Russia, with who imposed it on whom.",
+    "measure_id", (
+        Field("measure_id", "string", "Identifier.", pattern=_ID),
+        Field("date", "date", "Date it was announced or took effect (ISO 8601).", pattern=_DATE, maximum=AS_OF),
+        Field("imposed_by", "string", "Who imposed it.", enum=MEASURE_PARTIES),
+        Field("target", "string", "On whom.", enum=MEASURE_PARTIES),
+        Field("kind", "string", "Kind of measure.", enum=MEASURE_KINDS),
+        Field("title", "string", "What it did, in one line.", max_length=200),
+        Field("legal_basis", "string", "Law, order or decision it rests on.", required=False),
+    ))
+TRADE_SERIES_T, TRADE_SERIES_D = _subject(
+    "trade_series", "Official trade and investment series", "One official annual figure of US–Russia trade or "
+    "direct investment: goods from the Census Bureau, services and direct-investment positions from the Bureau of "
+    "Economic Analysis, as published.", "series_id", (
+        Field("series_id", "string", "Identifier: the series and the year.", pattern=_ID),
+        Field("year", "integer", "Calendar year.", minimum=1992, maximum=AS_OF_YEAR),
+        Field("series", "string", "The series: goods or services exports (US to Russia) or imports, or a direct-"
+              "investment position at year end.", enum=TRADE_SERIES),
+        Field("value_usd_bn", "number", "Value in US$ billion, current dollars.", unit="USD billion", minimum=0),
+        Field("agency", "string", "Statistical agency.", enum=AGENCIES),
+        Field("table", "string", "The release or table the figure is published in."),
+        Field("note", "string", "Basis or caveat.", required=False),
+    ))
+FACTS, FACTS_D = _subject(
+    "facts", "Facts", "A quantitative or undated fact a chapter uses that fits none of the other subject tables.",
+    "fact_id", (
+        Field("fact_id", "string", "Identifier.", pattern=_ID),
+        Field("chapter", "string", "The chapter that uses it.", enum=("history", "current-state", "europe-asia",
+                                                                      "trade", "outlook")),
+        Field("statement", "string", "The fact, in one sentence."),
+        Field("value", "number", "Its number, if any.", required=False),
+        Field("unit", "string", "Unit of the number.", required=False),
+        Field("year", "integer", "Year the number refers to (a target year, such as the end of a phase-out, may lie "
+              "after the as-of date).", required=False, minimum=1800, maximum=2050),
+    ))
+SCENARIOS, SCENARIOS_D = _subject(
+    "scenarios", "Scenarios", "A scenario for US–Russia relations after the as-of date, from a named, published "
+    "analysis, with its drivers and the indicators that would show it unfolding.", "scenario_id", (
+        Field("scenario_id", "string", "Identifier.", pattern=_ID),
+        Field("name", "string", "Short name."),
+        Field("summary", "string", "What the scenario is."),
+        Field("drivers", "string", "What would bring it about."),
+        Field("indicators", "string", "What to watch."),
+        Field("analysis_by", "string", "Who argues it."),
+    ))
+SUBJECT_TABLES_OF_BOOK = ("chronology", "treaties", "measures", "trade_series", "facts", "scenarios")
+
+JUDGEMENTS = Table(
+    name="judgements", path="data/judgements.csv", title="Judgements (computed)",
+    description="Every judged seed passage once, with the one judgement it has: a claim's own verification or its "
+                "proposition's, a relation's or trade figure's verification, or a correction. Two judgements of "
+                "overlapping passages never disagree (make data refuses them). The errata are the rows whose verdict "
+                "is outdated, exaggerated, garbled, wrong or unsupported.",
+    primary_key=("judgement_id",), foreign_keys=(("source_id", "sources", "source_id"),),
+    fields=(
+        Field("judgement_id", "string", "Identifier: the table and row of the passage judged.", pattern=_ID),
+        Field("subject", "string", "The passage judged, as 'table:id'."),
+        Field("verdict", "string", "; ".join(f"{k}: {v}" for k, v in VERDICT_NOTES.items()) + ".", enum=VERDICTS),
+        Field("changed_on", "date", "For an outdated statement: when it stopped holding.", required=False,
+              pattern=_DATE),
+        Field("what_changed", "string", "For an outdated statement: what changed.", required=False),
+        Field("explanation", "string", "The reasoning or the correction.", required=False),
+        Field("reference", "string", _REFERENCE.description, required=False),
+        Field("reference_excerpt", "string", _EXCERPT.description, required=False, max_length=QUOTE_MAX,
+              multiline=True),
+        Field("accessed", "date", _ACCESSED.description, required=False, pattern=_DATE),
+        Field("kept_in", "string", "Where the judgement is kept: corrections, or verifications and whose."),
+        _SOURCE, _QUOTE) + _LOCATION)
+
 MENTIONS = Table(
     name="mentions", path="data/mentions.csv", title="Mentions (computed)",
     description="How often each seed names each actor or place in its content (noise excluded), through the "
@@ -507,8 +659,10 @@ NOISE, EXCLUSIONS, SOURCE_DEPENDENCIES = (replace(t, may_be_empty=True) for t in
                                                                                   SOURCE_DEPENDENCIES))
 CURATED = {t.name: t for t in (TRADE_CURATED, ACTORS, PLACES, EVENTS, EVENT_SOURCES, RELATIONS_T, PROPOSITIONS,
                                 CLAIMS, CORRECTIONS, OUTLOOK, ERAS, NOISE, EXCLUSIONS, VERIFICATIONS,
-                                SOURCE_DEPENDENCIES, CONTEXT_EVENTS)}
+                                SOURCE_DEPENDENCIES, CHRONOLOGY, TREATIES, MEASURES, TRADE_SERIES_T,
+                                FACTS, SCENARIOS)}
 DERIVED = {t.name: t for t in (SOURCES_DERIVED, TRADE, TRADE_RECONCILIATION, ACTORS_D, PLACES_D, EVENTS_D,
                                 EVENT_SOURCES_D, RELATIONS_D, PROPOSITIONS_D, CLAIMS_D, CORRECTIONS_D, OUTLOOK_D,
-                                ERAS_D, NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE, VERIFICATIONS_D,
-                                SOURCE_DEPENDENCIES_D, CONTEXT_EVENTS_D)}
+                                ERAS_D, NOISE_D, EXCLUSIONS_D, MENTIONS, COVERAGE, VERIFICATIONS_D, JUDGEMENTS,
+                                SOURCE_DEPENDENCIES_D, CHRONOLOGY_D, TREATIES_D, MEASURES_D,
+                                TRADE_SERIES_D, FACTS_D, SCENARIOS_D)}

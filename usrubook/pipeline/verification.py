@@ -2,7 +2,7 @@
 
 * :func:`independence_groups`: which seeds count as one source (shared publisher, links, a common upstream text);
 * :func:`verifications`: every proposition, relation and stated trade figure has a verdict with its reference;
-* :func:`context_events`: developments after the seeds, each with its reference, inside the book's period;
+* :func:`subject_tables`: the facts the chapters teach beyond the seeds (chronology, treaties, measures, …);
 * :func:`check_references`: the bibliography keys, excerpts and dates that external facts rest on.
 
 All checks raise :class:`~usrubook.errors.DataError` naming the file, line and field.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from usrubook.errors import DataError
+from usrubook.pipeline import references
 from usrubook.pipeline.schema import AS_OF, CURATED
 
 MAX_EXCERPT_WORDS = 90
@@ -52,7 +53,7 @@ def independence_groups(seed_ids: list[str], dependencies: list[dict]) -> dict[s
     return {s: "+".join(sorted(members[find(s)])) for s in seed_ids}
 
 
-def _reference_fields(shown: str, r: dict, bib: set[str], required: bool, dated: bool = True) -> None:
+def _reference_fields(shown: str, r: dict, bib: dict, required: bool, dated: bool = True) -> None:
     """reference, reference_excerpt and accessed go together; keys exist; the excerpt is short. A row without an
     accessed column (``dated=False``) relies on the date its bibliography entry gives."""
     keys = keys_of(r.get("reference"))
@@ -63,6 +64,7 @@ def _reference_fields(shown: str, r: dict, bib: set[str], required: bool, dated:
     if missing:
         raise DataError(shown, f"'{missing[0]}' is not a key of references.bib.", line=r["_line"], field="reference",
                         fix="add the reference you read to references.bib (with its URL and the date you read it).")
+    references.check_row(shown, r, keys, bib)
     external = [k for k in keys if not k.startswith("seed")]
     if external and not r.get("reference_excerpt"):
         raise DataError(shown, f"the reference {external[0]} has no excerpt.", line=r["_line"],
@@ -98,6 +100,39 @@ def check_references(curated: dict[str, list[dict]], bib: set[str]) -> None:
         elif r["date_excerpt"]:
             raise DataError(shown, "a date_excerpt is given without a date_reference.", line=r["_line"],
                             field="date_excerpt", fix="give the key of the report the excerpt comes from.")
+
+
+def subject_tables(curated: dict[str, list[dict]], bib: dict, events: set[str]) -> dict[str, list[dict]]:
+    """The facts the chapters teach beyond the seeds: every row rests on a public reference read (with its excerpt
+    and the date read); chronology rows name known actors and, when a seed mentions the event, that seed event."""
+    from usrubook.pipeline.schema import CHRONOLOGY_ACTORS, SUBJECT_TABLES_OF_BOOK
+
+    out = {}
+    for name in SUBJECT_TABLES_OF_BOOK:
+        shown = CURATED[name].path
+        for r in curated[name]:
+            _reference_fields(shown, r, bib, required=True)
+        out[name] = [{k: v for k, v in r.items() if not k.startswith("_")} for r in curated[name]]
+    for r in curated["chronology"]:
+        shown = CURATED["chronology"].path
+        unknown = [a for a in (x.strip() for x in r["actors"].split(";")) if a not in CHRONOLOGY_ACTORS]
+        if unknown:
+            raise DataError(shown, f"'{unknown[0]}' is not one of the actors.", line=r["_line"], field="actors",
+                            fix="use " + ", ".join(CHRONOLOGY_ACTORS) + ", separated by ';'.")
+        if r["seed_event"] and r["seed_event"] not in events:
+            raise DataError(shown, f"no row of data/curated/events.csv has the event_id '{r['seed_event']}'.",
+                            line=r["_line"], field="seed_event", fix="use an event_id of data/events.csv, or leave "
+                            "it empty when no seed mentions the event.")
+    for r in curated["trade_series"]:
+        want = f"{r['series'].replace('_', '-')}-{r['year']}"
+        if r["series_id"] != want:
+            raise DataError(CURATED["trade_series"].path, f"the series_id should be '{want}'.", line=r["_line"],
+                            field="series_id", fix=f"write {want} (the series and the year).")
+    out["chronology"].sort(key=lambda r: (r["date"], r["event_id"]))
+    out["treaties"].sort(key=lambda r: (r["treaty_id"], r["date"], r["milestone_id"]))
+    out["measures"].sort(key=lambda r: (r["date"], r["measure_id"]))
+    out["trade_series"].sort(key=lambda r: (r["series"], r["year"]))
+    return out
 
 
 def verifications(rows: list[dict], subjects: dict[str, dict[str, tuple[str, str]]], bib: set[str]) -> list[dict]:
@@ -138,29 +173,6 @@ def verifications(rows: list[dict], subjects: dict[str, dict[str, tuple[str, str
                 raise DataError(shown, f"{table} '{sid}' has no verification.", field="subject_id",
                                 fix=f"add a row judging it (subject_table {table}, subject_id {sid}).")
     return out
-
-
-def context_events(rows: list[dict], bib: set[str], known: dict[str, set[str]], seeds: list[dict],
-                   oldest: str) -> list[dict]:
-    """Check the context timeline and say, for each development, which seeds were written before it."""
-    shown = CURATED["context_events"].path
-    out = []
-    for r in rows:
-        _reference_fields(shown, r, bib, required=True)
-        if not (oldest <= r["date"] <= AS_OF):
-            raise DataError(shown, f"the date {r['date']} is outside the book's period ({oldest} to {AS_OF}).",
-                            line=r["_line"], field="date",
-                            fix="the context timeline runs from the oldest seed to the as-of date.")
-        for ref in keys_of(r["bears_on"]):
-            table, _, rid = ref.partition(":")
-            if rid not in known.get(table, ()):
-                raise DataError(shown, f"'{ref}' names no row (write table:id, e.g. propositions:all-time-low).",
-                                line=r["_line"], field="bears_on",
-                                fix="use ids from " + ", ".join(f"data/{t}.csv" for t in sorted(known)) + ".")
-        before = [s["source_id"] for s in seeds     # a seed not yet dated is not known to come before anything
-                  if s["estimated_date"] and s["estimated_date"] < r["date"][:len(s["estimated_date"])]]
-        out.append({**{k: v for k, v in r.items() if not k.startswith("_")}, "after_seeds": ", ".join(before)})
-    return sorted(out, key=lambda r: (r["date"], r["context_id"]))
 
 
 def attach(verified: list[dict], propositions: list[dict], claims: list[dict], relations: list[dict]) -> None:
