@@ -167,9 +167,11 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: list[s
     tip = ["Date:N", "Event:N", "Category:N", "Tone:N", "Told by a seed:N", "Reference:N"]
     data = frame(f, keep=["Year", "Date", "Event", "Category", "Tone", "Told by a seed", "Reference", "Label"])
     base = alt.Chart(data)
+    tones = [t for t in TONE_ORDER if t in set(f["Tone"])]
+    colours = [c for t, c in zip(TONE_ORDER, TONE_COLOURS, strict=True) if t in tones]
     dots = base.mark_point(filled=True, size=55, opacity=0.85).encode(
         x=x, y=y, tooltip=tip,
-        color=alt.Color("Tone:N", sort=TONE_ORDER, scale=alt.Scale(domain=TONE_ORDER, range=TONE_COLOURS)))
+        color=alt.Color("Tone:N", sort=tones, scale=alt.Scale(domain=tones, range=colours)))
     rings = base.transform_filter("datum['Told by a seed'] == 'yes'").mark_point(
         size=190, filled=False, strokeWidth=1.5, color="#000000").encode(x=x, y=y, tooltip=tip)
     text = base.transform_filter("datum.Label != ''").mark_text(
