@@ -74,8 +74,8 @@ POLARITIES = ("affirms", "denies")
 PROPOSITION_STATUSES = ("corroborated", "single-source", "contradicted")
 CLAIM_STATUSES = PROPOSITION_STATUSES + ("erroneous",)
 RELATIONS = ("ally", "partner", "member", "mixed", "unfriendly", "adversary")
-# A correction (an erratum) judges a seed passage with one of the verdicts below that says what is wrong with it.
-CORRECTION_KINDS = ("outdated", "exaggerated", "garbled", "wrong", "unsupported", "contested")
+# A row of corrections.csv judges a seed passage that no other table codes; its kind is its verdict (one of the
+# verdicts below; the errata are those whose verdict says what is wrong with the passage).
 DIRECTIONS = ("improve", "worsen", "uncertain")
 HORIZONS = ("near", "medium", "long", "unspecified")
 # What the world says of a statement, as of the book's as-of date (see VERDICT_NOTES): one vocabulary for
@@ -134,7 +134,7 @@ VOCABULARIES = {
     "actor kind": ACTOR_KINDS, "place kind": PLACE_KINDS, "region": REGIONS, "event category": EVENT_CATEGORIES,
     "tone": TONES, "date precision": DATE_PRECISIONS, "date basis": DATE_BASES, "theme": THEMES,
     "stance": STANCES, "polarity": POLARITIES, "claim status": CLAIM_STATUSES, "relation": RELATIONS,
-    "correction kind": CORRECTION_KINDS, "direction": DIRECTIONS, "horizon": HORIZONS, "noise kind": NOISE_KINDS,
+    "direction": DIRECTIONS, "horizon": HORIZONS, "noise kind": NOISE_KINDS,
     "trade category": TRADE_CATEGORIES, "trade flow": TRADE_FLOWS, "trade direction": TRADE_DIRECTIONS,
     "verdict": VERDICTS, "dependency kind": DEPENDENCY_KINDS, "reference kind": tuple(REFERENCE_KINDS),
     "chronology category": CHRONOLOGY_CATEGORIES, "treaty milestone": MILESTONES, "measure kind": MEASURE_KINDS,
@@ -404,10 +404,12 @@ CLAIMS, CLAIMS_D = _observation(
         Field("polarity", "string", "Whether the claim affirms or denies the proposition.", enum=POLARITIES),
     ), fks=(("proposition_id", "propositions", "proposition_id"),))
 CORRECTIONS, CORRECTIONS_D = _observation(
-    "corrections", "Corrections", "A seed statement that is wrong, outdated, garbled, exaggerated or unsupported, "
-    "with the correction and its reference.", "correction_id", (
+    "corrections", "Passage judgements", "A seed passage that no other table codes, judged on its own: an erratum "
+    "(outdated, exaggerated, garbled, wrong or unsupported) with its correction, or a passage whose suspected error "
+    "the references do not bear out.", "correction_id", (
         Field("correction_id", "string", "Identifier.", pattern=_ID),
-        Field("kind", "string", "The verdict on the passage: what is wrong with it.", enum=CORRECTION_KINDS),
+        Field("kind", "string", "The verdict on the passage (the errata are those outdated, exaggerated, garbled, "
+              "wrong or unsupported).", enum=VERDICTS),
         Field("changed_on", "date", "For an outdated passage: when it stopped holding.", required=False,
               pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"),
         Field("correction", "string", "The correction."),

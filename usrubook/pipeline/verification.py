@@ -53,7 +53,8 @@ def independence_groups(seed_ids: list[str], dependencies: list[dict]) -> dict[s
     return {s: "+".join(sorted(members[find(s)])) for s in seed_ids}
 
 
-def _reference_fields(shown: str, r: dict, bib: dict, required: bool, dated: bool = True) -> None:
+def _reference_fields(shown: str, r: dict, bib: dict, required: bool, dated: bool = True,
+                      compared: str | None = None) -> None:
     """reference, reference_excerpt and accessed go together; keys exist; the excerpt is short. A row without an
     accessed column (``dated=False``) relies on the date its bibliography entry gives."""
     keys = keys_of(r.get("reference"))
@@ -64,7 +65,11 @@ def _reference_fields(shown: str, r: dict, bib: dict, required: bool, dated: boo
     if missing:
         raise DataError(shown, f"'{missing[0]}' is not a key of references.bib.", line=r["_line"], field="reference",
                         fix="add the reference you read to references.bib (with its URL and the date you read it).")
-    references.check_row(shown, r, keys, bib)
+    # A dependency between texts (source_dependencies) cites the texts themselves, the seed pages and the upstream
+    # texts they copy or link, as the primary evidence of what those pages say, not as evidence for a fact about
+    # the world; the kind rules are for facts.
+    if not compared:
+        references.check_row(shown, r, keys, bib)
     external = [k for k in keys if not k.startswith("seed")]
     if external and not r.get("reference_excerpt"):
         raise DataError(shown, f"the reference {external[0]} has no excerpt.", line=r["_line"],
@@ -86,7 +91,8 @@ def _reference_fields(shown: str, r: dict, bib: dict, required: bool, dated: boo
 def check_references(curated: dict[str, list[dict]], bib: set[str]) -> None:
     for name in ("corrections", "source_dependencies"):
         for r in curated[name]:
-            _reference_fields(CURATED[name].path, r, bib, required=(name == "corrections"))
+            _reference_fields(CURATED[name].path, r, bib, required=(name == "corrections"),
+                              compared=r.get("depends_on") if name == "source_dependencies" else None)
     for r in curated["events"]:
         shown = CURATED["events"].path
         if (r["date_basis"] == "reference") != bool(r["date_reference"]):
