@@ -242,3 +242,28 @@ def trade_series_chart(ts: pd.DataFrame, series: list[str], break_year: int = 20
     note = alt.Chart(pd.DataFrame({"Year": [break_year - 0.5], "Label": [f"Invasion, {break_year}"]})).mark_text(
         align="right", baseline="top", dx=-4, y=4, fontSize=10, color="#555555").encode(x="Year:Q", text="Label:N")
     return alt.layer(lines, rule, note).properties(width=width, height=280)
+
+
+PARTY_LABELS = {"us": "United States", "russia": "Russia", "eu": "European Union", "g7": "G7", "uk": "United Kingdom",
+                "india": "India", "china": "China", "other": "Other"}
+MEASURE_LABELS = {"sanctions": "Sanctions", "export_controls": "Export controls", "asset_freeze": "Asset freeze",
+                  "trade_status": "Trade status", "import_ban": "Import ban", "price_cap": "Price cap",
+                  "tariff": "Tariff", "secondary_sanctions": "Secondary sanctions", "expulsion": "Expulsion",
+                  "counter_measure": "Counter-measure", "financial": "Financial measure"}
+
+
+def measures_chart(measures: pd.DataFrame, width: int = 520) -> alt.Chart:
+    """Each measure at its date, in one lane per party that imposed it, coloured by kind."""
+    f = pd.DataFrame({
+        "Year": [decimal_year(d) for d in measures["date"]], "Date": [long_date(d) for d in measures["date"]],
+        "Imposed by": measures["imposed_by"].map(PARTY_LABELS), "On": measures["target"].map(PARTY_LABELS),
+        "Kind": measures["kind"].map(MEASURE_LABELS), "Measure": measures["title"],
+        "Legal basis": measures["legal_basis"].fillna(""),
+    })
+    lanes = [PARTY_LABELS[p] for p in PARTY_LABELS if PARTY_LABELS[p] in set(f["Imposed by"])]
+    return alt.Chart(frame(f, keep=list(f.columns))).mark_point(filled=True, size=70, opacity=0.85).encode(
+        x=alt.X("Year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(nice=False)),
+        y=alt.Y("Imposed by:N", title=None, sort=lanes),
+        color=alt.Color("Kind:N", title="Kind of measure", legend=alt.Legend(columns=3)),
+        tooltip=["Date:N", "Imposed by:N", "On:N", "Kind:N", "Measure:N", "Legal basis:N"],
+    ).properties(width=width, height=34 * len(lanes) + 10)
