@@ -17,7 +17,7 @@ PDF    := _build/latex/us-russia-relations.pdf
 NPM    := node_modules/.installed
 
 
-.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test refresh-references bench lab clean
+.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test refresh-references bench prose lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
@@ -32,6 +32,7 @@ help:
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
 	@echo "make bench                print build times and page sizes"
+	@echo "make prose                words per chapter, and the share of prose about the relationship"
 	@echo "make lab                  open the chapters in JupyterLab (installs it first)"
 	@echo "make clean                remove _build/"
 
@@ -100,6 +101,10 @@ refresh-references: data
 
 bench: data
 	$(PY) benchmarks/bench.py
+
+# Words per chapter and the share of running prose about the relationship (not about the seeds or the method).
+prose: $(STAMP)
+	$(PY) -m usrubook.build.prose
 
 # JupyterLab gets an environment of its own, .venv-lab, so that the book's environment stays exactly as pinned.
 # It is built on top of .venv: a .pth file puts .venv's packages on its path (plain path entry: .venv's own

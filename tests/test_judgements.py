@@ -160,6 +160,8 @@ REFUSED = {
     "a claim with another standing in time than its proposition": (
         _append(V, {"verification_id": "seed004-us-supports-ukraine-1", "subject_table": "claims",
                     "subject_id": "seed004-us-supports-ukraine-1", "verdict": "true-when-written",
+                    "reference": "reuters2023peskov", "reference_excerpt": "Russia said on Friday that relations with "
+                    "the United States were at an all-time low", "accessed": "2026-11-22",
                     "note": "Judged a second time."}),
         V, "verdict", "one statement has one standing in time"),
     "outdated by a change before the seed was written": (
@@ -240,3 +242,23 @@ def test_verification_page_publishes_every_judgement_as_claimreview(root, html_d
         assert claim["appearance"].get("datePublished") == when
         if j["reference"]:
             assert review.get("citation"), review
+
+
+def test_pages_cite_no_aggregator_and_attribute_state_media(root):
+    """In the book's prose, an aggregator is never cited, and a state-affiliated outlet only in a sentence that
+    attributes the words to a government through it ("according to TASS", "told TASS")."""
+    from usrubook.pipeline.references import read_bib
+
+    bib = read_bib(root)
+    cite = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+    pages = [root / "intro.md", *sorted((root / "chapters").glob("*.md")), *sorted((root / "evidence").glob("*.md"))]
+    for page in pages:
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", page.read_text(encoding="utf-8")):
+            for m in cite.finditer(sentence):
+                for key in (k.strip() for k in m.group(1).split(",")):
+                    e = bib[key]
+                    assert e.kind != "aggregator", (page.name, key, sentence[-200:])
+                    if e.kind == "state-media":
+                        said = re.search(r"(according to|told|reported by)\s+" + re.escape(e.outlet)
+                                         + r"|" + re.escape(e.outlet) + r"\s+reported", sentence, re.I)
+                        assert said, (page.name, key, sentence[-300:])

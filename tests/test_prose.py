@@ -189,3 +189,13 @@ def test_chapters_type_no_correction_text(root):
             problems += [f"{p}: types the wording of correction {cid}: '{probe}…'" for p, t in texts.items()
                          if probe in t]
     assert not problems, "\n".join(problems)
+
+
+def test_chapters_are_mostly_about_the_relationship(root):
+    """At least 60 % of each chapter's running prose is about US–Russia relations, not about the seeds or the
+    method (usrubook.build.prose, make prose); the seeds' words sit in the chapters' boxes."""
+    from usrubook.build.prose import MIN_SHARE, measure
+
+    for row in measure(root):
+        assert row["share_relationship"] >= MIN_SHARE, row
+        assert row["words"] >= 1500, row

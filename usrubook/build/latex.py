@@ -4,9 +4,6 @@ What the transforms do to the printed book:
 
 * every table is a ``longtable``, so that a table longer than a page breaks across pages instead of
   running off the bottom of it (Sphinx makes only tables over 30 rows long by itself);
-* a chart's Data view (a ``usrubook-chart-data`` container inside its figure, see
-  :mod:`usrubook.build.mimerender`) moves out of the figure to the end of its chapter, under one
-  unnumbered heading, each table introduced by the figure's number and caption;
 * paragraphs with ids (the seed passages of the Source texts page) get a LaTeX label, so that
   ``{ref}`` links to them work in the PDF as they do on the web;
 * the preface (the root document, whose title Sphinx uses as the book's title) gets its heading
@@ -47,31 +44,11 @@ LAYOUT_LATEX = r"""
   texttop=\the\dimexpr 1in+\voffset+\topmargin+\headheight+\headsep\relax, paperheight=\the\paperheight}}
 """
 
-DATA_CLASS = "usrubook-chart-data"          # a chart's Data view (see usrubook.chapter.dataview)
-DATA_HEADING = "Data drawn in the figures of this chapter"
-DATA_INTRO = ("The rows that each chart of this chapter draws, as the web version shows them in its Data views: "
-              "every value the chart encodes, with the verbatim quote behind it and a reference to its passage "
-              "in the Source texts.")
-WEB_CLASS, PRINT_CLASS = "usrubook-web-only", "usrubook-print-only"
-
 
 def _latex_text(text: str) -> str:
     from sphinx.util.texescape import escape
 
     return escape(text)
-
-
-def _outermost_section(node):
-    """The chapter a node belongs to: its outermost section within its document (``start_of_file``)."""
-    from docutils import nodes
-    from sphinx import addnodes
-
-    found = None
-    while node is not None and not isinstance(node, (addnodes.start_of_file, nodes.document)):
-        if isinstance(node, nodes.section):
-            found = node
-        node = node.parent
-    return found
 
 
 def print_transforms():
@@ -109,82 +86,6 @@ def print_transforms():
                     node.parent.remove(node)
                 elif {WEB_CLASS, PRINT_CLASS} & set(node["classes"]):
                     node.parent.replace(node, node.children)
-
-    class ChartDataToChapterEnd(SphinxPostTransform):
-        """Move each chart's Data view out of its figure to the end of its chapter.
-
-        A figure holds its chart; the rows the chart draws, with their quotes and passage references, are
-        too long for a float. They go, in the order of the figures, under one unnumbered heading at the end
-        of the chapter, each introduced by a reference to the figure (its number) and the figure's caption.
-        Titles of the moved tables become plain paragraphs: a captioned table would take a table number
-        in the PDF that the web page does not give it. Runs before references are resolved, so the
-        citations and references copied from the caption resolve like the caption's own.
-        """
-        default_priority = 5
-        formats = ("latex",)
-
-        def run(self, **kwargs):
-            chapters: dict[int, tuple] = {}
-            for figure in list(self.document.findall(nodes.figure)):
-                boxes = [c for c in figure.findall(nodes.container) if DATA_CLASS in c["classes"]]
-                if not boxes:
-                    continue
-                chapter = _outermost_section(figure)
-                if chapter is None:
-                    continue
-                for box in boxes:
-                    box.parent.remove(box)
-                    for table in list(box.findall(nodes.table)):
-                        for title in [t for t in table.children if isinstance(t, nodes.title)]:
-                            table.remove(title)
-                            table.parent.insert(table.parent.index(table),
-                                                nodes.paragraph("", "", nodes.strong("", "", *title.children)))
-                chapters.setdefault(id(chapter), (chapter, []))[1].append((figure, boxes))
-            for chapter, items in chapters.values():
-                heading = _latex_text(DATA_HEADING)
-                chapter += nodes.raw("", "\n".join([
-                    rf"\section*{{{heading}}}",
-                    rf"\phantomsection\addcontentsline{{toc}}{{section}}{{{heading}}}",
-                    rf"\markright{{{heading}}}", ""]), format="latex")
-                chapter += nodes.paragraph("", DATA_INTRO)
-                for figure, boxes in items:
-                    chapter += self.introduction(figure)
-                    # a longtable's running head reads "Table <n> - continued"; these tables have no number,
-                    # so it names the figure instead
-                    name = self.reference_name(figure, chapter)
-                    for box in boxes:
-                        chapter += nodes.raw("", "\\begingroup\\renewcommand{\\tablename}{Data of}"
-                                             "\\renewcommand{\\thetable}{%s}" % name, format="latex")
-                        chapter += box
-                        chapter += nodes.raw("", "\\endgroup", format="latex")
-
-        def reference_name(self, figure, chapter):
-            """'Fig.~\\ref{doc:id}' in LaTeX, for the running head of the figure's data table. (The
-            LaTeX builder's ``start_of_file`` nodes do not parent their children; sections carry their
-            document's name.)"""
-            docname = chapter.get("docname") or self.env.docname
-            if not figure["ids"]:
-                return "a figure"
-            prefix = self.config.numfig_format.get("figure", "Fig. %s").split("%s")[0].strip()
-            label = f"{docname}:{figure['ids'][0]}"
-            return _latex_text(prefix).replace(". ", ".~") + r"~\ref{\detokenize{%s}}" % label
-
-        def introduction(self, figure):
-            """'Fig. 1.2 <caption>': the figure's number as a reference to it, and its caption."""
-            intro = nodes.paragraph(classes=["usrubook-chart-data-intro"])
-            if figure["ids"]:
-                title = self.config.numfig_format.get("figure", "Fig. %s")
-                intro += nodes.strong("", "", addnodes.number_reference("", "", refid=figure["ids"][0],
-                                                                        title=title))
-                intro += nodes.Text(" ")
-            caption = next(iter(figure.findall(nodes.caption)), None)
-            if caption is not None:
-                for child in caption.children:
-                    copy = child.deepcopy()
-                    for node in copy.findall(nodes.Element):
-                        node["ids"] = []
-                    intro += copy
-            return intro
 
     class LongTables(SphinxPostTransform):
         """Every table is a longtable: it breaks across pages instead of running off the page."""
@@ -234,7 +135,7 @@ def print_transforms():
             at = 1 if top.children and isinstance(top[0], nodes.title) else 0
             top.insert(at, raw)
 
-    return [SymbolFont, MediumOnly, ChartDataToChapterEnd, LongTables, ParagraphTargets, PrefaceHeading]
+    return [SymbolFont, MediumOnly, LongTables, ParagraphTargets, PrefaceHeading]
 
 
 def medium_roles():

@@ -1,13 +1,12 @@
-"""myst-nb MIME renderer: a chart becomes a vector PDF figure and a data table in the LaTeX build.
+"""myst-nb MIME renderer: a chart becomes a vector PDF figure in the LaTeX build.
 
 Chart outputs carry their Vega-Lite spec as ``application/vnd.usrubook.vegalite+json``
 besides the ``text/html`` the web book draws; the spec's ``usermeta.usrubook_data``
 holds the rows the chart draws (:func:`usrubook.chapter.dataview.data_tables`). Only
 the LaTeX builder prefers this output; the plugin converts the spec with vl-convert
 once, at build time, so kernels never pay for PDF output that the HTML build does not
-use. The rows become a ``usrubook-chart-data`` container of tables, which
-:mod:`usrubook.build.latex` moves out of the figure to the end of its chapter: print
-readers get the quotes and passages that web readers see in tooltips and the Data view.
+use. The rows the chart draws are not printed: they are the web page's accessible alternative
+to the chart (its Data view) and its CSV, which the figure's caption names.
 Registered through the ``myst_nb.mime_renderers`` entry point (pyproject.toml).
 """
 from __future__ import annotations
@@ -16,13 +15,11 @@ import hashlib
 import json
 
 from docutils import nodes
-from sphinx import addnodes
 
 from usrubook.build.protocol import MIME, vl_version
 
 SPEC_ATTRIBUTE = "usrubook_vl"
 
-DATA_CLASS = "usrubook-chart-data"
 # The PDF's text width (US letter with one-inch margins) in points, and the smallest chart text allowed in print.
 # A chart wider than the text is scaled down to fit it, so its width is limited to what keeps its smallest text
 # at MIN_PRINT_PT or larger; vl-convert draws one CSS pixel as one point.
@@ -89,70 +86,6 @@ def print_pdf(spec: dict) -> bytes:
                      f"so its {smallest} px text would print below {MIN_PRINT_PT} pt; make it narrower or its text larger")
 
 
-def _label(anchor: str) -> str:
-    seed, _, number = anchor.rpartition("-p")
-    return f"{seed}, ¶{number}"
-
-
-def _passage(anchor: str) -> nodes.Node:
-    """A link to a seed paragraph on the Source texts page (a reference resolved like {ref}`...`)."""
-    ref = addnodes.pending_xref("", refdomain="std", reftype="ref", reftarget=anchor, refexplicit=True,
-                                refwarn=True)
-    ref += nodes.inline(text=_label(anchor))
-    return ref
-
-
-def data_nodes(tables: list[dict]) -> list[nodes.Node]:
-    """The rows a chart draws as docutils tables, in a container the LaTeX build places after the figure."""
-    if not tables:
-        return []
-    box = nodes.container(classes=[DATA_CLASS])
-    for spec in tables:
-        linked = any(spec["passages"])
-        columns = spec["columns"] + (["Passage"] if linked else [])
-        # No caption: the data tables are not numbered, in the PDF as on the web, so that figure and
-        # table numbers stay the same in both.
-        if spec["title"]:
-            box += nodes.paragraph("", "", nodes.strong(text=spec["title"]), classes=["usrubook-data-title"])
-        # Column widths from the content (Sphinx's 'colwidths-given'), so that LaTeX wraps long quotes.
-        table = nodes.table(classes=["longtable", "colwidths-given", "usrubook-data-table"])
-        group = nodes.tgroup(cols=len(columns))
-        table += group
-        texts = [list(r) + ([_label(a) if a else ""] if linked else []) for r, a in zip(spec["rows"], spec["passages"],
-                                                                                   strict=True)]
-        widths, need = [], []
-        for i, column in enumerate(columns):
-            lengths = sorted(len(r[i]) for r in texts)
-            widths.append(max(6, min(60, lengths[int(0.9 * (len(lengths) - 1))] if lengths else 0, len(column))))
-            need.append(max([len(w) for r in texts for w in r[i].split()] + [len(column), 1]) + 2)
-        # Each column holds its longest word: a PDF line holds about 95 characters, less 3 per column for padding.
-        line = 95 - 3 * len(columns)
-        for _ in range(10):
-            total = sum(widths)
-            widths = [max(w, -(-n * total // line)) for w, n in zip(widths, need, strict=True)]
-        for width in widths:
-            group += nodes.colspec(colwidth=width)
-        head, body = nodes.thead(), nodes.tbody()
-        group += head
-        group += body
-        row = nodes.row()
-        for column in columns:
-            row += nodes.entry("", nodes.paragraph(text=column))
-        head += row
-        for cells, anchor in zip(spec["rows"], spec["passages"], strict=True):
-            row = nodes.row()
-            for cell in cells:
-                row += nodes.entry("", nodes.paragraph(text=cell))
-            if linked:
-                para = nodes.paragraph()
-                if anchor:
-                    para += _passage(anchor)
-                row += nodes.entry("", para)
-            body += row
-        box += table
-    return [box]
-
-
 class ChartPDF:
     mime_priority_overrides = [("latex", MIME, 1)]
 
@@ -162,7 +95,7 @@ class ChartPDF:
             return None
         spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
         meta = dict(spec.get("usermeta") or {})
-        tables = meta.pop("usrubook_data", [])
+        meta.pop("usrubook_data", None)     # the rows drawn: the web page's Data view, not printed
         spec = {**spec, "usermeta": meta} if meta else {k: v for k, v in spec.items() if k != "usermeta"}
         pdf = print_pdf(spec)
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
@@ -170,4 +103,4 @@ class ChartPDF:
         # The spec, for the web book's "Get the data" files (usrubook.build.figures), which the HTML build
         # writes from this output before myst-nb drops it in favour of text/html.
         image[SPEC_ATTRIBUTE] = json.dumps(spec, ensure_ascii=False)   # key order as made: CSV columns in order
-        return [image, *data_nodes(tables)]
+        return [image]

@@ -159,6 +159,9 @@ def claim_reviews(meta, root: Path, bib: dict[str, dict]) -> list[dict]:
         cited = [k.strip() for k in (r["reference"] or "").split(";") if k.strip()]
         refs = [{"@type": "CreativeWork", "name": bib[k]["title"], "url": bib[k]["url"],
                  **({"dateRead": r["accessed"]} if r["accessed"] else {})} for k in cited if bib.get(k, {}).get("url")]
+        # a judgement that rests on the seeds themselves (a seed contradicting itself, corrupt text) cites them
+        refs += [{"@type": "CreativeWork", "name": sources[k]["title"], "identifier": k,
+                  "url": f"{texts}#{k}-p1"} for k in cited if k in sources]
         if refs:
             review["citation"] = refs
         out.append(review)
