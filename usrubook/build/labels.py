@@ -18,23 +18,50 @@ from pybtex.style.sorting import BaseSortingStyle
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
+_ORG_WORDS = re.compile(r"\b(of|for|in|the|on|and the|Department|Bureau|Office|Agency|Council|Organization|"
+                        r"Organisation|Commission|Institute|Center|Centre|Press|News|Protection|Affairs|Service|"
+                        r"Association|Foundation|Corporation|Ministry|Union|Nations|Times|Post|Journal)\b")
+
+
+def _is_person(name: str) -> bool:
+    words = name.split()
+    return 2 <= len(words) <= 4 and not _ORG_WORDS.search(name) and all(w[0].isupper() for w in words)
+
+
 def _author(entry) -> str:
+    """The label's author: a person's last name ('Vandiver'), two ('Charap and Priebe'), the first of several
+    ('Kofman et al.'), or an organisation's own name without its parent body or its reporters ('Office of the
+    Historian', not 'Office of the Historian, U.S. Department of State'; 'Reuters', not 'Reuters (Jeff Mason and
+    Lesley Wroughton)')."""
     persons = entry.persons.get("author") or []
-    if persons:
-        p = persons[0]
-        name = " ".join(p.last_names) if p.last_names else str(p)
-        name = name.replace("{", "").replace("}", "").strip()
-        return name + (" et al." if len(persons) > 2 else " and " + " ".join(persons[1].last_names).strip("{}")
-                       if len(persons) == 2 else "")
-    return ""
+    if not persons:
+        return ""
+    names = [str(p).replace("{", "").replace("}", "").strip() for p in persons]
+    if len(names) == 1:
+        name = names[0]
+        outer = re.match(r"^([^()]+?)\s*\((.+)\)$", name)
+        if outer:
+            before, inside = outer.group(1).strip(), outer.group(2).strip()
+            people = [x.strip() for x in re.split(r",\s*|\s+and\s+", before) if x.strip()]
+            # 'Reuters (Jeff Mason …)' names the outlet; 'John Vandiver (Stars and Stripes)' names a person
+            name = before if not all(_is_person(x) for x in people) else before
+        names = [x.strip() for x in re.split(r",\s*|\s+and\s+", name) if x.strip()]
+        outlet = str(entry.fields.get("howpublished", "")).replace("{", "").replace("}", "").startswith(name)
+        if outlet or not all(_is_person(x) or x.endswith("et al.") for x in names):
+            return name.split(",")[0].strip()
+    last = [n.replace(" et al.", "").split()[-1] for n in names]
+    if len(last) == 1:
+        return last[0] + (" et al." if names[0].endswith("et al.") else "")
+    return f"{last[0]} and {last[1]}" if len(last) == 2 else f"{last[0]} et al."
 
 
 def _year(entry) -> str:
-    for field in ("year", "date", "howpublished"):
-        m = _YEAR.search(str(entry.fields.get(field, "")))
-        if m:
-            return m.group(1)
-    m = _YEAR.search(entry.key)
+    """The year of publication: the year field, the year in the key (keys are named outlet + year + topic),
+    or the date the entry gives; 'n.d.' when none."""
+    dated = re.search(r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+                      r"\s+(1[89]\d\d|20\d\d)", str(entry.fields.get("howpublished", "")))
+    m = _YEAR.search(str(entry.fields.get("year", ""))) or _YEAR.search(entry.key) \
+        or _YEAR.search(str(entry.fields.get("date", ""))) or dated
     return m.group(1) if m else "n.d."
 
 
@@ -53,7 +80,8 @@ class Labels(BaseLabelStyle):
         for b in bases:
             if total[b] > 1:
                 seen[b] += 1
-                yield b + "abcdefghijklmnopqrstuvwxyz"[seen[b] - 1] if seen[b] <= 26 else f"{b}-{seen[b]}"
+                letter = "abcdefghijklmnopqrstuvwxyz"[seen[b] - 1] if seen[b] <= 26 else str(seen[b])
+                yield f"{b}-{letter}" if b.endswith("n.d.") else b + letter
             else:
                 yield b
 

@@ -45,6 +45,9 @@ LAYOUT_LATEX = r"""
 """
 
 
+WEB_CLASS, PRINT_CLASS = "usrubook-web-only", "usrubook-print-only"
+
+
 def _latex_text(text: str) -> str:
     from sphinx.util.texescape import escape
 

@@ -46,6 +46,19 @@ def seed_dated(source: pd.Series) -> str:
     return "not yet dated"
 
 
+def verdict_term(verdict: str, changed_on) -> str:
+    """The verdict for a box, its word linked to the glossary: '{term}`outdated` since 1 January 2024'."""
+    word = verdict.replace("-", " ")
+    linked = f"{{term}}`{word}`"
+    if verdict == "outdated" and isinstance(changed_on, str) and changed_on:
+        return f"{linked} since {long_date(changed_on)}"
+    if verdict == "still-true":
+        return f"{linked} on {long_date(AS_OF)}"
+    if verdict == "opinion":
+        return f"an {linked}"
+    return linked
+
+
 def verdict_phrase(verdict: str, changed_on) -> str:
     if verdict == "outdated":
         return f"outdated since {long_date(changed_on)}" if isinstance(changed_on, str) and changed_on else "outdated"
@@ -105,11 +118,11 @@ def box_markdown(refs: list[str], title: str = "How the sources tell it", intro:
         if j is None:
             parts.append(f"{head}\n\n{said}")
             continue
-        verdict = verdict_phrase(j["verdict"], j["changed_on"])
+        verdict = verdict_term(j["verdict"], j["changed_on"])
         why = _sentence(j["explanation"])
         if j["verdict"] == "outdated" and isinstance(j["what_changed"], str) and j["what_changed"] not in why:
             why = (why + " " + _sentence(j["what_changed"])).strip()
-        judged = f"*Judgement: {verdict}.*" + (f" {why}" if why else "") + _cites(j["reference"])
+        judged = f"**{{term}}`Judgement <judgement>`:** {verdict}." + (f" {why}" if why else "") + _cites(j["reference"])
         parts.append(f"{head}\n\n{said}\n\n{judged}")
     body = "\n\n".join(parts)
     return f":::{{admonition}} {title}\n:class: sources-box\n\n{body}\n:::\n"
