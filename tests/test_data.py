@@ -287,8 +287,9 @@ def test_outdated_corroborated_propositions_say_so(root):
     verdict, not the status, says whether it holds."""
     props = _rows(root / "data/propositions.csv")
     assert {p["status"] for p in props} <= {"corroborated", "single-source", "contradicted"}
-    assert {p["verdict"] for p in props} <= {"still-true", "true-when-written", "outdated", "wrong", "unverifiable",
-                                             "opinion"}
+    from usrubook.pipeline.schema import VERDICTS
+
+    assert {p["verdict"] for p in props} <= set(VERDICTS)
     assert any(p["verdict"] == "outdated" for p in props)
 
 
@@ -302,13 +303,20 @@ def test_events_dated_from_reports_carry_the_report(root):
     assert not any(e["date_basis"] == "inferred" for e in events)
 
 
-def test_context_events_fall_between_the_oldest_seed_and_the_as_of_date(root):
+def test_subject_tables_are_dated_referenced_and_large_enough(root):
+    """The facts the chapters teach: a chronology of at least 150 events since 1991, treaty milestones, measures,
+    official trade figures and scenarios, every row up to the as-of date, with its reference, excerpt and date read."""
     from usrubook.pipeline.schema import AS_OF
 
-    context = _rows(root / "data/context_events.csv")
-    assert len(context) >= 20
-    assert all("2023" <= c["date"] <= AS_OF and c["reference"] and c["reference_excerpt"] for c in context)
-    assert [c["date"] for c in context] == sorted(c["date"] for c in context)
+    chronology = _rows(root / "data/chronology.csv")
+    assert sum(1 for c in chronology if c["date"] >= "1991") >= 150
+    for name, minimum in (("chronology", 150), ("treaties", 30), ("measures", 25), ("trade_series", 8),
+                          ("facts", 50), ("scenarios", 3)):
+        rows = _rows(root / f"data/{name}.csv")
+        assert len(rows) >= minimum, name
+        for r in rows:
+            assert r["reference"] and r["reference_excerpt"] and r["accessed"], (name, r)
+            assert r.get("date", "") <= AS_OF, (name, r)
 
 
 def _bib_entries(root):

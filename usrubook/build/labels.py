@@ -46,9 +46,13 @@ def _author(entry) -> str:
             # 'Reuters (Jeff Mason …)' names the outlet; 'John Vandiver (Stars and Stripes)' names a person
             name = before if not all(_is_person(x) for x in people) else before
         names = [x.strip() for x in re.split(r",\s*|\s+and\s+", name) if x.strip()]
-        outlet = str(entry.fields.get("howpublished", "")).replace("{", "").replace("}", "").startswith(name)
+        initials = re.match(r"^[A-Z][a-z]+(?: [A-Z]\.)+ [A-Z][a-z]+", name)       # 'Amy F. Woolf' is a person
+        outlet = not initials and str(entry.fields.get("howpublished", "")).replace("{", "").replace("}", "") \
+            .startswith(name)
         if outlet or not all(_is_person(x) or x.endswith("et al.") for x in names):
-            return name.split(",")[0].strip()
+            first = name.split(",")[0].strip()
+            # 'Amy F. Woolf, Congressional Research Service': a person, then the body they write for
+            return first.split()[-1] if not outlet and _is_person(first) else first
     last = [n.replace(" et al.", "").split()[-1] for n in names]
     if len(last) == 1:
         return last[0] + (" et al." if names[0].endswith("et al.") else "")
@@ -71,10 +75,24 @@ def base_label(entry) -> str:
     return f"{_author(entry) or entry.fields.get('title', entry.key)} {_year(entry)}"
 
 
+def short_title(entry) -> str:
+    """A few words of the title that tell one undated page from another by the same author: 'Milestones in
+    the History of U.S. Foreign Relations: The Yalta Conference, 1945' -> 'Yalta Conference'."""
+    title = str(entry.fields.get("title", "")).replace("{", "").replace("}", "")
+    title = title.split(": ", 1)[1] if ": " in title else title
+    title = re.split(r",|\(| – | - ", title)[0].strip()
+    title = re.sub(r"^(The|A|An) ", "", title)
+    words = title.split()
+    return " ".join(words[:5]) + ("…" if len(words) > 5 else "")
+
+
 class Labels(BaseLabelStyle):
     def format_labels(self, sorted_entries):
         entries = list(sorted_entries)
         bases = [base_label(e) for e in entries]
+        undated = Counter(b for b in bases if b.endswith("n.d."))
+        bases = [f"{b[:-len(' n.d.')]}, {short_title(e)}" if undated.get(b, 0) > 1 else b
+                 for b, e in zip(bases, entries, strict=True)]
         total = Counter(bases)
         seen: Counter = Counter()
         for b in bases:

@@ -151,10 +151,30 @@ def decimal_year(date: str) -> float:
     return round(year + (month - 1) / 12 + (day - 1) / 365, 4)
 
 
+def iso_day(date: str) -> str:
+    """A partial ISO date placed on a time axis: '2023' -> '2023-07-01', '2023-04' -> '2023-04-15'."""
+    parts = date.split("-")
+    return date if len(parts) == 3 else f"{parts[0]}-{parts[1]}-15" if len(parts) == 2 else f"{parts[0]}-07-01"
+
+
+def _time_axis(start: float, end: float) -> alt.X:
+    """A time axis from ``start`` to ``end`` (years; 2026.09 is early February 2026), ticked in years, or in
+    months when the span is short."""
+    def day(y: float) -> str:
+        year = int(y)
+        month = min(12, int(round((y - year) * 12)) + 1)
+        return f"{year}-{month:02d}-01"
+    short = end - start <= 3
+    axis = alt.Axis(format="%b %Y" if short else "%Y", labelOverlap=True,
+                    tickCount={"interval": "month", "step": 3} if short else {"interval": "year", "step":
+                                                                                  max(1, int((end - start) // 8))})
+    return alt.X("When:T", title=None, scale=alt.Scale(domain=[day(start), day(end)]), axis=axis)
+
+
 def chronology_frame(chron: pd.DataFrame) -> pd.DataFrame:
     """The chronology with the columns a reader sees, named in words."""
     out = pd.DataFrame({
-        "Year": [decimal_year(d) for d in chron["date"]],
+        "When": [iso_day(d) for d in chron["date"]],
         "Date": [long_date(d) for d in chron["date"]],
         "Event": chron["title"],
         "Category": chron["category"].map(CATEGORY_LABELS),
@@ -174,11 +194,10 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: list[s
     f = chronology_frame(shown)
     f["Label"] = [t if e in set(labels) else "" for e, t in zip(shown["event_id"], shown["title"], strict=True)]
     cats = [CATEGORY_LABELS[c] for c in CATEGORY_LABELS if CATEGORY_LABELS[c] in set(f["Category"])]
-    x = alt.X("Year:Q", title=None, scale=alt.Scale(domain=[start, end], nice=False),
-              axis=alt.Axis(format="d", tickMinStep=1))
+    x = _time_axis(start, end)
     y = alt.Y("Category:N", title=None, sort=cats, axis=alt.Axis(labelLimit=200))
     tip = ["Date:N", "Event:N", "Category:N", "Tone:N", "Told by a seed:N", "Reference:N"]
-    data = frame(f, keep=["Year", "Date", "Event", "Category", "Tone", "Told by a seed", "Reference", "Label"])
+    data = frame(f, keep=["When", "Date", "Event", "Category", "Tone", "Told by a seed", "Reference", "Label"])
     base = alt.Chart(data)
     tones = [t for t in TONE_ORDER if t in set(f["Tone"])]
     colours = [c for t, c in zip(TONE_ORDER, TONE_COLOURS, strict=True) if t in tones]
@@ -193,40 +212,65 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: list[s
 
 
 TREATY_END = ("withdrawn", "expired")
+MILESTONE_GROUPS = {
+    "signed": "Signed, ratified or in force", "ratified": "Signed, ratified or in force",
+    "in_force": "Signed, ratified or in force", "extended": "Extended, or an offer to keep it",
+    "offer": "Extended, or an offer to keep it", "violation_found": "Violation found or suspended",
+    "suspended": "Violation found or suspended", "withdrawal_announced": "Withdrawn, expired or ended",
+    "withdrawn": "Withdrawn, expired or ended", "expired": "Withdrawn, expired or ended",
+    "de-ratified": "Withdrawn, expired or ended", "moratorium_ended": "Withdrawn, expired or ended",
+}
+GROUP_ORDER = ["Signed, ratified or in force", "Extended, or an offer to keep it", "Violation found or suspended",
+               "Withdrawn, expired or ended"]
+GROUP_COLOURS = ["#009E73", "#0072B2", "#E69F00", "#D55E00"]
+GROUP_SHAPES = ["circle", "diamond", "triangle-up", "square"]
 
 
 def treaty_frame(treaties: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One bar per treaty from signature to withdrawal, expiry or the as-of date; one point per milestone."""
-    spans = []
+    """One bar per treaty for the years it was in force (entry into force to withdrawal, expiry or the as-of
+    date; none for a treaty never in force); one point per milestone, named by the treaty's own name."""
+    names, spans = {}, []
     for tid, g in treaties.groupby("treaty_id", sort=False):
         g = g.sort_values("date")
-        start = g["date"].iloc[0]
+        names[tid] = g["treaty"].iloc[0]
+        began = g[g["milestone"] == "in_force"]
+        if began.empty:
+            continue
+        start = began["date"].iloc[0]
         ends = g[g["milestone"].isin(TREATY_END)]
         end = ends["date"].iloc[0] if len(ends) else AS_OF
-        spans.append({"Treaty": g["treaty"].iloc[0], "From": decimal_year(start), "To": decimal_year(end),
-                      "Began": long_date(start), "Ended": long_date(end) if len(ends) else "in force on "
-                      + long_date(AS_OF) if "in_force" in set(g["milestone"]) else "never in force",
-                      "first": start})
-    spans = pd.DataFrame(spans).sort_values("first").drop(columns="first")
+        spans.append({"Treaty": names[tid], "From": iso_day(start), "To": iso_day(end),
+                      "In force from": long_date(start),
+                      "Until": long_date(end) if len(ends) else "still in force on " + long_date(AS_OF)})
     points = pd.DataFrame({
-        "Treaty": treaties["treaty"], "Year": [decimal_year(d) for d in treaties["date"]],
+        "Treaty": treaties["treaty_id"].map(names), "When": [iso_day(d) for d in treaties["date"]],
         "Date": [long_date(d) for d in treaties["date"]],
-        "Milestone": treaties["milestone"].str.replace("_", " "), "By": treaties["actor"],
+        "Milestone": treaties["milestone"].str.replace("_", " "),
+        "Kind of milestone": treaties["milestone"].map(MILESTONE_GROUPS),
+        "By": treaties["actor"].map({"us": "United States", "russia": "Russia", "soviet-union": "Soviet Union",
+                                     "both": "both", "other": "other"}).fillna(treaties["actor"]),
         "What it meant": treaties["note"].fillna(""),
     })
-    return spans, points
+    return pd.DataFrame(spans), points
 
 
 def treaty_chart(treaties: pd.DataFrame, width: int = 520) -> alt.LayerChart:
     spans, points = treaty_frame(treaties)
-    order = list(spans["Treaty"])
+    first = points.sort_values("When").drop_duplicates("Treaty")["Treaty"]
+    order = list(first)
     y = alt.Y("Treaty:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
-    x = alt.X("From:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(nice=False))
-    bars = alt.Chart(frame(spans, keep=list(spans.columns))).mark_bar(height=9, color="#56B4E9").encode(
-        x=x, x2="To:Q", y=y, tooltip=["Treaty:N", "Began:N", "Ended:N"])
-    marks = alt.Chart(frame(points, keep=list(points.columns))).mark_point(filled=True, size=45).encode(
-        x=alt.X("Year:Q"), y=y, shape=alt.Shape("Milestone:N", legend=alt.Legend(title="Milestone", columns=3)),
-        color=alt.value("#222222"), tooltip=["Treaty:N", "Date:N", "Milestone:N", "By:N", "What it meant:N"])
+    x = alt.X("From:T", title=None, axis=alt.Axis(format="%Y"))
+    bars = alt.Chart(frame(spans, keep=list(spans.columns))).mark_bar(height=9, color="#56B4E9", opacity=0.7).encode(
+        x=x, x2="To:T", y=y, tooltip=["Treaty:N", "In force from:N", "Until:N"])
+    groups = [g for g in GROUP_ORDER if g in set(points["Kind of milestone"])]
+    marks = alt.Chart(frame(points, keep=list(points.columns))).mark_point(filled=True, size=55).encode(
+        x=alt.X("When:T"), y=y,
+        color=alt.Color("Kind of milestone:N", sort=groups,
+                        scale=alt.Scale(domain=groups, range=[GROUP_COLOURS[GROUP_ORDER.index(g)] for g in groups]),
+                        legend=alt.Legend(title=None, columns=1, orient="bottom")),
+        shape=alt.Shape("Kind of milestone:N", sort=groups,
+                        scale=alt.Scale(domain=groups, range=[GROUP_SHAPES[GROUP_ORDER.index(g)] for g in groups])),
+        tooltip=["Treaty:N", "Date:N", "Milestone:N", "By:N", "What it meant:N"])
     return alt.layer(bars, marks).properties(width=width, height=22 * len(order) + 10)
 
 
@@ -245,15 +289,21 @@ def trade_series_frame(ts: pd.DataFrame, series: list[str]) -> pd.DataFrame:
 def trade_series_chart(ts: pd.DataFrame, series: list[str], break_year: int = 2022, width: int = 520) -> alt.LayerChart:
     f = trade_series_frame(ts, series)
     order = [SERIES_LABELS[s] for s in series]
-    lines = alt.Chart(frame(f, keep=list(f.columns))).mark_line(point=True).encode(
-        x=alt.X("Year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(nice=False)),
-        y=alt.Y("US$ billion:Q", title="US$ billion"),
-        color=alt.Color("Series:N", title=None, sort=order),
-        tooltip=["Series:N", "Year:Q", alt.Tooltip("US$ billion:Q", format=".2f"), "Agency:N", "Published in:N"])
-    rule = alt.Chart(pd.DataFrame({"Year": [break_year - 0.5], "Label": [f"Full-scale invasion, {break_year}"]})
-                     ).mark_rule(strokeDash=[4, 3], color="#555555").encode(x="Year:Q")
-    note = alt.Chart(pd.DataFrame({"Year": [break_year - 0.5], "Label": [f"Invasion, {break_year}"]})).mark_text(
-        align="right", baseline="top", dx=-4, y=4, fontSize=10, color="#555555").encode(x="Year:Q", text="Label:N")
+    years = [int(f["Year"].min()) - 1, int(f["Year"].max()) + 1]
+    x = alt.X("Year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1),
+              scale=alt.Scale(domain=years, nice=False, zero=False))
+    # points, not lines: the years between published figures are unknown, and a line would interpolate them
+    lines = alt.Chart(frame(f, keep=list(f.columns))).mark_point(filled=True, size=80).encode(
+        x=x, y=alt.Y("US$ billion:Q", title="US$ billion"),
+        color=alt.Color("Series:N", title=None, sort=order, legend=alt.Legend(orient="bottom", columns=1)),
+        shape=alt.Shape("Series:N", sort=order, legend=None),
+        tooltip=["Series:N", alt.Tooltip("Year:Q", format="d"), alt.Tooltip("US$ billion:Q", format=".2f"),
+                 "Agency:N", "Published in:N"])
+    marker = pd.DataFrame({"Year": [break_year - 0.5], "Label": [f"Invasion, {break_year}"]})
+    rule = alt.Chart(marker).mark_rule(strokeDash=[4, 3], color="#555555").encode(
+        x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)))
+    note = alt.Chart(marker).mark_text(align="left", baseline="top", dx=4, y=2, fontSize=10, color="#555555").encode(
+        x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)), text="Label:N")
     return alt.layer(lines, rule, note).properties(width=width, height=280)
 
 
@@ -263,20 +313,95 @@ MEASURE_LABELS = {"sanctions": "Sanctions", "export_controls": "Export controls"
                   "trade_status": "Trade status", "import_ban": "Import ban", "price_cap": "Price cap",
                   "tariff": "Tariff", "secondary_sanctions": "Secondary sanctions", "expulsion": "Expulsion",
                   "counter_measure": "Counter-measure", "financial": "Financial measure"}
+# The chart colours measures by family (the house palette has eight colours; the table names each kind).
+MEASURE_FAMILIES = {"sanctions": "Sanctions on people and firms", "secondary_sanctions": "Sanctions on people and firms",
+                    "export_controls": "Export controls", "asset_freeze": "Frozen assets and finance",
+                    "financial": "Frozen assets and finance", "trade_status": "Trade: bans, tariffs, caps, status",
+                    "import_ban": "Trade: bans, tariffs, caps, status", "price_cap": "Trade: bans, tariffs, caps, status",
+                    "tariff": "Trade: bans, tariffs, caps, status", "expulsion": "Expulsions",
+                    "counter_measure": "Russian counter-measures"}
 
 
 def measures_chart(measures: pd.DataFrame, width: int = 520) -> alt.Chart:
     """Each measure at its date, in one lane per party that imposed it, coloured by kind."""
     f = pd.DataFrame({
-        "Year": [decimal_year(d) for d in measures["date"]], "Date": [long_date(d) for d in measures["date"]],
+        "When": [iso_day(d) for d in measures["date"]], "Date": [long_date(d) for d in measures["date"]],
         "Imposed by": measures["imposed_by"].map(PARTY_LABELS), "On": measures["target"].map(PARTY_LABELS),
-        "Kind": measures["kind"].map(MEASURE_LABELS), "Measure": measures["title"],
+        "Kind": measures["kind"].map(MEASURE_LABELS), "Family": measures["kind"].map(MEASURE_FAMILIES),
+        "Measure": measures["title"],
         "Legal basis": measures["legal_basis"].fillna(""),
     })
     lanes = [PARTY_LABELS[p] for p in PARTY_LABELS if PARTY_LABELS[p] in set(f["Imposed by"])]
+    families = list(dict.fromkeys(MEASURE_FAMILIES[k] for k in MEASURE_FAMILIES if MEASURE_FAMILIES[k] in set(f["Family"])))
+    first = min(d for d in measures["date"])[:4]
     return alt.Chart(frame(f, keep=list(f.columns))).mark_point(filled=True, size=70, opacity=0.85).encode(
-        x=alt.X("Year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(nice=False)),
+        x=alt.X("When:T", title=None, axis=alt.Axis(format="%Y"),
+                scale=alt.Scale(domain=[f"{first}-01-01", AS_OF])),
         y=alt.Y("Imposed by:N", title=None, sort=lanes),
-        color=alt.Color("Kind:N", title="Kind of measure", legend=alt.Legend(columns=3)),
+        color=alt.Color("Family:N", title=None, sort=families, legend=alt.Legend(columns=1, orient="bottom")),
         tooltip=["Date:N", "Imposed by:N", "On:N", "Kind:N", "Measure:N", "Legal basis:N"],
     ).properties(width=width, height=34 * len(lanes) + 10)
+
+
+def facts_frame(facts: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The facts named in ``labels`` (fact_id -> short label), in that order, with their statement and source."""
+    rows = facts.set_index("fact_id").loc[list(labels)]
+    return pd.DataFrame({"Measure": list(labels.values()), "Value": rows["value"].astype(float).values,
+                         "Unit": rows["unit"].values, "Year": rows["year"].astype("Int64").astype(str).values,
+                         "Fact": rows["statement"].values,
+                         "Reference": rows["reference"].str.split(";").str[0].str.strip().values})
+
+
+def facts_chart(facts: pd.DataFrame, labels: dict[str, str], axis_title: str, width: int = 480) -> alt.LayerChart:
+    """Horizontal bars of a few facts of one unit, each labelled with its value."""
+    f = facts_frame(facts, labels)
+    y = alt.Y("Measure:N", title=None, sort=list(labels.values()), axis=alt.Axis(labelLimit=300))
+    base = alt.Chart(frame(f, keep=["Measure", "Value", "Fact", "Reference"]))
+    bars = base.mark_bar().encode(x=alt.X("Value:Q", title=axis_title), y=y,
+                                  tooltip=["Measure:N", alt.Tooltip("Value:Q", format=",g"), "Fact:N", "Reference:N"])
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
+        x="Value:Q", y=y, text=alt.Text("Value:Q", format=",g"))
+    return alt.layer(bars, text).properties(width=width, height=32 * len(labels) + 10)
+
+
+def facts_table(facts: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+    """The facts ``ids`` as rows a reader can cite: what, the figure with its unit, the year and the reference."""
+    from usrubook.chapter.tables import cite
+
+    rows = facts.set_index("fact_id").loc[ids]
+    def figure(v, unit):
+        if pd.isna(v):
+            return ""
+        text = f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+        return f"{text} %" if unit == "percent" else f"{text} {unit}"
+    return pd.DataFrame({"Fact": rows["statement"].values,
+                         "Figure": [figure(v, u) for v, u in zip(rows["value"], rows["unit"], strict=True)],
+                         "Reference": rows["reference"].map(cite).values})
+
+
+def treaty_summary(treaties: pd.DataFrame) -> pd.DataFrame:
+    """One row per treaty: when it was signed, when it entered into force, and how it ended or stood on the
+    as-of date."""
+    from usrubook.chapter.tables import cite
+
+    out = []
+    for tid, g in treaties.sort_values("date").groupby("treaty_id", sort=False):
+        def when(*kinds):
+            d = g[g["milestone"].isin(kinds)]
+            return long_date(d["date"].iloc[0]) if len(d) else ""
+        ends = g[g["milestone"].isin(TREATY_END)]
+        if len(ends):
+            who = {"us": "the United States", "russia": "Russia", "soviet-union": "the Soviet Union"}.get(
+                ends["actor"].iloc[0])
+            status = (f"{ends['milestone'].iloc[0].replace('_', ' ')}" + (f" by {who}" if who else "")
+                      + f", {long_date(ends['date'].iloc[0])}")
+        elif "in_force" in set(g["milestone"]):
+            status = "in force on " + long_date(AS_OF) + (", Russia's participation suspended"
+                                                          if (g["milestone"] == "suspended").any() else "")
+        else:
+            status = "never in force"
+        out.append({"Treaty": g["treaty"].iloc[0], "Signed": when("signed"), "In force": when("in_force"),
+                    "End, or status on 31 January 2026": status,
+                    "References": cite("; ".join(dict.fromkeys(k.strip() for r in g["reference"]
+                                                                for k in r.split(";"))))})
+    return pd.DataFrame(out).sort_values("Signed", key=lambda s: s.map(lambda t: t[-4:] if t else "9999"))

@@ -610,6 +610,10 @@ SCENARIOS, SCENARIOS_D = _subject(
         Field("indicators", "string", "What to watch."),
         Field("analysis_by", "string", "Who argues it."),
     ))
+# The tables a chapter's "How the sources tell it" box reads (usrubook.chapter.account.sources_box): a chapter that
+# draws a box depends on them as on the tables it loads itself.
+SOURCES_BOX_TABLES = ("sources", "judgements", "claims", "relations", "trade", "corrections", "outlook",
+                      "event_sources")
 SUBJECT_TABLES_OF_BOOK = ("chronology", "treaties", "measures", "trade_series", "facts", "scenarios")
 
 JUDGEMENTS = Table(
