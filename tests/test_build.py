@@ -18,7 +18,7 @@ def test_failing_cell_fails_the_build_and_names_the_page(book_copy):
 
 def test_broken_cross_reference_fails_the_build_and_names_the_line(book_copy):
     page = book_copy / "chapters/trade.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("{numref}`fig-trade-fdi`", "{numref}`fig-trade-missing`"),
+    page.write_text(page.read_text(encoding="utf-8").replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"),
                     encoding="utf-8")
     result = run(JB, cwd=book_copy)
     assert result.returncode != 0

@@ -138,7 +138,7 @@ def test_strict_build_failed_on_a_warning_fails_again_until_fixed(built):
     page as up to date and pass; the environment of the last good build is put back instead."""
     page = built / "chapters/trade.md"
     old = page.read_text(encoding="utf-8")
-    page.write_text(old.replace("{numref}`fig-trade-fdi`", "{numref}`fig-trade-missing`"), encoding="utf-8")
+    page.write_text(old.replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"), encoding="utf-8")
     try:
         for _ in range(2):
             result = run(JB, cwd=built)

@@ -77,7 +77,7 @@ def _charts(page: Path):
 
 def test_trade_page_embeds_its_charts(html_dir):
     soup, charts = _charts(html_dir / "chapters/trade.html")
-    assert len(charts) == 3
+    assert len(charts) == 2
     scripts = [s["src"] for s in soup.find_all("script", src=True)]
     assert any(s.startswith("../_static/usrubook-vega.js") for s in scripts)
     for div in charts:
@@ -89,10 +89,8 @@ def test_trade_page_embeds_its_charts(html_dir):
         assert spec["usermeta"]["dark"]["config"]["axis"]["labelColor"]
         assert spec.get("autosize", {}).get("type") == "fit-x"     # as wide as its container
         assert spec["description"] == div["aria-label"]
-        tooltips = json.dumps(spec)
-        assert "quote" in tooltips
     figures = soup.select("figure")
-    assert {f.get("id") for f in figures} >= {"fig-trade-flows", "fig-trade-balance", "fig-trade-fdi"}
+    assert {f.get("id") for f in figures} >= {"fig-trade-goods-series", "fig-trade-measures"}
 
 
 def test_pages_without_charts_do_not_load_the_bundle(html_dir):
@@ -101,12 +99,16 @@ def test_pages_without_charts_do_not_load_the_bundle(html_dir):
 
 
 def test_chart_tooltips_carry_verbatim_quotes(html_dir, root):
-    soup, charts = _charts(html_dir / "chapters/trade.html")
+    """An event of the chronology that a seed also tells carries the seed's words, verbatim, in its tooltip."""
+    import csv
+
+    soup, charts = _charts(html_dir / "chapters/history.html")
     specs = [soup.find("script", id=f"{d['id']}-spec").string for d in charts]
-    quotes = [line.split(",seed003,")[1].split(",")[0].strip('"')
-              for line in (root / "data/trade.csv").read_text(encoding="utf-8").splitlines()[1:]
-              if ",fdi," in line and "-2022," in line]
-    assert quotes and all(any(q in s for s in specs) for q in quotes)
+    with open(root / "data/event_sources.csv", encoding="utf-8", newline="") as f:
+        quotes = {r["event_id"]: " ".join(r["quote"].split()) for r in csv.DictReader(f)}
+    with open(root / "data/chronology.csv", encoding="utf-8", newline="") as f:
+        told = [r["seed_event"] for r in csv.DictReader(f) if r["seed_event"] and "1991" <= r["date"] < "2009"]
+    assert told and all(any(json.dumps(quotes[e], ensure_ascii=False)[1:-1] in s for s in specs) for e in told)
 
 
 def test_source_texts_render_every_seed_verbatim(html_dir, root):
@@ -147,12 +149,12 @@ def test_every_quote_in_the_data_links_to_its_passage(html_dir, root):
 
 
 def test_chart_marks_link_to_their_passages(html_dir):
-    soup, charts = _charts(html_dir / "chapters/trade.html")
+    soup, charts = _charts(html_dir / "chapters/history.html")
     specs = [json.loads(soup.find("script", id=f"{d['id']}-spec").string) for d in charts]
     # the page script opens a mark's passage (Vega's own href handling is removed: on touch the quote comes first)
     linked = [s for s in specs if '"passage"' in json.dumps(s) and '"cursor"' in json.dumps(s)]
     assert len(linked) == 3 and not any('"href"' in json.dumps(s) for s in specs)
-    assert "../evidence/source-texts.html#seed003-p51" in json.dumps(specs)
+    assert "../evidence/source-texts.html#seed003-p" in json.dumps(specs)
 
 
 def test_code_cells_show_no_stray_values(html_dir):

@@ -14,8 +14,7 @@ import pytest
 from conftest import WIDTHS, book_pages, open_page
 
 CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
-               "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html",
-               "evidence/verification.html", "evidence/methods.html"]
+               "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
 
 MEASURE = """() => {
   const root = document.documentElement;

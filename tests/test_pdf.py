@@ -322,8 +322,8 @@ def test_web_and_print_wording_each_go_to_their_medium(root, html_dir):
     assert "hover over a bar" in intro and "printed book" not in intro
     assert "printed book" in latex and "hover over a bar" not in latex
     history = (html_dir / "chapters/history.html").read_text(encoding="utf-8")
-    assert "each point links to its passage" in history and "are listed at the end of the chapter" not in history
-    assert "each point links to its passage" not in latex and "are listed at the end of the chapter" in latex
+    assert "links to its passage" in history and "printed in the Source texts chapter" not in history
+    assert "links to its passage" not in latex and "printed in the Source texts chapter" in latex
     assert "usrubook-web-only" not in latex + history and "usrubook-print-only" not in latex + history
 
 
@@ -569,29 +569,9 @@ The last words of chapter one.
 """
 
 
-def test_chart_data_moves_to_the_end_of_its_chapter(tmp_path):
-    """A chart's Data view (usrubook-chart-data inside the figure) is printed after the chapter's last
-    section, under one unnumbered heading, introduced by a reference to the figure's number and its caption,
-    as an uncaptioned longtable (a caption would take a table number the web page does not give it)."""
-    (tmp_path / "conf.py").write_text('extensions = ["usrubook.build.latex"]\nroot_doc = "index"\nnumfig = True\n'
-                                      'latex_engine = "xelatex"\n'
-                                      'latex_documents = [("index", "demo.tex", "Demo", "Us", "manual")]\n')
-    (tmp_path / "index.rst").write_text("Demo\n====\n\n.. toctree::\n   :numbered:\n\n   one\n   two\n")
-    (tmp_path / "one.rst").write_text(CHAPTER)
-    (tmp_path / "two.rst").write_text("Chapter two\n===========\n\nText.\n")
-    (tmp_path / "chart.png").write_bytes(_png())
-    result = run([str(VENV / "bin/sphinx-build"), "-q", "-b", "latex", ".", "_build"], cwd=tmp_path, timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    tex = (tmp_path / "_build/demo.tex").read_text(encoding="utf-8")
-    one = tex[tex.index(r"\chapter{Chapter one}"):tex.index(r"\chapter{Chapter two}")]
-    figure = one[one.index(r"\begin{figure}"):one.index(r"\end{figure}")]
-    assert "alpha" not in figure and "Bars" not in figure
-    data = one[one.index(r"\section*{Data drawn in the figures of this chapter}"):]
-    assert one.index("The last words of chapter one") < one.index(r"\section*{Data drawn")
-    assert r"\addcontentsline{toc}{section}{Data drawn in the figures of this chapter}" in data
-    assert r"\hyperref[\detokenize{one:fig-demo}]{Fig.\@ \ref{\detokenize{one:fig-demo}}}" in data
-    assert re.search(r"A demo chart, see .*\\hyperref\[\\detokenize\{one:sec-b\}\]", data)
-    assert r"\begin{longtable}" in data and r"\caption" not in data
-    assert r"\sphinxstylestrong{Bars}" in data
-    assert re.search(r"alpha\s*&\s*\\sphinxAtStartPar\s*1", data)
-    assert r"\renewcommand{\thetable}{Fig.~\ref{\detokenize{one:fig-demo}}}" in data
+def test_chart_data_is_not_printed(pdf_path, root):
+    """A printed chapter is its text, charts and content tables: the rows each chart draws (its Data view on the
+    web page, and its CSV) are not printed after the chapter."""
+    tex = (root / "_build/latex/us-russia-relations.tex").read_text(encoding="utf-8")
+    assert "Data drawn in the figures" not in tex and "usrubook-chart-data" not in tex
+    assert "Data drawn in the figures" not in _text(pdf_path)

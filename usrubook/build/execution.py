@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 _LOAD = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _LOAD_COMPUTED = re.compile(r"""\bload\(\s*[^"'\s)]""")
 _DATAPACKAGE = re.compile(r"\bdatapackage_descriptor\(\s*\)")
-_BOX = re.compile(r"\bsources_box\(")
+_BOX = re.compile(r"\b(?:sources_box|chronology_chart)\(")     # they read the seeds' passages
 _PACKAGE = Path(__file__).resolve().parent.parent   # the usrubook package, all its modules
 
 

@@ -185,30 +185,47 @@ def chronology_frame(chron: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: list[str] = (),
+def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[str, str] | None = None,
                      width: int = 520) -> alt.LayerChart:
-    """Events from ``start`` to ``end`` (years) in one lane per category, coloured by tone; events a seed tells
-    are drawn as rings round the dot; the events named in ``labels`` (event ids) carry their title."""
+    """Events from ``start`` to ``end`` (years) in one lane per category, coloured by tone. An event that a seed
+    also tells is ringed; its ring shows the seed's words and opens the passage. ``labels`` maps event ids to the
+    short labels written beside their dots."""
+    labels = labels or {}
     shown = chron[(chron["date"].str[:4].astype(int) >= start)].copy()
     shown = shown[[decimal_year(d) <= end for d in shown["date"]]]
     f = chronology_frame(shown)
-    f["Label"] = [t if e in set(labels) else "" for e, t in zip(shown["event_id"], shown["title"], strict=True)]
+    f["Label"] = [labels.get(e, "") for e in shown["event_id"]]
     cats = [CATEGORY_LABELS[c] for c in CATEGORY_LABELS if CATEGORY_LABELS[c] in set(f["Category"])]
     x = _time_axis(start, end)
     y = alt.Y("Category:N", title=None, sort=cats, axis=alt.Axis(labelLimit=200))
-    tip = ["Date:N", "Event:N", "Category:N", "Tone:N", "Told by a seed:N", "Reference:N"]
-    data = frame(f, keep=["When", "Date", "Event", "Category", "Tone", "Told by a seed", "Reference", "Label"])
-    base = alt.Chart(data)
     tones = [t for t in TONE_ORDER if t in set(f["Tone"])]
     colours = [c for t, c in zip(TONE_ORDER, TONE_COLOURS, strict=True) if t in tones]
-    dots = base.mark_point(filled=True, size=55, opacity=0.85).encode(
-        x=x, y=y, tooltip=tip,
-        color=alt.Color("Tone:N", sort=tones, scale=alt.Scale(domain=tones, range=colours)))
-    rings = base.transform_filter("datum['Told by a seed'] == 'yes'").mark_point(
-        size=190, filled=False, strokeWidth=1.5, color="#000000").encode(x=x, y=y, tooltip=tip)
-    text = base.transform_filter("datum.Label != ''").mark_text(
-        align="left", dx=6, dy=-9, fontSize=10, color="#333333").encode(x=x, y=y, text="Label:N")
-    return alt.layer(dots, rings, text).properties(width=width, height=24 * len(cats) + 20)
+    dots = alt.Chart(frame(f, keep=["When", "Date", "Event", "Category", "Tone", "Told by a seed", "Reference"])
+                     ).mark_point(filled=True, size=55, opacity=0.85).encode(
+        x=x, y=y, color=alt.Color("Tone:N", sort=tones, scale=alt.Scale(domain=tones, range=colours)),
+        tooltip=["Date:N", "Event:N", "Category:N", "Tone:N", "Told by a seed:N", "Reference:N"])
+    layers = [dots]
+    mentions = load("event_sources")
+    told = shown[shown["seed_event"].notna()].merge(
+        mentions.sort_values(["event_id", "source_id"]).drop_duplicates("event_id"),
+        left_on="seed_event", right_on="event_id", suffixes=("", "_seed"))
+    if not told.empty:
+        rings = pd.DataFrame({
+            "When": [iso_day(d) for d in told["date"]], "Date": [long_date(d) for d in told["date"]],
+            "Event": told["title"], "Category": told["category"].map(CATEGORY_LABELS),
+            "Told by": [f"{seed_label(s)}, paragraph {p}" for s, p in zip(told["source_id"], told["paragraph"],
+                                                                         strict=True)],
+            "Words of the seed": [" ".join(q.split()) for q in told["quote"]], "anchor": told["anchor"]})
+        layers.append(alt.Chart(frame(rings, keep=["When", "Date", "Event", "Category", "Told by",
+                                                   "Words of the seed", "passage"])).mark_point(
+            size=190, filled=False, strokeWidth=1.5, color="#000000", cursor="pointer").encode(
+            x=x, y=y, href="passage:N",
+            tooltip=["Date:N", "Event:N", "Told by:N", "Words of the seed:N"]))
+    if labels:
+        named = f[f["Label"] != ""]
+        layers.append(alt.Chart(frame(named, keep=["When", "Category", "Label"])).mark_text(
+            align="left", dx=7, dy=-9, fontSize=10, color="#333333").encode(x=x, y=y, text="Label:N"))
+    return alt.layer(*layers).properties(width=width, height=24 * len(cats) + 20)
 
 
 TREATY_END = ("withdrawn", "expired")
