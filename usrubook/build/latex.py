@@ -46,6 +46,7 @@ LAYOUT_LATEX = r"""
 
 
 WEB_CLASS, PRINT_CLASS = "usrubook-web-only", "usrubook-print-only"
+REFERENCES_PAGE = "references"
 
 
 def _latex_text(text: str) -> str:
@@ -112,6 +113,27 @@ def print_transforms():
                     para.insert(0, nodes.target("", "", ids=list(para["ids"])))
                     para["ids"] = []
 
+    class BibliographyInReferences(SphinxPostTransform):
+        """The bibliography is the References chapter: Sphinx gathers every citation at the tail of the whole
+        document (after the last chapter, here Re-run a chapter); this moves the list to the end of the
+        References chapter, after its note. The preamble (_config.yml) keeps the list from opening a chapter of
+        its own."""
+        default_priority = 760          # after Sphinx's BibliographyTransform (750)
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            from sphinx.builders.latex.nodes import thebibliography
+
+            lists = [n for n in self.document.children if isinstance(n, thebibliography)]
+            target = next((n for n in self.document.findall(addnodes.start_of_file)
+                           if n.get("docname") == REFERENCES_PAGE), None)
+            if not lists or target is None:
+                return
+            chapter = next(iter(target.findall(nodes.section)), target)
+            for bib in lists:
+                bib.parent.remove(bib)
+                chapter += bib
+
     class PrefaceHeading(SphinxPostTransform):
         """The preface keeps its heading, an entry in the contents and the PDF outline, and a running head.
 
@@ -138,7 +160,7 @@ def print_transforms():
             at = 1 if top.children and isinstance(top[0], nodes.title) else 0
             top.insert(at, raw)
 
-    return [SymbolFont, MediumOnly, LongTables, ParagraphTargets, PrefaceHeading]
+    return [SymbolFont, MediumOnly, LongTables, ParagraphTargets, BibliographyInReferences, PrefaceHeading]
 
 
 def medium_roles():

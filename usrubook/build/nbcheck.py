@@ -123,6 +123,10 @@ def refresh(root: Path) -> list[Path]:
     for page in pages(root):
         nb = jupytext.read(root / page)
         if not _checked(nb):
+            stale = _reference_path(root, page)
+            if stale.exists():          # the page no longer has checked cells: its old outputs would mislead
+                stale.unlink()
+                written.append(stale)
             continue
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str((root / page).parent)}}).execute()
