@@ -36,7 +36,7 @@ def _author(entry) -> str:
     persons = entry.persons.get("author") or []
     if not persons:
         return ""
-    names = [str(p).replace("{", "").replace("}", "").strip() for p in persons]
+    names = [str(p).replace("{", "").replace("}", "").replace("\\&", "&").strip() for p in persons]
     if len(names) == 1:
         name = names[0]
         outer = re.match(r"^([^()]+?)\s*\((.+)\)$", name)
