@@ -7,7 +7,8 @@ import yaml
 
 CHAPTERS = ["chapters/history", "chapters/current-state", "chapters/europe-asia", "chapters/trade",
             "chapters/outlook"]
-EVIDENCE = ["evidence/sources", "evidence/verification", "evidence/methods", "evidence/source-texts", "references"]
+EVIDENCE = ["evidence/sources", "evidence/verification", "evidence/chronology", "evidence/methods",
+            "evidence/source-texts", "glossary", "references"]
 RERUN = ["rerun"]
 
 

@@ -77,7 +77,7 @@ def _line_number(text: str, line: str) -> int:
 
 def test_failing_cell_make_html_first_screen_and_nothing_deleted(built):
     """The real chapter error path, as a user runs it: `make html` with a NameError in the Trade chapter."""
-    text = _trade_with(built, 'checks = usrubook.load("trade_reconciliation")', "x = undefined_name_here")
+    text = _trade_with(built, 'measures = usrubook.load("measures")', "x = undefined_name_here")
     bad_line = _line_number(text, "x = undefined_name_here")
     fence = _line_number(text, "```{code-cell} ipython3")       # the chapter's first code cell
     before = _built_state(built)
@@ -88,7 +88,8 @@ def test_failing_cell_make_html_first_screen_and_nothing_deleted(built):
                                 env={**_env(), "PYTHONUNBUFFERED": "1"})
     assert result.returncode != 0
     screen = _first_screen(result.stdout)
-    assert (f"chapters/trade.md:{bad_line}: code cell 1 of 7 (starts at line {fence}) raised NameError: "
+    cells = text.count("```{code-cell} ipython3")
+    assert (f"chapters/trade.md:{bad_line}: code cell 1 of {cells} (starts at line {fence}) raised NameError: "
             "name 'undefined_name_here' is not defined") in screen, result.stdout[-3000:]
     assert "Full traceback: _build/html/reports/chapters/trade.err.log" in screen
     assert "Traceback (most recent call last)" not in result.stdout        # no traceback of the tools
@@ -110,7 +111,7 @@ def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_r
     readers = sorted(str(p.relative_to(built)) for p in built.rglob("*.md") if "_build" not in p.parts
                      and "{code-cell}" in (text := p.read_text(encoding="utf-8"))
                      and "data/trade.csv" in dependencies(text))
-    assert {"chapters/trade.md", "evidence/methods.md", "intro.md"} <= set(readers)
+    assert {"chapters/trade.md", "evidence/methods.md"} <= set(readers)
     assert f"{len(readers)} chapters failed:" in screen, result.stderr[-3000:]
     for page in readers:
         assert re.search(rf"^{re.escape(page)}:\d+: code cell \d+ of \d+ \(starts at line \d+\) raised DataError: "
@@ -120,7 +121,7 @@ def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_r
 
 
 def test_load_of_unknown_table_stops_the_build_before_executing_with_the_line(built):
-    text = _trade_with(built, 'checks = usrubook.load("trade_reconciliation")', 'more = usrubook.load("trades")')
+    text = _trade_with(built, 'measures = usrubook.load("measures")', 'more = usrubook.load("trades")')
     line = _line_number(text, 'more = usrubook.load("trades")')
     before = _built_state(built)
     with _edited(built / "chapters/trade.md", text):
@@ -168,7 +169,7 @@ def _env():
 
 def test_nbval_names_the_chapter_line_and_skips_the_cascade(book_copy):
     page = book_copy / "chapters/trade.md"
-    text = _trade_with(book_copy, 'checks = usrubook.load("trade_reconciliation")', 'more = usrubook.load("trades")')
+    text = _trade_with(book_copy, 'measures = usrubook.load("measures")', 'more = usrubook.load("trades")')
     page.write_text(text, encoding="utf-8")
     line = _line_number(text, 'more = usrubook.load("trades")')
     fence = _line_number(text, "```{code-cell} ipython3")
@@ -178,7 +179,8 @@ def test_nbval_names_the_chapter_line_and_skips_the_cascade(book_copy):
     assert result.returncode == 1
     screen = _first_screen(result.stdout)
     # the report line of the plugin, and load()'s own message, both name the chapter's line
-    assert (f"chapters/trade.md:{line}: code cell 1 of 7 (starts at line {fence}) raised UnknownTableError: "
+    cells = text.count("```{code-cell} ipython3")
+    assert (f"chapters/trade.md:{line}: code cell 1 of {cells} (starts at line {fence}) raised UnknownTableError: "
             f"chapters/trade.md, line {line}: load('trades'): there is no table 'trades' in data/") in screen, screen
     assert "How to fix: did you mean 'trade'?" in screen
     assert re.search(r"\b1 failed, 6 skipped\b", result.stdout), result.stdout[-500:]
@@ -196,7 +198,7 @@ def test_load_of_unknown_table_names_the_caller_and_the_closest_table():
     message = str(info.value)
     assert message.startswith(f"tests/test_failures.py, line {line}: load('verification'): there is no table "
                               "'verification' in data/"), message
-    assert "How to fix: did you mean 'verifications'? The tables are: actors, claims," in message
+    assert "How to fix: did you mean 'verifications'? The tables are: actors, chronology, claims," in message
     assert isinstance(info.value, KeyError)       # what load() raised before
 
 
@@ -211,7 +213,7 @@ def test_load_in_a_notebook_cell_names_the_chapter_line(monkeypatch):
     cell = next(iter(code_cells(text).values()))
     cell_lines = text.splitlines()[cell.body_line - 1:]
     cell_lines = cell_lines[:cell_lines.index("```")]
-    at = cell_lines.index('trade = usrubook.load("trade")') + 1       # the call's line within the cell
+    at = cell_lines.index('ts = usrubook.load("trade_series")') + 1       # the call's line within the cell
     fake = "/tmp/ipykernel_0/0123456789.py"
     monkeypatch.setitem(linecache.cache, fake, (0, None, [line + "\n" for line in cell_lines], fake))
     monkeypatch.setenv(CHAPTER_ENV, "chapters/trade.md")

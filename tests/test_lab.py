@@ -126,16 +126,16 @@ def _open_run_and_check(page, url, token, chapter):
     # prose as the book writes it: the admonition, a table built from data/, no dollar signs read as math
     assert page.locator(".jp-Notebook .jp-MarkdownCell .myst aside.myst-admonition").filter(
         has_text="Key points").count() == 1
-    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="Recomputed").count() >= 1
-    deficit = page.locator(".jp-Notebook .jp-MarkdownCell .myst").filter(has_text="resulting in a trade deficit of")
-    assert deficit.count() == 1 and deficit.locator(".katex, .math, mjx-container").count() == 0
-    text = deficit.text_content()
-    assert "US$ total-trade-2022 billion" in text and "US\\$" not in text, text[:500]
+    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="Published in").count() >= 1
+    series = page.locator(".jp-Notebook .jp-MarkdownCell .myst").filter(has_text="in 1996")
+    assert series.count() == 1 and series.locator(".katex, .math, mjx-container").count() == 0
+    text = series.text_content()
+    assert "US$ tr-imports-1996 billion" in text and "US\\$" not in text, text[:500]
     # the values the prose glues are listed after the cell that computes them
-    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="total-trade-2022").count() == 1
+    assert page.locator(".jp-Notebook .jp-OutputArea-output table").filter(has_text="tr-imports-1996").count() == 1
 
-    # an interactive chart: hovering a bar shows its tooltip (vega-tooltip), with the verbatim quote and its seed
-    chart = page.locator(".jp-Notebook .vega-embed").first
+    # an interactive chart: hovering a bar shows its tooltip (vega-tooltip), with the fact and its reference
+    chart = page.locator(".jp-Notebook .vega-embed").nth(1)
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)     # the notebook settles (outputs above are laid out)
     chart.scroll_into_view_if_needed()
@@ -152,7 +152,7 @@ def _open_run_and_check(page, url, token, chapter):
                     break
         if text.strip():
             break
-    assert "quote" in text and "seed003, paragraph" in text, (text, box)
+    assert "Fact" in text and "Reference" in text and "Audacy" in text, (text, box)
 
     # saving writes the chapter back (unchanged: checked by the caller)
     mtime = chapter.stat().st_mtime_ns

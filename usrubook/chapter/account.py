@@ -32,6 +32,24 @@ TABLES = {"claims": "claim_id", "relations": "relation_id", "trade": "figure_id"
           "outlook": "statement_id", "events": "event_id"}
 
 
+def source_of(keys) -> str:
+    """A reference as a reader names it in a tooltip: 'Reuters, 2022' for the first key of '; '-separated keys."""
+    import re
+
+    from usrubook.paths import book_root
+    from usrubook.pipeline.references import read_bib
+
+    global _BIB
+    if "_BIB" not in globals():
+        _BIB = read_bib(book_root())
+    key = str(keys).split(";")[0].strip()
+    entry = _BIB.get(key)
+    if entry is None:
+        return key
+    year = re.search(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)", key)
+    return f"{entry.outlet or key}" + (f", {year.group(1)}" if year else "")
+
+
 def seed_label(source_id: str) -> str:
     """'seed003' -> 'Seed 003'."""
     return "Seed " + source_id.removeprefix("seed")
@@ -180,7 +198,7 @@ def chronology_frame(chron: pd.DataFrame) -> pd.DataFrame:
         "Category": chron["category"].map(CATEGORY_LABELS),
         "Tone": chron["tone"],
         "Told by a seed": chron["seed_event"].fillna("").map(lambda s: "yes" if s else "no"),
-        "Reference": chron["reference"].str.split(";").str[0].str.strip(),
+        "Reference": chron["reference"].map(source_of),
     })
     return out
 
@@ -225,7 +243,12 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[s
         named = f[f["Label"] != ""]
         layers.append(alt.Chart(frame(named, keep=["When", "Category", "Label"])).mark_text(
             align="left", dx=7, dy=-9, fontSize=10, color="#333333").encode(x=x, y=y, text="Label:N"))
-    return alt.layer(*layers).properties(width=width, height=24 * len(cats) + 20)
+    told_n = 0 if told.empty else len(told)
+    last = "January 2026" if end > 2026 else str(int(end) - 1)
+    description = (f"Dot chart of {len(f)} dated events from {start} to {last}, "
+                   f"one row per kind of event ({', '.join(cats)}), each dot coloured by its tone for US–Russia "
+                   f"relations ({', '.join(tones)}); {told_n} of the events are also told by a seed and are ringed.")
+    return alt.layer(*layers).properties(width=width, height=24 * len(cats) + 20, description=description)
 
 
 TREATY_END = ("withdrawn", "expired")
@@ -288,7 +311,11 @@ def treaty_chart(treaties: pd.DataFrame, width: int = 520) -> alt.LayerChart:
         shape=alt.Shape("Kind of milestone:N", sort=groups,
                         scale=alt.Scale(domain=groups, range=[GROUP_SHAPES[GROUP_ORDER.index(g)] for g in groups])),
         tooltip=["Treaty:N", "Date:N", "Milestone:N", "By:N", "What it meant:N"])
-    return alt.layer(bars, marks).properties(width=width, height=22 * len(order) + 10)
+    description = ("Timeline of the arms-control treaties between the United States and the Soviet Union or Russia: "
+                   "one row per treaty (" + "; ".join(order) + "), a bar for the years each was in force, and a "
+                   "marker for each milestone (signature, entry into force, extension, suspension, withdrawal or "
+                   "expiry).")
+    return alt.layer(bars, marks).properties(width=width, height=22 * len(order) + 10, description=description)
 
 
 SERIES_LABELS = {"goods_exports": "Goods exports to Russia", "goods_imports": "Goods imports from Russia",
@@ -321,7 +348,10 @@ def trade_series_chart(ts: pd.DataFrame, series: list[str], break_year: int = 20
         x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)))
     note = alt.Chart(marker).mark_text(align="left", baseline="top", dx=4, y=2, fontSize=10, color="#555555").encode(
         x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)), text="Label:N")
-    return alt.layer(lines, rule, note).properties(width=width, height=280)
+    description = ("Points of " + " and ".join(order) + " in US$ billion for the years with a published figure: "
+                   + "; ".join(f"{r['Series']} {r['Year']}: {r['US$ billion']:.2f}" for _, r in f.iterrows())
+                   + f". A dashed line marks the full-scale invasion of {break_year}.")
+    return alt.layer(lines, rule, note).properties(width=width, height=280, description=description)
 
 
 PARTY_LABELS = {"us": "United States", "russia": "Russia", "eu": "European Union", "g7": "G7", "uk": "United Kingdom",
@@ -357,7 +387,9 @@ def measures_chart(measures: pd.DataFrame, width: int = 520) -> alt.Chart:
         y=alt.Y("Imposed by:N", title=None, sort=lanes),
         color=alt.Color("Family:N", title=None, sort=families, legend=alt.Legend(columns=1, orient="bottom")),
         tooltip=["Date:N", "Imposed by:N", "On:N", "Kind:N", "Measure:N", "Legal basis:N"],
-    ).properties(width=width, height=34 * len(lanes) + 10)
+    ).properties(width=width, height=34 * len(lanes) + 10, description=(
+        f"Dot chart of {len(f)} sanctions and counter-measures from {first} to January 2026, one row per party "
+        f"that imposed them ({', '.join(lanes)}), coloured by family ({', '.join(families)})."))
 
 
 def facts_frame(facts: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
@@ -366,7 +398,7 @@ def facts_frame(facts: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({"Measure": list(labels.values()), "Value": rows["value"].astype(float).values,
                          "Unit": rows["unit"].values, "Year": rows["year"].astype("Int64").astype(str).values,
                          "Fact": rows["statement"].values,
-                         "Reference": rows["reference"].str.split(";").str[0].str.strip().values})
+                         "Reference": rows["reference"].map(source_of).values})
 
 
 def facts_chart(facts: pd.DataFrame, labels: dict[str, str], axis_title: str, width: int = 480) -> alt.LayerChart:
@@ -378,7 +410,9 @@ def facts_chart(facts: pd.DataFrame, labels: dict[str, str], axis_title: str, wi
                                   tooltip=["Measure:N", alt.Tooltip("Value:Q", format=",g"), "Fact:N", "Reference:N"])
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
         x="Value:Q", y=y, text=alt.Text("Value:Q", format=",g"))
-    return alt.layer(bars, text).properties(width=width, height=32 * len(labels) + 10)
+    description = ("Bar chart: " + "; ".join(f"{m}: {v:,g}" for m, v in zip(f["Measure"], f["Value"], strict=True))
+                   + f" ({axis_title}).")
+    return alt.layer(bars, text).properties(width=width, height=32 * len(labels) + 10, description=description)
 
 
 def facts_table(facts: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
