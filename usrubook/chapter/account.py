@@ -231,14 +231,16 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[s
         rings = pd.DataFrame({
             "When": [iso_day(d) for d in told["date"]], "Date": [long_date(d) for d in told["date"]],
             "Event": told["title"], "Category": told["category"].map(CATEGORY_LABELS),
-            "Told by": [f"{seed_label(s)}, paragraph {p}" for s, p in zip(told["source_id"], told["paragraph"],
-                                                                         strict=True)],
-            "Words of the seed": [" ".join(q.split()) for q in told["quote"]], "anchor": told["anchor"]})
-        layers.append(alt.Chart(frame(rings, keep=["When", "Date", "Event", "Category", "Told by",
-                                                   "Words of the seed", "passage"])).mark_point(
+            # 'quote' and 'source' are the fields the page script shows in a tapped mark's card
+            "source": [f"{seed_label(s)}, paragraph {p}" for s, p in zip(told["source_id"], told["paragraph"],
+                                                                        strict=True)],
+            "quote": [" ".join(q.split()) for q in told["quote"]], "anchor": told["anchor"]})
+        layers.append(alt.Chart(frame(rings, keep=["When", "Date", "Event", "Category", "source", "quote",
+                                                   "passage"])).mark_point(
             size=190, filled=False, strokeWidth=1.5, color="#000000", cursor="pointer").encode(
             x=x, y=y, href="passage:N",
-            tooltip=["Date:N", "Event:N", "Told by:N", "Words of the seed:N"]))
+            tooltip=["Date:N", "Event:N", alt.Tooltip("source:N", title="Told by"),
+                     alt.Tooltip("quote:N", title="Words of the seed")]))
     if labels:
         named = f[f["Label"] != ""]
         layers.append(alt.Chart(frame(named, keep=["When", "Category", "Label"])).mark_text(
