@@ -35,7 +35,7 @@ def _draws_all(page, url):
 def test_trade_page_draws_every_chart_offline(server, browser):
     page = browser.new_page()
     n, errors, blocked = _draws_all(page, f"{server}/chapters/trade.html")
-    assert n == 2 and errors == [] and blocked == []
+    assert n == 3 and errors == [] and blocked == []
     charts = page.locator("div.usrubook-chart")
     for i in range(n):
         chart = charts.nth(i)

@@ -43,7 +43,7 @@ def _release(root: Path) -> str:
 
 def test_every_chart_figure_offers_its_files(html_dir):
     figures = _figures(html_dir)
-    assert len(figures) >= 15
+    assert len(figures) >= 14
     for rel, figure, getdata in figures:
         where = f"{rel}#{figure['id']}"
         assert getdata is not None, f"{where}: no Get the data"

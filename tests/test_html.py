@@ -77,7 +77,7 @@ def _charts(page: Path):
 
 def test_trade_page_embeds_its_charts(html_dir):
     soup, charts = _charts(html_dir / "chapters/trade.html")
-    assert len(charts) == 2
+    assert len(charts) == 3
     scripts = [s["src"] for s in soup.find_all("script", src=True)]
     assert any(s.startswith("../_static/usrubook-vega.js") for s in scripts)
     for div in charts:

@@ -106,9 +106,9 @@ def test_kit_contents_and_pins():
     # every table the chapter loads, and no other
     source = (ROOT / "chapters/europe-asia.md").read_text(encoding="utf-8")
     loaded = set(re.findall(r"""\bload\(\s*["'](\w+)["']""", source))
-    if "sources_box(" in source:             # a box reads the seeds' judged passages
-        from usrubook.pipeline.schema import SOURCES_BOX_TABLES
-        loaded |= set(SOURCES_BOX_TABLES)
+    from usrubook.build.execution import box_tables
+
+    loaded |= set(box_tables(source))          # a box or a chronology reads the seeds' judged passages
     assert {f[5:-4] for f in files if f.startswith("data/") and f.endswith(".csv")} == loaded
     # exact pins, each as requirements.txt has it
     book = {line.strip() for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()}

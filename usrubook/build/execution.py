@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 _LOAD = re.compile(r"""\bload\(\s*["']([A-Za-z0-9_]+)["']""")
 _LOAD_COMPUTED = re.compile(r"""\bload\(\s*[^"'\s)]""")
 _DATAPACKAGE = re.compile(r"\bdatapackage_descriptor\(\s*\)")
-_BOX = re.compile(r"\b(?:sources_box|chronology_chart)\(")     # they read the seeds' passages
+_BOX_REF = re.compile(r"""["'](claims|relations|trade|corrections|outlook|events):[a-z0-9-]+["']""")
 _PACKAGE = Path(__file__).resolve().parent.parent   # the usrubook package, all its modules
 
 
@@ -77,15 +77,26 @@ def load_problems(source: str) -> list[tuple[int, str]]:
     return sorted(problems)
 
 
+def box_tables(source: str) -> list[str]:
+    """The tables a page reads through the chapter helpers rather than load(): a "How the sources tell it" box
+    (sources_box) reads the seeds, the judgements and the table of each statement it names ('claims:…'); a
+    chronology chart reads the seeds' event passages to ring the events they tell."""
+    tables = set()
+    if "sources_box(" in source:
+        tables |= set(SOURCES_BOX_TABLES)
+        tables |= {"event_sources" if t == "events" else t for t in _BOX_REF.findall(source)}
+    if "chronology_chart(" in source:
+        tables.add("event_sources")
+    return sorted(tables)
+
+
 def dependencies(source: str) -> list[str]:
     """Paths (relative to the book root) a chapter's code depends on."""
     problems = load_problems(source)
     if problems:
         line, problem = problems[0]
         raise ValueError(f"line {line}: {problem}")
-    tables = set(_LOAD.findall(source))
-    if _BOX.search(source):
-        tables |= set(SOURCES_BOX_TABLES)
+    tables = set(_LOAD.findall(source)) | set(box_tables(source))
     tables = sorted(tables)
     extra = ["data/datapackage.json"] if _DATAPACKAGE.search(source) else []
     return [DERIVED[t].path for t in tables] + extra

@@ -249,7 +249,10 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[s
     last = "January 2026" if end > 2026 else str(int(end) - 1)
     description = (f"Dot chart of {len(f)} dated events from {start} to {last}, "
                    f"one row per kind of event ({', '.join(cats)}), each dot coloured by its tone for US–Russia "
-                   f"relations ({', '.join(tones)}); {told_n} of the events are also told by a seed and are ringed.")
+                   f"relations ({', '.join(tones)}); " + (
+                       "no event of the period is told by a seed." if told_n == 0 else
+                       "one event is also told by a seed and is ringed." if told_n == 1 else
+                       f"{told_n} of the events are also told by a seed and are ringed."))
     return alt.layer(*layers).properties(width=width, height=24 * len(cats) + 20, description=description)
 
 

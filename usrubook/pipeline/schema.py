@@ -610,10 +610,9 @@ SCENARIOS, SCENARIOS_D = _subject(
         Field("indicators", "string", "What to watch."),
         Field("analysis_by", "string", "Who argues it."),
     ))
-# The tables a chapter's "How the sources tell it" box reads (usrubook.chapter.account.sources_box): a chapter that
-# draws a box depends on them as on the tables it loads itself.
-SOURCES_BOX_TABLES = ("sources", "judgements", "claims", "relations", "trade", "corrections", "outlook",
-                      "event_sources")
+# The tables every "How the sources tell it" box reads (usrubook.chapter.account.sources_box), besides the table
+# of each statement it names: a chapter that draws a box depends on them as on the tables it loads itself.
+SOURCES_BOX_TABLES = ("sources", "judgements")
 SUBJECT_TABLES_OF_BOOK = ("chronology", "treaties", "measures", "trade_series", "facts", "scenarios")
 
 JUDGEMENTS = Table(
