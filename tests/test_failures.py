@@ -17,8 +17,19 @@ SCREEN = 20     # lines: what a terminal shows without scrolling
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+# A kernel stopped while it still answers a control message makes tornado log a traceback of its own (ipykernel,
+# zmq); it is not the build's report and is left out before the first screen is read.
 def _first_screen(text: str) -> str:
-    return "\n".join(ANSI.sub("", text).splitlines()[:SCREEN])
+    lines, skipping = [], False
+    for line in ANSI.sub("", text).splitlines():
+        if line.startswith("ERROR:tornado.general:"):
+            skipping = True
+            continue
+        if skipping and (line.startswith((" ", "Traceback")) or re.match(r"^[\w.]*(Error|Exception)\b", line)):
+            continue
+        skipping = False
+        lines.append(line)
+    return "\n".join(lines[:SCREEN])
 
 
 def _built_state(book) -> dict:
@@ -183,7 +194,7 @@ def test_nbval_names_the_chapter_line_and_skips_the_cascade(book_copy):
     assert (f"chapters/trade.md:{line}: code cell 1 of {cells} (starts at line {fence}) raised UnknownTableError: "
             f"chapters/trade.md, line {line}: load('trades'): there is no table 'trades' in data/") in screen, screen
     assert "How to fix: did you mean 'trade'?" in screen
-    assert re.search(r"\b1 failed, 6 skipped\b", result.stdout), result.stdout[-500:]
+    assert re.search(rf"\b1 failed, {cells - 1} skipped\b", result.stdout), result.stdout[-500:]
 
 
 # ---------------------------------------------------------------------------- without a build

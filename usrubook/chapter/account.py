@@ -258,15 +258,17 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[s
 
 TREATY_END = ("withdrawn", "expired")
 MILESTONE_GROUPS = {
-    "signed": "Signed, ratified or in force", "ratified": "Signed, ratified or in force",
-    "in_force": "Signed, ratified or in force", "extended": "Extended, or an offer to keep it",
-    "offer": "Extended, or an offer to keep it", "violation_found": "Violation found or suspended",
-    "suspended": "Violation found or suspended", "withdrawal_announced": "Withdrawn, expired or ended",
-    "withdrawn": "Withdrawn, expired or ended", "expired": "Withdrawn, expired or ended",
-    "de-ratified": "Withdrawn, expired or ended", "moratorium_ended": "Withdrawn, expired or ended",
+    "signed": "Signed or in force", "ratified": "Signed or in force", "in_force": "Signed or in force",
+    "extended": "Extended or offered", "offer": "Extended or offered", "violation_found": "Violated or suspended",
+    "suspended": "Violated or suspended", "withdrawal_announced": "Ended", "withdrawn": "Ended",
+    "expired": "Ended", "de-ratified": "Ended", "moratorium_ended": "Ended",
 }
-GROUP_ORDER = ["Signed, ratified or in force", "Extended, or an offer to keep it", "Violation found or suspended",
-               "Withdrawn, expired or ended"]
+GROUP_ORDER = ["Signed or in force", "Extended or offered", "Violated or suspended", "Ended"]
+# Short names on the chart's axis (the tooltip and the tables give the full name).
+TREATY_SHORT = {"abm": "ABM Treaty", "salt1-interim": "SALT I Interim", "salt2": "SALT II", "inf": "INF Treaty",
+                "cfe": "CFE Treaty", "start1": "START I", "start-i": "START I", "openskies": "Open Skies",
+                "open-skies": "Open Skies", "start2": "START II", "start-ii": "START II", "ctbt": "CTBT",
+                "sort": "SORT (Moscow Treaty)", "newstart": "New START", "new-start": "New START"}
 GROUP_COLOURS = ["#009E73", "#0072B2", "#E69F00", "#D55E00"]
 GROUP_SHAPES = ["circle", "diamond", "triangle-up", "square"]
 
@@ -274,21 +276,23 @@ GROUP_SHAPES = ["circle", "diamond", "triangle-up", "square"]
 def treaty_frame(treaties: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One bar per treaty for the years it was in force (entry into force to withdrawal, expiry or the as-of
     date; none for a treaty never in force); one point per milestone, named by the treaty's own name."""
-    names, spans = {}, []
+    names, full, spans = {}, {}, []
     for tid, g in treaties.groupby("treaty_id", sort=False):
         g = g.sort_values("date")
-        names[tid] = g["treaty"].iloc[0]
+        full[tid] = g["treaty"].iloc[0]
+        names[tid] = TREATY_SHORT.get(tid, full[tid])
         began = g[g["milestone"] == "in_force"]
         if began.empty:
             continue
         start = began["date"].iloc[0]
         ends = g[g["milestone"].isin(TREATY_END)]
         end = ends["date"].iloc[0] if len(ends) else AS_OF
-        spans.append({"Treaty": names[tid], "From": iso_day(start), "To": iso_day(end),
+        spans.append({"Treaty": names[tid], "Full name": full[tid], "From": iso_day(start), "To": iso_day(end),
                       "In force from": long_date(start),
                       "Until": long_date(end) if len(ends) else "still in force on " + long_date(AS_OF)})
     points = pd.DataFrame({
-        "Treaty": treaties["treaty_id"].map(names), "When": [iso_day(d) for d in treaties["date"]],
+        "Treaty": treaties["treaty_id"].map(names), "Full name": treaties["treaty_id"].map(full),
+        "When": [iso_day(d) for d in treaties["date"]],
         "Date": [long_date(d) for d in treaties["date"]],
         "Milestone": treaties["milestone"].str.replace("_", " "),
         "Kind of milestone": treaties["milestone"].map(MILESTONE_GROUPS),
@@ -303,10 +307,10 @@ def treaty_chart(treaties: pd.DataFrame, width: int = 520) -> alt.LayerChart:
     spans, points = treaty_frame(treaties)
     first = points.sort_values("When").drop_duplicates("Treaty")["Treaty"]
     order = list(first)
-    y = alt.Y("Treaty:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("Treaty:N", title=None, sort=order, axis=alt.Axis(labelLimit=160))
     x = alt.X("From:T", title=None, axis=alt.Axis(format="%Y"))
     bars = alt.Chart(frame(spans, keep=list(spans.columns))).mark_bar(height=9, color="#56B4E9", opacity=0.7).encode(
-        x=x, x2="To:T", y=y, tooltip=["Treaty:N", "In force from:N", "Until:N"])
+        x=x, x2="To:T", y=y, tooltip=["Full name:N", "In force from:N", "Until:N"])
     groups = [g for g in GROUP_ORDER if g in set(points["Kind of milestone"])]
     marks = alt.Chart(frame(points, keep=list(points.columns))).mark_point(filled=True, size=55).encode(
         x=alt.X("When:T"), y=y,
@@ -315,7 +319,7 @@ def treaty_chart(treaties: pd.DataFrame, width: int = 520) -> alt.LayerChart:
                         legend=alt.Legend(title=None, columns=1, orient="bottom")),
         shape=alt.Shape("Kind of milestone:N", sort=groups,
                         scale=alt.Scale(domain=groups, range=[GROUP_SHAPES[GROUP_ORDER.index(g)] for g in groups])),
-        tooltip=["Treaty:N", "Date:N", "Milestone:N", "By:N", "What it meant:N"])
+        tooltip=["Full name:N", "Date:N", "Milestone:N", "By:N", "What it meant:N"])
     description = ("Timeline of the arms-control treaties between the United States and the Soviet Union or Russia: "
                    "one row per treaty (" + "; ".join(order) + "), a bar for the years each was in force, and a "
                    "marker for each milestone (signature, entry into force, extension, suspension, withdrawal or "
@@ -323,9 +327,9 @@ def treaty_chart(treaties: pd.DataFrame, width: int = 520) -> alt.LayerChart:
     return alt.layer(bars, marks).properties(width=width, height=22 * len(order) + 10, description=description)
 
 
-SERIES_LABELS = {"goods_exports": "Goods exports to Russia", "goods_imports": "Goods imports from Russia",
-                 "services_exports": "Services exports to Russia", "services_imports": "Services imports from Russia",
-                 "fdi_us_in_russia": "US direct investment in Russia", "fdi_russia_in_us": "Russian direct investment in the US"}
+SERIES_LABELS = {"goods_exports": "Exports to Russia", "goods_imports": "Imports from Russia",
+                 "services_exports": "Services exports", "services_imports": "Services imports",
+                 "fdi_us_in_russia": "US investment in Russia", "fdi_russia_in_us": "Russian investment in the US"}
 
 
 def trade_series_frame(ts: pd.DataFrame, series: list[str]) -> pd.DataFrame:
@@ -351,7 +355,7 @@ def trade_series_chart(ts: pd.DataFrame, series: list[str], break_year: int = 20
     marker = pd.DataFrame({"Year": [break_year - 0.5], "Label": [f"Invasion, {break_year}"]})
     rule = alt.Chart(marker).mark_rule(strokeDash=[4, 3], color="#555555").encode(
         x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)))
-    note = alt.Chart(marker).mark_text(align="left", baseline="top", dx=4, y=2, fontSize=10, color="#555555").encode(
+    note = alt.Chart(marker).mark_text(align="right", baseline="top", dx=-4, y=2, fontSize=10, color="#555555").encode(
         x=alt.X("Year:Q", scale=alt.Scale(domain=years, nice=False, zero=False)), text="Label:N")
     description = ("Points of " + " and ".join(order) + " in US$ billion for the years with a published figure: "
                    + "; ".join(f"{r['Series']} {r['Year']}: {r['US$ billion']:.2f}" for _, r in f.iterrows())
