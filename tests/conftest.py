@@ -156,3 +156,20 @@ def open_page(context, url: str, timeout: int = 30000):
     page.goto(url, wait_until="load")
     page.wait_for_function(CHARTS_DRAWN, timeout=timeout)
     return page
+
+
+def assert_refused(book, mutate, file, column, message, before=None) -> str:
+    """Apply ``mutate`` (which returns the line the error must name), run make data's derive, and check that it
+    stops with one located error (file, line and column when ``file`` is given), a fix, no traceback, and that
+    data/ is unchanged. Returns the error text."""
+    line = mutate(book)
+    before = data_snapshot(book)
+    result = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book)
+    assert result.returncode == 1, result.stdout
+    err = result.stderr
+    if file:
+        assert f"{file}, line {line}" + (f", column '{column}'" if column else "") in err, err
+    assert message in err, err
+    assert err.count("How to fix:") == 1 and "Traceback" not in err, err
+    assert data_snapshot(book) == before
+    return err

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from conftest import data_snapshot as _snapshot, run, set_cell
+from conftest import assert_refused, data_snapshot as _snapshot, run, set_cell
 
 
 def _line_of(path, key: str) -> int:
@@ -233,17 +233,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_input_gets_one_located_error_and_changes_nothing(case, book_copy):
     mutate, file, column, message = CASES[case]
-    line = mutate(book_copy)
-    before = _snapshot(book_copy)
-    result = run(["python", "-m", "usrubook.pipeline.derive"], cwd=book_copy)
-    assert result.returncode == 1, result.stdout
-    err = result.stderr
-    where = f"{file}, line {line}" + (f", column '{column}'" if column else "")
-    assert where in err, err
-    assert message in err, err
-    assert err.count("How to fix:") == 1, err
-    assert "Traceback" not in err
-    assert _snapshot(book_copy) == before
+    assert_refused(book_copy, mutate, file, column, message)
 
 
 def test_changed_seed_is_refused_without_writing(book_copy):

@@ -625,10 +625,7 @@ JUDGEMENTS = Table(
     fields=(
         Field("judgement_id", "string", "Identifier: the table and row of the passage judged.", pattern=_ID),
         Field("subject", "string", "The passage judged, as 'table:id'."),
-        Field("verdict", "string", "; ".join(f"{k}: {v}" for k, v in VERDICT_NOTES.items()) + ".", enum=VERDICTS),
-        Field("changed_on", "date", "For an outdated statement: when it stopped holding.", required=False,
-              pattern=_DATE),
-        Field("what_changed", "string", "For an outdated statement: what changed.", required=False),
+        *(VERIFICATIONS.field(n) for n in ("verdict", "changed_on", "what_changed")),
         Field("explanation", "string", "The reasoning or the correction.", required=False),
         Field("reference", "string", _REFERENCE.description, required=False),
         Field("reference_excerpt", "string", _EXCERPT.description, required=False, max_length=QUOTE_MAX,
