@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from bs4 import BeautifulSoup
 
+import zotero_model
 from conftest import book_pages
 from usrubook.build.metadata import book_metadata
 
@@ -33,10 +34,15 @@ def test_bibtex_files_parse(html_dir, root):
         (key, entry), = data.entries.items()
         assert entry.type in ("book", "incollection"), path.name
         assert entry.fields["version"] == meta.version and entry.fields["year"] == str(meta.year)
-        assert entry.fields["url"].startswith(meta.url) and "\\" not in entry.fields["url"]
-        assert [str(p) for p in entry.persons["author"]]
+        # BibTeX's standard styles print no ``version`` field: every entry says it in its note too
+        assert re.search(rf"\b[Vv]ersion {re.escape(meta.version)}\b", entry.fields["note"]), path.name
+        assert entry.fields["url"].startswith(meta.version_url) and "\\" not in entry.fields["url"]
+        # the organisation is one name (brace-protected), not first and last names
+        (author,) = entry.persons["author"]
+        assert not author.first_names and author.last_names == ["{" + meta.authors[0].replace("–", "--") + "}"]
+        assert "publisher" not in entry.fields
         if entry.type == "incollection":
-            assert "booktitle" in entry.fields
+            assert entry.fields["booktitle"] == "{" + meta.citation_title.replace("–", "--") + "}"
 
 
 def test_ris_files_parse(html_dir, root):
@@ -48,11 +54,17 @@ def test_ris_files_parse(html_dir, root):
         assert text.startswith("TY  - "), path.name
         (entry,) = rispy.loads(text)
         assert entry["type_of_reference"] in ("BOOK", "CHAP", "FIGURE"), path.name
-        assert entry["title"] and entry["authors"] == list(meta.authors)
+        # a name without a comma: Zotero's RIS import makes it a one-field name (RIS.js, "creators")
+        assert entry["title"] and entry["authors"] == list(meta.authors) and "," not in entry["authors"][0]
         assert entry["date"] == meta.released.strftime("%Y/%m/%d") and meta.version in entry["edition"]
-        assert entry["urls"][0].startswith(meta.url)
+        assert entry["urls"][0].startswith(meta.version_url)
+        assert "publisher" not in entry and "PB  -" not in text
         if entry["type_of_reference"] != "BOOK":
-            assert entry["secondary_title"] == meta.title
+            assert entry["secondary_title"] == meta.citation_title
+        if "#" not in entry["urls"][0]:     # the book or a page (not a figure or table): the PDF that holds it
+            page = entry["urls"][0][len(meta.version_url):].removesuffix(".html")
+            assert entry["file_attachments1"] == (meta.pdf_url if entry["type_of_reference"] == "BOOK"
+                                                  else meta.page_pdf_url(page)), path.name
 
 
 def test_csl_json_files_are_csl_items(html_dir, root):
@@ -62,9 +74,10 @@ def test_csl_json_files_are_csl_items(html_dir, root):
         assert {"id", "type", "title", "author", "issued", "URL", "version"} <= set(item), path.name
         assert item["type"] in CSL_TYPES
         assert item["issued"]["date-parts"][0] == [meta.released.year, meta.released.month, meta.released.day]
-        assert all("literal" in a or "family" in a for a in item["author"])
+        assert item["author"] == [{"literal": a} for a in meta.authors]
+        assert item["URL"].startswith(meta.version_url) and "publisher" not in item
         if item["type"] != "book":
-            assert item["container-title"] == meta.title
+            assert item["container-title"] == meta.citation_title
 
 
 def test_citation_text_is_escaped_in_html(root):
@@ -98,7 +111,7 @@ def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path
         m = re.match(rf"{kind} (\d+\.\d+): (.*)", item["title"])
         assert m, item["title"]
         number, caption = m.groups()
-        page, anchor = item["URL"].split("/us-russia-relations/", 1)[1].split("#")
+        page, anchor = item["URL"][len(book_metadata(html_dir.parent.parent).version_url):].split("#")
         soup = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
         target = soup.find(id=anchor)
         assert target is not None, item["URL"]
@@ -163,7 +176,8 @@ def _extract(html_dir, page, root):
 
     meta = book_metadata(root)
     html = (html_dir / page).read_text(encoding="utf-8")
-    return extruct.extract(html, base_url=meta.url + page, syntaxes=["json-ld", "dublincore", "opengraph"],
+    return extruct.extract(html, base_url=meta.page_url(page.removesuffix(".html")),
+                           syntaxes=["json-ld", "dublincore", "opengraph"],
                            uniform=True), html
 
 
@@ -188,15 +202,15 @@ def test_book_page_is_a_book_with_its_dataset(html_dir, root):
     assert dataset["version"] == meta.version and dataset["license"].startswith("https://creativecommons.org/")
     assert dataset["citation"].startswith(meta.authors[0])
     urls = [d["contentUrl"] for d in dataset["distribution"]]
-    assert meta.url + "data/datapackage.json" in urls and any(u.endswith("/trade.csv") for u in urls)
-    for url in urls:       # every DataDownload is in the web book
-        assert (html_dir / url[len(meta.url):]).is_file(), url
+    assert meta.address("data/datapackage.json") in urls and any(u.endswith("/trade.csv") for u in urls)
+    for url in urls:       # every DataDownload is in (this version of) the web book
+        assert (html_dir / url[len(meta.version_url):]).is_file(), url
     tags = _meta_tags(html)
-    assert tags["citation_title"] == [meta.title] and "citation_book_title" not in tags
+    assert tags["citation_title"] == [meta.citation_title] and "citation_book_title" not in tags
     assert tags["citation_publication_date"] == [meta.released.strftime("%Y/%m/%d")]
-    assert tags["citation_pdf_url"] == [meta.pdf_url]
+    assert tags["citation_pdf_url"] == [meta.pdf_url] and meta.pdf_url.startswith(meta.version_url)
     # the web book serves that PDF (make pdf copies it beside index.html), identical to the PDF build's
-    served = html_dir / meta.pdf_url[len(meta.url):]
+    served = html_dir / meta.pdf_url[len(meta.version_url):]
     assert served.is_file(), f"{meta.pdf_url}: not in the web book; run `make pdf`"
     assert served.read_bytes() == (root / "_build/latex/us-russia-relations.pdf").read_bytes()
 
@@ -208,16 +222,19 @@ def test_chapter_pages_are_book_sections(html_dir, root, page):
     ld = data["json-ld"][0]
     chapter = ld if ld.get("@type") == "Chapter" else next(x for x in ld["@graph"] if x["@type"] == "Chapter")
     assert chapter["isPartOf"]["@type"] == "Book" and chapter["isPartOf"]["name"] == meta.title
-    assert chapter["version"] == meta.version and chapter["url"] == meta.url + page
+    doc = page.removesuffix(".html")
+    assert chapter["version"] == meta.version and chapter["url"] == meta.page_url(doc)
+    assert chapter["encoding"]["contentUrl"] == meta.page_pdf_url(doc)
     tags = _meta_tags(html)
-    assert tags["citation_book_title"] == [meta.title]
-    assert tags["citation_author"] == list(meta.authors)
+    assert tags["citation_book_title"] == [meta.citation_title]
+    assert tags["citation_author"] == [a + "," for a in meta.authors]
     assert tags["citation_language"] == ["en"]
-    assert tags["citation_public_url"] == [meta.url + page]
+    assert tags["citation_public_url"] == [meta.page_url(doc)]
+    assert tags["citation_pdf_url"] == [meta.page_pdf_url(doc)]
     assert tags["DC.relation.hasVersion"] == [meta.version]
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", tags["citation_publication_date"][0])
     og = dict(data["opengraph"][0]) if data["opengraph"] else {}
-    assert og.get("@type") == "article" and og.get("og:url") == meta.url + page, og
+    assert og.get("@type") == "article" and og.get("og:url") == meta.page_url(doc, latest=True), og
     assert tags["citation_version"] == [meta.version]
     dc = {e["name"]: e["content"] for e in data["dublincore"][0]["elements"]}
     assert dc["DC.title"] == tags["citation_title"][0] and dc["DC.date"] == meta.released.isoformat()
@@ -276,3 +293,81 @@ def test_chicago_puts_the_full_stop_inside_the_quotation_marks():
     plain, markup = render(item, "chicago-author-date")
     assert "“Trade.”" in plain and "“Trade”." not in plain, plain
     assert "“Trade.”" in markup, markup
+
+
+# ---------------------------------------------------------------- what Zotero saves (tests/zotero_model.py)
+
+
+def test_zotero_model_splits_a_name_without_a_comma():
+    """The model reproduces what Zotero made of the book's earlier ``citation_author`` (a name without a comma,
+    split at its last space) and what it makes of "Name," (the whole name as the last name)."""
+    head = '<meta name="citation_title" content="Trade"><meta name="citation_book_title" content="A book">'
+    before = zotero_model.save(head + '<meta name="citation_author" content="US–Russia Relations book team">',
+                               "https://example.org/t.html")
+    assert before.creators == [{"firstName": "US-Russia Relations book", "lastName": "Team", "fieldMode": 0,
+                                "creatorType": "author"}]
+    after = zotero_model.save(head + '<meta name="citation_author" content="US–Russia Relations book team,">',
+                              "https://example.org/t.html")
+    assert after.creators == [{"firstName": "", "lastName": "US–Russia Relations book team", "fieldMode": 0,
+                               "creatorType": "author"}]
+    assert after.api_names() == [{"name": "US–Russia Relations book team"}]
+    assert after.item_type == "bookSection" and after.attachments[0]["title"] == "Snapshot"
+
+
+@pytest.mark.parametrize("page", ["chapters/trade.html", "chapters/history.html", "evidence/sources.html",
+                                  "intro.html"])
+def test_zotero_saves_the_page_with_its_book_version_address_and_pdf(html_dir, root, page):
+    """Saving a page in Zotero (Embedded Metadata, as modelled): a chapter is a book section of the book, the
+    book page is the book; one author, the organisation's whole name; the title in sentence case; the version
+    as Edition; the release date; this version's address; and, as its PDF, the chapter's own PDF (the book's
+    for the other pages), which the web book serves."""
+    meta = book_metadata(root)
+    doc = page.removesuffix(".html")
+    html = (html_dir / page).read_text(encoding="utf-8")
+    saved = zotero_model.save(html, meta.page_url(doc, latest=True))
+    is_book = page == "intro.html"
+    assert saved.item_type == ("book" if is_book else "bookSection")
+    assert saved.creators == [{"firstName": "", "lastName": a, "fieldMode": 0, "creatorType": "author"}
+                              for a in meta.authors]
+    assert saved.api_names() == [{"name": a} for a in meta.authors]
+    assert saved.csl_names() == [{"family": a, "given": ""} for a in meta.authors]
+    soup = BeautifulSoup(html, "html.parser")
+    heading = soup.find("h1").get_text(" ", strip=True).rstrip("#").strip()
+    assert saved.fields["title"] == (meta.citation_title if is_book else re.sub(r"^[\d.]+\s*", "", heading))
+    if not is_book:
+        assert saved.fields["bookTitle"] == meta.citation_title
+    assert saved.fields["edition"] == f"Version {meta.version}"
+    assert saved.fields["date"] == meta.released.strftime("%Y/%m/%d")
+    assert saved.fields["url"] == meta.page_url(doc) and saved.fields["url"].startswith(meta.version_url)
+    assert saved.fields["language"] == "en" and "publisher" not in saved.fields
+    (pdf,) = saved.attachments
+    assert pdf["mimeType"] == "application/pdf"
+    assert pdf["url"] == (meta.address(doc + ".pdf") if doc.startswith("chapters/") else meta.pdf_url)
+    assert (html_dir / pdf["url"][len(meta.version_url):]).is_file(), f"{pdf['url']}: not in the web book"
+
+
+def test_no_citation_has_an_empty_publisher(html_dir, root):
+    """No format names a publisher, empty or not (APA 7, 9.29: the authors publish the book)."""
+    for path in (html_dir / "_cite").glob("*.*"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r'^\s*publisher\s*=|^PB  -|"publisher"\s*:', text, re.I | re.M), path.name
+    for page in _book_pages(html_dir):
+        tags = _meta_tags((html_dir / page).read_text(encoding="utf-8"))
+        assert not any("publisher" in name.lower() for name in tags), page
+        assert all(v.strip() for values in tags.values() for v in values if v is not None), page
+
+
+def test_apa_titles_are_in_sentence_case_and_chicago_in_title_case(root):
+    from usrubook.build import cite
+
+    meta = book_metadata(root)
+    book = cite.csl_item(meta, "book", key="b")
+    apa, _ = cite.render(book, "apa")
+    chicago, _ = cite.render(book, "chicago-author-date")
+    assert "US–Russia relations: An executable research book (Version " in apa, apa
+    assert "US–Russia Relations: An Executable Research Book" in chicago, chicago
+    assert apa.startswith(f"{meta.authors[0]}. ({meta.year}).") and meta.version_url in apa
+    page = cite.csl_item(meta, "page", key="p", title="Europe and Asia: a survey", chapter="3",
+                         url=meta.page_url("chapters/europe-asia"))
+    apa, _ = cite.render(page, "apa")
+    assert "Europe and Asia: A survey. In US–Russia relations: An executable research book" in apa, apa

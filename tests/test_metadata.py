@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from usrubook.build import release
-from usrubook.build.metadata import SCHEMA, book_metadata, read_cff, validate
+from usrubook.build.metadata import SCHEMA, book_metadata, read_cff, sentence_case, validate
 
 # Files that may name the version or release date: the metadata itself, its history, and pins of other packages.
 # (latex/bbm.sty carries its own package date, which happens to be the same day.)
@@ -29,6 +29,42 @@ def test_citation_cff_is_valid_cff_1_2_0(root):
     for key in ("title", "authors", "version", "date-released", "license", "repository-code", "url"):
         assert data.get(key), key
     assert data["cff-version"] == "1.2.0"
+
+
+def test_addresses_are_those_of_the_version_unless_the_latest_is_asked(root):
+    meta = book_metadata(root)
+    assert meta.url.endswith("/") and meta.version_url == f"{meta.url}v{meta.version}/"
+    assert meta.address() == meta.version_url and meta.address(latest=True) == meta.url
+    assert meta.page_url("chapters/trade", "fig-x") == f"{meta.version_url}chapters/trade.html#fig-x"
+    assert meta.page_url("chapters/trade", latest=True) == f"{meta.url}chapters/trade.html"
+    assert meta.pdf_url == f"{meta.version_url}us-russia-relations.pdf"
+    assert meta.page_pdf_url("chapters/trade") == f"{meta.version_url}chapters/trade.pdf"
+    assert meta.page_pdf_url("evidence/sources") == meta.pdf_url == meta.page_pdf_url(None)
+
+
+def test_authors_keep_entities_and_persons_apart(root):
+    from usrubook.build.metadata import _creator
+
+    meta = book_metadata(root)
+    assert [c.name for c in meta.creators] == list(meta.authors)
+    assert all(c.is_entity for c in meta.creators)       # CITATION.cff names a team, with ``name``
+    person = _creator({"given-names": "Ada", "name-particle": "de", "family-names": "Vries"})
+    assert (person.name, person.inverted, person.is_entity) == ("Ada de Vries", "de Vries, Ada", False)
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("US–Russia Relations: an executable research book", "US–Russia relations: An executable research book"),
+    ("Relations Between the United States and Russia", "Relations between the United States and Russia"),
+    ("NATO and Europe: The Record", "NATO and Europe: The record"),
+    ("trade", "Trade"),
+])
+def test_sentence_case(title, expected):
+    assert sentence_case(title) == expected
+
+
+def test_sentence_case_without_lowering_only_adds_capitals():
+    assert sentence_case("Figure 4.1: goods trade with Kazakhstan", lower=False) == \
+        "Figure 4.1: Goods trade with Kazakhstan"
 
 
 def test_invalid_citation_cff_is_refused(root):

@@ -110,7 +110,8 @@ def _first(tags, suffix: str) -> str | None:
 
 def clean_author(author: str, creator_type: str, use_comma: bool) -> dict:
     """ZU.cleanAuthor (zotero/utilities utilities.js), without its handling of initials, which the book's names
-    do not need: a name as {firstName, lastName, creatorType}, never with a fieldMode."""
+    do not need: a name as {firstName, lastName, creatorType}, never with a fieldMode. The first name's first
+    dash (hyphen, en dash, ...) becomes a hyphen without spaces around it."""
     author = re.sub(r"^[\s\u00a0.,/\[\]:]+", "", author)
     author = re.sub(r"[\s\u00a0.,/\[\]:]+$", "", author)
     author = re.sub(r"[\s\u00a0]+", " ", author, count=1)
@@ -127,7 +128,18 @@ def clean_author(author: str, creator_type: str, use_comma: bool) -> dict:
             last, first = author[index + 1:], author[:index] if index > 0 else ""
             if last[:1].isalpha() or index <= 0:
                 break
+    if first:
+        first = re.sub(r"\s*([\u002d\u00ad\u2010-\u2015\u2212\u2e3a\u2e3b])\s*", "-",
+                       first.strip(" .").rstrip(" ,"), count=1)
+        first = re.sub(r"[\s.]+", " ", first).strip()
     return {"firstName": first or None, "lastName": last, "creatorType": creator_type}
+
+
+def fix_case(name: str) -> str:
+    """Embedded Metadata's fixCase: a name all in upper or all in lower case gets capitals (ZU.capitalizeTitle)."""
+    if name == name.upper() or name == name.lower():
+        return " ".join(w[:1].upper() + w[1:].lower() for w in name.split(" "))
+    return name
 
 
 def highwire_creators(values: list[str], role: str, language: str | None) -> list[dict]:
@@ -146,7 +158,11 @@ def highwire_creators(values: list[str], role: str, language: str | None) -> lis
             if not name or not re.search(r"[^\s,\-.;]", name) or name == previous:
                 continue
             previous = name
-            out.append(clean_author(name, role, "," in name))
+            creator = clean_author(name, role, "," in name)
+            if creator["firstName"]:
+                creator["firstName"], creator["lastName"] = fix_case(creator["firstName"]), \
+                    fix_case(creator["lastName"])
+            out.append(creator)
     return out
 
 
@@ -189,6 +205,12 @@ class Saved:
     creators: list[dict]
     attachments: list[dict]
     not_in_type: dict[str, str] = field(default_factory=dict)
+
+    def api_names(self) -> list[dict]:
+        """itemToAPIJSON (utilities_item.js), the form in which translation-server and saves to zotero.org
+        pass creators on: a name without a first name is one field (``name``)."""
+        return [{"name": c["lastName"]} if not c["firstName"] or c["fieldMode"] == 1
+                else {"firstName": c["firstName"], "lastName": c["lastName"]} for c in self.creators]
 
     def csl_names(self) -> list[dict]:
         """itemToCSLJSON (zotero/utilities utilities_item.js): how a citation style receives the creators."""

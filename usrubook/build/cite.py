@@ -163,7 +163,10 @@ def csl_item(meta: BookMetadata, kind: str, *, key: str, title: str | None = Non
     if kind == "book":
         item["license"] = meta.licence_text
         return item
-    item.update({"type": "chapter", "title": sentence_case(title, lower=False), "container-title": meta.citation_title})
+    # a page's title gets a capital after a colon (APA); a figure's or table's title is its label and caption,
+    # as the book prints them
+    item.update({"type": "chapter", "title": sentence_case(title, lower=False) if kind == "page" else title,
+                 "container-title": meta.citation_title})
     if chapter:
         item["chapter-number"] = chapter
     if kind in LABELS:

@@ -13,7 +13,7 @@ else is derived from it at build time:
 
 Addresses. ``url`` in CITATION.cff is the web book's latest version; each release is also kept, unchanged,
 under ``<url>v<version>/`` (the GitHub Pages workflow publishes both). Citations name the versioned address,
-so that a citation of 0.1.0 still leads to the text it cites once 0.2.0 is out; :meth:`BookMetadata.address`
+so that a citation still leads to the text it cites once a later version is out; :meth:`BookMetadata.address`
 makes every address of the book (pages, anchors, PDFs), versioned unless asked for the latest.
 
 Titles. Citations carry titles in sentence case, as APA prints them and as CSL and Zotero expect them

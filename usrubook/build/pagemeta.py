@@ -15,7 +15,7 @@ the model):
   without a comma at its last space ("US–Russia Relations book" "team"); with the comma it keeps the whole
   name as the last name, with no first name, which every citation style prints as the one name it is.
   Google Scholar's guidelines allow "Last, First" too;
-* the version as PRISM ``prism.edition`` ("Version 0.2.0"), which Zotero reads into Edition, and as
+* the version as PRISM ``prism.edition`` ("Version <version>"), which Zotero reads into Edition, and as
   ``citation_version`` and Dublin Core ``DC.relation.hasVersion``;
 * Dublin Core ``DC.title``, ``DC.creator``, ``DC.date``, ``DC.type``, ``DC.language``, ``DC.rights`` and
   ``DC.identifier``;
