@@ -189,6 +189,17 @@ def _templates(meta, number_title: str, url: str) -> tuple[str, str]:
     return header, footer
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--font-render-hinting=none"]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (the browser the tests use too)."""
+    import shutil
+
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
 def chapter_names(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "chapters").glob("*.md"))
 
@@ -217,7 +228,9 @@ def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes
     return fix_dates(data, epoch)
 
 
-def build(root: Path, html_dir: Path, names: list[str] | None = None, quiet: bool = False) -> dict[str, Path]:
+def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
+          quiet: bool = False) -> dict[str, Path]:
+    """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``."""
     from playwright.sync_api import sync_playwright
 
     from usrubook.build.latex import release_epoch
@@ -226,20 +239,14 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, quiet: boo
 
     meta = book_metadata(root)
     epoch = release_epoch(root)
-    chromium = "/usr/bin/chromium"
-    import shutil
-
-    chromium = shutil.which("chromium") or chromium
     out = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--font-render-hinting=none"])
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             for name in names or chapter_names(root):
                 start = time.monotonic()
                 data = print_chapter(browser, html_dir, name, meta, epoch)
-                path = html_dir / "chapters" / f"{name}.pdf"
+                path = (out_dir or html_dir / "chapters") / f"{name}.pdf"
                 write_if_changed(path, data)
                 out[name] = path
                 if not quiet:
@@ -254,12 +261,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Print each chapter page of the built web book to a PDF.")
     parser.add_argument("--root", default=".", help="the book's folder (default: .)")
     parser.add_argument("--html", default="_build/html", help="the built web book (default: _build/html)")
+    parser.add_argument("--output-dir", help="write the PDFs there (default: beside the chapter pages)")
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     args = parser.parse_args(argv)
     root = Path(args.root)
     html_dir = Path(args.html) if Path(args.html).is_absolute() else root / args.html
     try:
-        build(root, html_dir, args.chapters or None)
+        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None)
     except (FileNotFoundError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 1
