@@ -632,7 +632,7 @@ def test_page_labels_are_the_printed_page_numbers(pdf_path):
     assert ranges, "the PDF has no page labels"
     pages = _text(pdf_path).split("\f")[:-1]
     labels = _labels(ranges, len(pages))
-    assert labels[0] == "Title"
+    assert labels[0] == "Title", f"the title page is labelled {labels[0]!r}"
     assert len(set(labels)) == len(labels), "two pages have the same label"
     wrong = []
     for index, (page, label) in enumerate(zip(pages, labels, strict=True)):

@@ -37,6 +37,7 @@ PDF_LINK_CLASS = "usrubook-pdf-link"
 REF_ID = "usrubook-ref-"            # id prefix of an entry of a page's printed reference list
 PAPER = "Letter"                    # as the whole book's PDF (LaTeX, letterpaper)
 MARGIN = {"top": "17mm", "bottom": "17mm", "left": "18mm", "right": "18mm"}
+PRINTED_WIDTH = 816 - 2 * 68        # CSS pixels: Letter's 8.5 in less the two 18 mm margins
 
 
 # -- the printed page (Sphinx) -------------------------------------------------------------------------
@@ -208,16 +209,14 @@ def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes
     page_path = html_dir / "chapters" / f"{name}.html"
     if not page_path.is_file():
         raise FileNotFoundError(f"usrubook: {page_path}: no such page; build the HTML first (make html)")
-    page = browser.new_page()
+    # The page is laid out for print, as wide as the printed text, from the start: Vega fits each chart to its
+    # container once, at the width it is printed at (no redraw while printing).
+    page = browser.new_page(viewport={"width": PRINTED_WIDTH, "height": 1000})
     try:
+        page.emulate_media(media="print")
         page.goto(page_path.resolve().as_uri(), wait_until="load")
         page.wait_for_function(CHARTS_DRAWN, timeout=60000)
         page.evaluate("document.fonts.ready")
-        page.emulate_media(media="print")
-        # Vega fits each chart to its container: let it redraw at the printed width
-        page.set_viewport_size({"width": 816 - 2 * 68, "height": 1000})
-        page.wait_for_timeout(300)
-        page.wait_for_function(CHARTS_DRAWN, timeout=60000)
         page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.url])
         title = page.locator("article h1").first.inner_text().replace("#", "").strip()
         header, footer = _templates(meta, title, meta.page_url(f"chapters/{name}"))
