@@ -1,5 +1,5 @@
 # US–Russia Relations: an executable research book.
-#   make book   set up .venv, derive and validate the data, run nbval, build HTML and PDF
+#   make book   set up .venv, derive and validate the data, run nbval, build HTML (with a PDF per chapter) and PDF
 #   make test   the test suite (builds first if needed; sets up .venv-lab for the JupyterLab tests)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -79,6 +79,8 @@ html: data $(NPM)
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
 		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
 	@echo "HTML: _build/html/index.html"
+	@# each chapter page printed by Chromium (usrubook/build/chapterpdf.py), beside it: _build/html/chapters/<name>.pdf
+	$(PY) -m usrubook.build.chapterpdf
 
 pdf: data system $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)

@@ -581,3 +581,67 @@ def test_chart_data_is_not_printed(pdf_path, root):
     tex = (root / "_build/latex/us-russia-relations.tex").read_text(encoding="utf-8")
     assert "Data drawn in the figures" not in tex and "usrubook-chart-data" not in tex
     assert "Data drawn in the figures" not in _text(pdf_path)
+
+# -- page labels ------------------------------------------------------------------------------------------
+
+def _page_labels(pdf_path) -> list[tuple[int, dict]]:
+    """The /PageLabels number tree of the catalogue: (first page index, {"S": style, "P": prefix, "St": start}).
+    xdvipdfmx puts the catalogue in a compressed object stream, so every stream is inflated and searched."""
+    data = Path(pdf_path).read_bytes()
+    chunks = [data]
+    for m in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", m.end())
+        try:
+            chunks.append(zlib.decompress(data[m.end():end]))
+        except zlib.error:
+            continue
+    for chunk in chunks:
+        found = re.search(rb"/PageLabels\s*<<\s*/Nums\s*\[(.*?)\]\s*>>", chunk, re.S)
+        if found:
+            entries = re.findall(rb"(\d+)\s*<<(.*?)>>", found.group(1), re.S)
+            return [(int(index), {key: a or b or c for key, a, b, c in
+                                  re.findall(r"/(S|P|St)\s*(?:/(\w+)|\(([^)]*)\)|(\d+))", body.decode("latin-1"))})
+                    for index, body in entries]
+    return []
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _labels(ranges, pages: int) -> list[str]:
+    out = []
+    for index in range(pages):
+        first, spec = [r for r in ranges if r[0] <= index][-1]
+        number = index - first + int(spec.get("St", 1))
+        style = spec.get("S")
+        text = {"D": str(number), "r": _roman(number), "R": _roman(number).upper(), None: ""}[style]
+        out.append(spec.get("P", "") + text)
+    return out
+
+
+def test_page_labels_are_the_printed_page_numbers(pdf_path):
+    """A viewer's page box shows the number printed on the page: the contents in roman numerals, the preface
+    from 1 on; the title page, which prints no number, is labelled 'Title' (so that no two pages are '1')."""
+    ranges = _page_labels(pdf_path)
+    assert ranges, "the PDF has no page labels"
+    pages = _text(pdf_path).split("\f")[:-1]
+    labels = _labels(ranges, len(pages))
+    assert labels[0] == "Title", f"the title page is labelled {labels[0]!r}"
+    assert len(set(labels)) == len(labels), "two pages have the same label"
+    wrong = []
+    for index, (page, label) in enumerate(zip(pages, labels, strict=True)):
+        if index == 0:
+            continue
+        lines = [line.split() for line in page.splitlines() if line.strip()]
+        printed = {lines[0][0], lines[0][-1], lines[-1][0], lines[-1][-1]}
+        if label not in printed:
+            wrong.append(f"PDF page {index + 1}: labelled {label}, prints {lines[0][:3]} … {lines[-1][-3:]}")
+    assert not wrong, "page labels that are not the printed numbers:\n" + "\n".join(wrong[:10])
+    # e.g. the first page of the chapters prints 1 and is labelled 1; the contents' first page is i
+    assert labels[1] == "i" and "1" in labels

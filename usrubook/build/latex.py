@@ -12,6 +12,8 @@ What the transforms do to the printed book:
   other output (the HTML): web-only instructions such as "hover" are not printed;
 * runs of emoji and pictographs are set in Symbola.
 
+In the preamble, besides: the PDF's page labels are the printed page numbers (:data:`PAGE_LABELS_LATEX`).
+
 Outside the transforms: the build date of the PDF is fixed (``SOURCE_DATE_EPOCH``), and the chart
 PDFs that vl-convert writes are rewritten in a canonical object order (:func:`canonical_pdf`), so
 that two builds of the same sources give the same PDF, byte for byte.
@@ -175,12 +177,21 @@ def medium_roles():
     return {"web": make(WEB_CLASS), "print": make(PRINT_CLASS)}
 
 
+# PDF page labels (hyperref's pdfpagelabels, on by default) follow the printed numbers: the contents are i-iii
+# as printed (Sphinx's \pagenumbering{roman}), the preface starts at 1. The title page prints no number; hyperref
+# would label it "1" too, so that a viewer's "go to page 1" opened the title page. It is labelled "Title".
+PAGE_LABELS_LATEX = r"""
+\AtBeginDocument{\ifdefined\thispdfpagelabel\thispdfpagelabel{Title}\else
+  \typeout{usrubook: hyperref has no page labels; the title page is not labelled}\fi}
+"""
+
+
 def latex_preamble(app, config):
     from usrubook.build.seedtext import LATEX
 
     config.latex_elements = {**config.latex_elements,
                              "preamble": config.latex_elements.get("preamble", "") + LATEX + SYMBOL_LATEX
-                             + LAYOUT_LATEX}
+                             + LAYOUT_LATEX + PAGE_LABELS_LATEX}
 
 
 # -- deterministic PDF ----------------------------------------------------------------------------------

@@ -14,11 +14,13 @@
   beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
 * :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
 * :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
+* :mod:`usrubook.build.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
+  address, its citation and the references it cites; a chapter page links its PDF;
 * :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
 """
 from __future__ import annotations
 
-from usrubook.build import citeui, execution, figures, html, latex, metadata, pagemeta, rerun
+from usrubook.build import chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
 from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -39,4 +41,5 @@ def setup(app):
     pagemeta.setup(app)
     latex.setup(app)
     rerun.setup(app)
+    chapterpdf.setup(app)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,189 @@
+"""A chapter on paper: a chapter page printed from the browser, and each chapter's PDF (_build/html/chapters/
+<name>.pdf), carry the book's title, version and address, the chapter's citation and the references it cites
+(every label its text gives, and no other), charts as vector graphics, and none of the web page's controls."""
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, open_page, run
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
+CONTROLS = ("Cite this page", "Re-run this chapter", "Show code cell", "Hide code cell", "Get the data",
+            "Print or read offline", "Data: the", "Search", "Contents")
+
+
+def _meta():
+    from usrubook.build.metadata import book_metadata
+
+    return book_metadata(ROOT)
+
+
+def _squash(text: str) -> str:
+    """Text without white space, hyphens and typographic quotes: the PDF wraps lines anywhere, an address at a
+    hyphen too, and pdftotext joins a word broken at a hyphen."""
+    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00ad": ""}))
+    return re.sub(r"[\s\-‐]+", "", text)
+
+
+def _cited(soup) -> dict[str, str]:
+    """key -> label of every citation in the page's text (links into the References page), outside the
+    printed reference list."""
+    out = {}
+    for a in soup.select("article a[href*='references.html#cite-']"):
+        if a.find_parent(class_="usrubook-print-refs") is None and a.find_parent(class_="bibtex-citation"):
+            out[a["href"].split("#cite-", 1)[1]] = a.get_text(" ", strip=True)
+    return out
+
+
+def _soup(html_dir, name):
+    return BeautifulSoup((html_dir / "chapters" / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def _pdf(html_dir, name) -> Path:
+    path = html_dir / "chapters" / f"{name}.pdf"
+    assert path.is_file(), f"{path} is missing: `make html` prints the chapters (usrubook.build.chapterpdf)"
+    return path
+
+
+def _pdftotext(path, *options) -> str:
+    return subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _info(path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return dict(re.findall(r"^([\w ]+):\s+(.*)$", out, re.M))
+
+
+# -- the page in the browser --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_printed_page_carries_book_citation_and_its_references(name, browser, server, html_dir):
+    meta = _meta()
+    cited = _cited(_soup(html_dir, name))
+    assert cited, f"{name}: no citation found in the page"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = open_page(context, f"{server}/chapters/{name}.html")
+        # on screen: neither the colophon nor the reference list shows
+        assert not page.locator(".usrubook-print-colophon").is_visible()
+        assert not page.locator(".usrubook-print-refs").is_visible()
+        page.emulate_media(media="print")
+        text = page.locator("body").inner_text()
+        flat = " ".join(text.split())
+        assert meta.title in flat and f"version {meta.version}" in flat
+        assert meta.page_url(f"chapters/{name}") in flat
+        cite = " ".join(page.locator(".usrubook-print-colophon").inner_text().split())
+        apa = BeautifulSoup(page.locator("details.usrubook-cite .usrubook-cite-body p").first.inner_html(),
+                            "html.parser").get_text(" ", strip=True).replace("APA ", "", 1)
+        assert " ".join(apa.split()) in cite, f"{name}: the printed citation is not the Cite box's APA text"
+        refs = page.locator(".usrubook-print-refs")
+        assert refs.is_visible() and refs.locator("h2").inner_text().startswith("References")
+        ids = refs.locator("[id^='usrubook-ref-']").evaluate_all("els => els.map(e => e.id)")
+        labels = refs.locator(".usrubook-print-ref > .label").all_inner_texts()
+        assert sorted(i.removeprefix("usrubook-ref-") for i in ids) == sorted(cited), \
+            f"{name}: the printed references are not the works the page cites"
+        assert {i.removeprefix("usrubook-ref-"): lab.strip("[]") for i, lab in zip(ids, labels)} == cited
+        # the web page's controls do not print
+        for selector in ("details.usrubook-cite", "p.usrubook-rerun", "p.usrubook-pdf-link", ".bd-sidebar-primary",
+                         ".bd-sidebar-secondary", ".bd-header", ".search-button", "#jb-print-docs-body",
+                         ".cell_input", "details.usrubook-chart-data", "details.usrubook-getdata"):
+            shown = page.locator(selector).evaluate_all("els => els.filter(e => e.checkVisibility()).length")
+            assert shown == 0, f"{name}: {selector} is printed"
+    finally:
+        context.close()
+
+
+def test_chapter_page_links_its_pdf(html_dir):
+    for name in CHAPTERS:
+        link = _soup(html_dir, name).select_one("article p.usrubook-pdf-link a")
+        assert link is not None and link["href"] == f"{name}.pdf", name
+        assert (html_dir / "chapters" / link["href"]).is_file(), name
+    for page in ("intro.html", "evidence/sources.html", "references.html"):
+        assert "usrubook-pdf-link" not in (html_dir / page).read_text(encoding="utf-8"), page
+
+
+# -- the chapter PDFs ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_pdf_carries_book_citation_and_references(name, html_dir):
+    meta = _meta()
+    soup = _soup(html_dir, name)
+    path = _pdf(html_dir, name)
+    text = _pdftotext(path)
+    flat = _squash(text)
+    for needed in (meta.title, f"version {meta.version}", meta.page_url(f"chapters/{name}")):
+        assert _squash(needed) in flat, f"{path.name}: '{needed}' is not printed"
+    apa = soup.select_one("details.usrubook-cite .usrubook-cite-body p")
+    apa.select_one(".usrubook-cite-style").decompose()
+    assert _squash(apa.get_text()) in flat, f"{path.name}: the chapter's APA citation is not printed"
+    # the reference list: every cited label, in the order of the book's References, and nothing else
+    refs = text[text.index("References cited in this chapter"):]
+    labels = re.findall(r"^\[([^\]]+)\]", refs, re.M)
+    printed = [lab.get_text().strip("[]") for lab in soup.select(".usrubook-print-ref > .label")]
+    assert [_squash(x) for x in labels] == [_squash(x) for x in printed], f"{path.name}: reference list differs"
+    assert sorted(map(_squash, printed)) == sorted(map(_squash, _cited(soup).values()))
+    # every page: header with the address, footer with book, version and page n of m
+    pages = int(_info(path)["Pages"])
+    footers = re.findall(r"page (\d+) of (\d+)", text)
+    assert footers == [(str(i), str(pages)) for i in range(1, pages + 1)], f"{path.name}: page footers"
+    assert text.count(meta.page_url(f"chapters/{name}")) >= pages
+    for control in CONTROLS:
+        assert control not in text, f"{path.name}: '{control}' (a web control) is printed"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_pdf_charts_are_vector_and_numbered(name, html_dir):
+    path = _pdf(html_dir, name)
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    assert [line for line in listing[2:] if line.strip()] == [], f"{path.name}: raster images:\n" + "\n".join(listing)
+    soup = _soup(html_dir, name)
+    figures = [f.select_one(".caption-number").get_text(strip=True) for f in soup.select("article figure")
+               if f.select_one("div.usrubook-chart") and f.select_one(".caption-number")]
+    assert figures, f"{name}: no chart"
+    text = _pdftotext(path, "-raw")
+    for number in figures:
+        assert number.rstrip() in text, f"{path.name}: {number} is not printed"
+    # the charts are drawn: a chart's axis and legend text is in the PDF as text (vector), e.g. its labels
+    content = path.read_bytes()
+    assert b"file://" not in content, f"{path.name}: a link points to a file on the building machine"
+
+
+def test_chapter_pdf_links_lead_to_its_references_and_the_web_book(html_dir):
+    meta = _meta()
+    content = _pdf(html_dir, "trade").read_bytes()
+    uris = set(re.findall(rb"/URI \(([^)]*)\)", content))
+    assert uris and all(u.decode().startswith(("https://", "http://", "mailto:")) for u in uris)
+    assert any(u.decode().startswith(meta.url) for u in uris)
+    dests = set(re.findall(rb"/Dest /usrubook-ref-([\w-]+)", content))
+    assert {d.decode() for d in dests} == set(_cited(_soup(html_dir, "trade"))), \
+        "citations in the PDF do not lead to the chapter's reference list"
+
+
+def test_chapter_pdf_is_dated_by_release_and_reproducible(html_dir, tmp_path):
+    """Chromium stamps the printing time; the build replaces it by the release date, and printing the chapter
+    again (the build's own command) gives the same bytes."""
+    meta = _meta()
+    path = _pdf(html_dir, "trade")
+    stamp = meta.released.strftime("%Y%m%d000000+00'00'").encode()
+    content = path.read_bytes()
+    assert b"/CreationDate (D:" + stamp + b")" in content and b"/ModDate (D:" + stamp + b")" in content
+    result = run(["python", "-m", "usrubook.build.chapterpdf", "--html", str(html_dir), "--output-dir", str(tmp_path),
+                  "trade"], cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "trade.pdf").read_bytes() == content
+
+
+def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
+    from usrubook.build.chapterpdf import fix_dates
+
+    pdf = b"<</CreationDate (D:20261207053655+01'00')\n/ModDate (D:20261207053655+01'00')>>"
+    fixed = fix_dates(pdf, 86400)
+    assert len(fixed) == len(pdf) and fixed.count(b"(D:19700102000000+00'00')") == 2
+    with pytest.raises(ValueError):
+        fix_dates(b"<</Producer (Skia)>>", 0)

@@ -1,0 +1,277 @@
+"""A chapter on paper: what a printed chapter page carries, and each chapter as a PDF of its own.
+
+In the web book (Sphinx, ``html-page-context``), every page under ``chapters/`` and ``evidence/`` gets two
+blocks that only print (``usrubook.css``, the "print: a chapter on paper" section, shows them in print
+media and hides them on screen):
+
+* under the title, a colophon: the book's title, version and release date, the page's address on the web
+  book, the licence, and the page's citation (the APA text of its Cite box, :func:`usrubook.build.cite.
+  citation_for`);
+* at the end, "References cited in this chapter": the entries of the book's References that the page cites,
+  in the References' order, with the labels the text gives them ([Nelson 2014], [Seed 003]), so that a
+  printed citation can be looked up on paper.
+
+A chapter page also links its PDF (a line after the re-run line under its title, HTML only).
+
+After the HTML build, ``python -m usrubook.build.chapterpdf`` (the last step of ``make html``) prints each
+chapter page with Chromium in print media to ``_build/html/chapters/<chapter>.pdf``, beside its page:
+charts are Vega's SVG, so they stay vector graphics; links to other pages of the book point to the web book's
+address (``url`` in CITATION.cff), a citation leads to its entry in the chapter's own reference list; each
+page has a header (chapter and address) and a footer (book, version, page n of m). The PDF is tagged; it has
+no outline, for Chromium (156) writes the title of a heading near a page break twice into the outline. Chromium stamps the time of printing as the PDF's creation and
+modification dates; they are replaced by the book's release date, so that two builds give the same bytes.
+"""
+from __future__ import annotations
+
+import argparse
+import html as _html
+import re
+import sys
+import time
+from pathlib import Path
+
+PRINTED_PREFIXES = ("chapters/", "evidence/")
+COLOPHON_CLASS = "usrubook-print-colophon"
+REFS_CLASS = "usrubook-print-refs"
+PDF_LINK_CLASS = "usrubook-pdf-link"
+REF_ID = "usrubook-ref-"            # id prefix of an entry of a page's printed reference list
+PAPER = "Letter"                    # as the whole book's PDF (LaTeX, letterpaper)
+MARGIN = {"top": "17mm", "bottom": "17mm", "left": "18mm", "right": "18mm"}
+PRINTED_WIDTH = 816 - 2 * 68        # CSS pixels: Letter's 8.5 in less the two 18 mm margins
+
+
+# -- the printed page (Sphinx) -------------------------------------------------------------------------
+
+
+def cited_entries(app, docname: str) -> list:
+    """The bibliography entries (sphinxcontrib-bibtex ``Citation`` tuples) that ``docname`` cites, in the order
+    of the book's References (its style sorts by label)."""
+    domain = app.env.get_domain("cite")
+    keys = {target.key for ref in domain.citation_refs if ref.docname == docname for target in ref.targets}
+    seen, out = set(), []
+    for citation in domain.citations:
+        if citation.key in keys and citation.key not in seen:
+            seen.add(citation.key)
+            out.append(citation)
+    missing = keys - seen
+    if missing:
+        raise RuntimeError(f"usrubook: {docname}: cited keys without an entry in the References: {sorted(missing)}")
+    return out
+
+
+def _entry_html(app, citation) -> str:
+    """An entry's text as the References page prints it (the same pybtex formatting, rendered by Sphinx)."""
+    import pybtex_docutils
+    from docutils import nodes
+
+    para = nodes.paragraph("", "", *citation.formatted_entry.text.render(pybtex_docutils.Backend()))
+    return app.builder.render_partial(para)["fragment"].strip()
+
+
+def references_html(app, docname: str, meta) -> str:
+    entries = cited_entries(app, docname)
+    if not entries:
+        return ""
+    items = "\n".join(
+        f'<div class="usrubook-print-ref" id="{REF_ID}{_html.escape(c.key)}" role="listitem">'
+        f'<span class="label">[{_html.escape(c.formatted_entry.label)}]</span>{_entry_html(app, c)}</div>'
+        for c in entries)
+    where = _html.escape(meta.url + "references.html")
+    return (f'<section class="{REFS_CLASS}" aria-labelledby="usrubook-print-refs-title">\n'
+            f'<h2 id="usrubook-print-refs-title">References cited in this chapter</h2>\n'
+            f'<p>The {len(entries)} works this chapter cites, labelled as in the text. The book\'s full list is '
+            f'the References chapter, <a href="{where}">{where}</a>.</p>\n'
+            f'<div role="list">\n{items}\n</div>\n</section>\n')
+
+
+def _linked(markup: str) -> str:
+    return re.sub(r'(https?://[^\s<>"]+?)([.,;]?)(?=\s|<|$)', r'<a href="\1">\1</a>\2', markup)
+
+
+def colophon(app, docname: str, meta) -> str:
+    from usrubook.build.cite import citation_for
+
+    url = _html.escape(meta.page_url(docname))
+    apa = citation_for(app, docname, "page")["apa_html"]
+    return (f'<div class="{COLOPHON_CLASS}">\n'
+            f'<p><span class="usrubook-print-book">{_html.escape(meta.title)}</span>, version '
+            f'{_html.escape(meta.version)}, released {_html.escape(meta.long_date)}. '
+            f'This page on the web: <a href="{url}">{url}</a>. {_html.escape(meta.licence_text)}.</p>\n'
+            f'<p><span class="usrubook-print-label">Cite as:</span> {_linked(apa)}</p>\n'
+            f'</div>\n')
+
+
+def pdf_link(pagename: str) -> str:
+    name = pagename.split("/", 1)[1]
+    return (f'<p class="{PDF_LINK_CLASS}">Print or read offline: <a href="{name}.pdf" download>this chapter as a PDF '
+            f'(its charts, its references, and how to cite it)</a></p>\n')
+
+
+def printed(pagename: str) -> bool:
+    return pagename.startswith(PRINTED_PREFIXES)
+
+
+def _page_context(app, pagename, templatename, context, doctree):
+    if app.builder.format != "html" or not printed(pagename) or "body" not in context or doctree is None:
+        return
+    from usrubook.build.metadata import book_metadata
+
+    meta = book_metadata(app.srcdir)
+    body = context["body"]
+    end = body.find("</h1>")
+    if end < 0:
+        return
+    end += len("</h1>")
+    # after the re-run line (usrubook.build.rerun), which stays right under the title
+    rerun = re.compile(r'\s*<p class="usrubook-rerun">.*?</p>\n?', re.S).match(body, end)
+    if rerun:
+        end = rerun.end()
+    head = (pdf_link(pagename) if pagename.startswith("chapters/") else "") + colophon(app, pagename, meta)
+    context["body"] = body[:end] + "\n" + head + body[end:] + references_html(app, pagename, meta)
+
+
+def setup(app):
+    app.connect("html-page-context", _page_context, priority=600)
+
+
+# -- the chapter PDFs (after the HTML build) ------------------------------------------------------------
+
+
+CHARTS_DRAWN = ("() => [...document.querySelectorAll('div.usrubook-chart')]"
+                ".every(c => c.querySelector('svg'))")
+
+# Links for paper: a citation leads to the chapter's own reference list; a link to another page of the book
+# leads to that page on the web book (not to a file on the machine that printed it); links within the page
+# stay as they are (Chromium makes them links inside the PDF).
+REWRITE_LINKS = """([local, web]) => {
+  const here = location.href.split('#')[0];
+  for (const a of document.querySelectorAll('a[href]')) {
+    const url = new URL(a.getAttribute('href'), location.href);
+    const target = url.href.split('#')[0];
+    if (target === here) continue;
+    const cite = url.hash.startsWith('#cite-') ? document.getElementById('%s' + decodeURIComponent(url.hash.slice(6))) : null;
+    if (cite) { a.setAttribute('href', '#' + cite.id); continue; }
+    if (url.href.startsWith(local)) a.setAttribute('href', web + url.href.slice(local.length));
+  }
+}""" % REF_ID
+
+_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}(?:[+-]\d\d'\d\d'|Z)?\)")
+
+
+def fix_dates(data: bytes, epoch: int) -> bytes:
+    """The PDF with its creation and modification dates set to ``epoch`` (UTC). The new value is as long as
+    the old one (Chromium writes ``D:YYYYMMDDHHmmSS+HH'mm'``), so the cross-reference offsets stay right."""
+    import datetime as _dt
+
+    stamp = _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y%m%d%H%M%S").encode()
+
+    def sub(m):
+        old = m.group(0)
+        new = b"/" + m.group(1) + b" (D:" + stamp + b"+00'00')"
+        if len(new) != len(old):
+            raise ValueError(f"unexpected PDF date {old!r}")
+        return new
+
+    out, n = _DATE.subn(sub, data)
+    if n == 0:
+        raise ValueError("the PDF has no creation date to fix")
+    return out
+
+
+def _templates(meta, number_title: str, url: str) -> tuple[str, str]:
+    style = ("font-family: 'DejaVu Sans', sans-serif; font-size: 7.5pt; color: #333; width: 100%; "
+             f"margin: 0 {MARGIN['right']} 0 {MARGIN['left']}; display: flex; justify-content: space-between; gap: 2em;")
+    esc = _html.escape
+    header = (f'<div style="{style}"><span>{esc(number_title)}</span>'
+              f'<span>{esc(url)}</span></div>')
+    footer = (f'<div style="{style}"><span>{esc(meta.title)}, version {esc(meta.version)}</span>'
+              f'<span style="white-space: nowrap">page <span class="pageNumber"></span> of '
+              f'<span class="totalPages"></span></span></div>')
+    return header, footer
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--font-render-hinting=none"]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (the browser the tests use too)."""
+    import shutil
+
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def chapter_names(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "chapters").glob("*.md"))
+
+
+def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes:
+    page_path = html_dir / "chapters" / f"{name}.html"
+    if not page_path.is_file():
+        raise FileNotFoundError(f"usrubook: {page_path}: no such page; build the HTML first (make html)")
+    # The page is laid out for print, as wide as the printed text, from the start: Vega fits each chart to its
+    # container once, at the width it is printed at (no redraw while printing).
+    page = browser.new_page(viewport={"width": PRINTED_WIDTH, "height": 1000})
+    try:
+        page.emulate_media(media="print")
+        page.goto(page_path.resolve().as_uri(), wait_until="load")
+        page.wait_for_function(CHARTS_DRAWN, timeout=60000)
+        page.evaluate("document.fonts.ready")
+        page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.url])
+        title = page.locator("article h1").first.inner_text().replace("#", "").strip()
+        header, footer = _templates(meta, title, meta.page_url(f"chapters/{name}"))
+        data = page.pdf(format=PAPER, margin=MARGIN, print_background=True, display_header_footer=True,
+                        header_template=header, footer_template=footer, tagged=True)
+    finally:
+        page.close()
+    return fix_dates(data, epoch)
+
+
+def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
+          quiet: bool = False) -> dict[str, Path]:
+    """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``."""
+    from playwright.sync_api import sync_playwright
+
+    from usrubook.build.latex import release_epoch
+    from usrubook.build.metadata import book_metadata
+    from usrubook.pipeline.csvio import write_if_changed
+
+    meta = book_metadata(root)
+    epoch = release_epoch(root)
+    out = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for name in names or chapter_names(root):
+                start = time.monotonic()
+                data = print_chapter(browser, html_dir, name, meta, epoch)
+                path = (out_dir or html_dir / "chapters") / f"{name}.pdf"
+                write_if_changed(path, data)
+                out[name] = path
+                if not quiet:
+                    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+                    print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {time.monotonic() - start:.1f} s)")
+        finally:
+            browser.close()
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Print each chapter page of the built web book to a PDF.")
+    parser.add_argument("--root", default=".", help="the book's folder (default: .)")
+    parser.add_argument("--html", default="_build/html", help="the built web book (default: _build/html)")
+    parser.add_argument("--output-dir", help="write the PDFs there (default: beside the chapter pages)")
+    parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    html_dir = Path(args.html) if Path(args.html).is_absolute() else root / args.html
+    try:
+        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None)
+    except (FileNotFoundError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
