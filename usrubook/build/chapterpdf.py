@@ -76,7 +76,7 @@ def references_html(app, docname: str, meta) -> str:
         f'<div class="usrubook-print-ref" id="{REF_ID}{_html.escape(c.key)}" role="listitem">'
         f'<span class="label">[{_html.escape(c.formatted_entry.label)}]</span>{_entry_html(app, c)}</div>'
         for c in entries)
-    where = _html.escape(meta.url + "references.html")
+    where = _html.escape(meta.address("references.html"))
     return (f'<section class="{REFS_CLASS}" aria-labelledby="usrubook-print-refs-title">\n'
             f'<h2 id="usrubook-print-refs-title">References cited in this chapter</h2>\n'
             f'<p>The {len(entries)} works this chapter cites, labelled as in the text. The book\'s full list is '
@@ -217,7 +217,7 @@ def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes
         page.goto(page_path.resolve().as_uri(), wait_until="load")
         page.wait_for_function(CHARTS_DRAWN, timeout=60000)
         page.evaluate("document.fonts.ready")
-        page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.url])
+        page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.version_url])
         title = page.locator("article h1").first.inner_text().replace("#", "").strip()
         header, footer = _templates(meta, title, meta.page_url(f"chapters/{name}"))
         data = page.pdf(format=PAPER, margin=MARGIN, print_background=True, display_header_footer=True,
