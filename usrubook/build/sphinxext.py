@@ -14,7 +14,11 @@
   beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
 * :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
 * :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
-* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
+* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF;
+* the ``eval`` role: ``{eval}`name``` pastes the value a chapter glued under ``name``
+  (:func:`usrubook.chapter.prose.glue_value`), as myst-nb's ``glue`` role does. The book executes through
+  jupyter-cache, so myst-nb's own ``eval`` role (which asks a live kernel) cannot run here; the same role in
+  JupyterLab (jupyterlab-myst) shows the kernel's variable of that name, which the glue helper sets.
 """
 from __future__ import annotations
 
@@ -25,7 +29,10 @@ from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 def setup(app):
     from usrubook.build import labels
 
+    from myst_nb.ext.glue.roles import PasteRoleAny
+
     labels.register()
+    app.add_role("eval", PasteRoleAny(), override=True)     # after myst-nb's, which it replaces
     app.add_directive("seed-text", SeedTextDirective)
     app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)
