@@ -73,7 +73,7 @@ def xrefs_from_env(env) -> dict[str, dict[str, str]]:
             if kind in KIND_WORDS:
                 for target in ids:
                     numref[target] = f"{KIND_WORDS[kind]} {item_number(env, docname, kind, target)}"
-    ref = {label: title for label, (_doc, _id, title) in env.domaindata["std"]["labels"].items() if title}
+    ref = {label: str(title) for label, (_doc, _id, title) in env.domaindata["std"]["labels"].items() if title}
     return {"numref": dict(sorted(numref.items())), "ref": dict(sorted(ref.items()))}
 
 
