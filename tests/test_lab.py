@@ -185,3 +185,67 @@ def _open_run_and_check(page, url, token, chapter, book):
     while chapter.stat().st_mtime_ns == mtime and time.time() < deadline:
         time.sleep(0.2)
     assert chapter.stat().st_mtime_ns != mtime, "the chapter was not saved"
+
+
+@pytest.fixture
+def kit_lab(tmp_path, html_dir):
+    """Plain JupyterLab (jupyterlab-myst, no contents manager of the book's) on the Trade chapter's kit, unzipped
+    outside the repository; the kernel imports the kit's usrubook (the notebook's folder comes first on its path)."""
+    import io
+    import zipfile
+
+    kit = tmp_path / "kits"
+    zipfile.ZipFile(io.BytesIO((html_dir / "notebooks" / "usrubook-trade.zip").read_bytes())).extractall(kit)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "USRUBOOK_ROOT", "USRUBOOK_CHARTS")}
+    env.update(HOME=str(tmp_path), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
+    log = open(tmp_path / "lab.log", "w")
+    server = subprocess.Popen([LAB / "bin" / "jupyter-lab", "--allow-root", "--no-browser", f"--port={port}",
+                               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}"],
+                              cwd=kit, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield kit, f"http://127.0.0.1:{port}", token
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_kit_reads_as_the_book_in_plain_jupyterlab(kit_lab, browser):
+    """The kit's notebook in JupyterLab with jupyterlab-myst: after Run All, the prose shows the computed values,
+    the citations' labels and the figures' numbers where the web book shows them."""
+    kit, url, token = kit_lab
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{url}/lab/tree/usrubook-trade/trade.ipynb?token={token}")
+        page.wait_for_selector(".jp-StatusBar-Widget:has-text('Python 3 (ipykernel) | Idle')", timeout=120000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator("li.lm-Menu-item", has_text="Run All Cells").first.click()
+        page.wait_for_function(ALL_RUN, timeout=300000)
+        page.wait_for_function("""() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell .myst p')]
+            .some(p => p.textContent.includes('in 1996') && !p.textContent.includes('tr_imports_1996'))""",
+                               timeout=60000)
+        assert page.locator(".jp-Notebook [data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+        text = " ".join(page.locator(".jp-Notebook .jp-MarkdownCell .myst p").filter(has_text="in 1996")
+                        .text_content().split())
+        web = _web_paragraph(kit, "in 1996")
+        start = web.index("US imports from Russia were about")
+        assert web[start:web.index("[Reuters 2009]", start)] in text, (text[:700], web[:700])
+        assert "(Fig. 4.1)" in text
+        prose = " ".join(page.locator(".jp-Notebook .jp-MarkdownCell .myst").all_text_contents())
+        for raw in ("tr_imports_1996", "rferl1997trade", "fig-trade-goods-series", "{cite}", "{numref}", "{eval}"):
+            assert raw not in prose, raw
+    except Exception:
+        page.screenshot(path=str(kit / "lab-failure.png"))
+        raise
+    finally:
+        page.close()
