@@ -128,8 +128,9 @@ $(LAB)/.installed: $(STAMP) requirements-lab.txt lab/overrides.json
 	@touch $@
 
 # As root (e.g. in a container) JupyterLab needs --allow-root; on Linux without a display it opens no browser
-# (the address to open is printed).
-LAB_FLAGS = --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) \
+# (the address to open is printed). The contents manager (usrubook/build/labcontents.py) is jupytext's, with
+# citations and cross-references shown as the book's text and saved back as roles.
+LAB_FLAGS = --notebook-dir=. --ServerApp.contents_manager_class=usrubook.build.labcontents.LabContentsManager $(if $(filter 0,$(shell id -u)),--allow-root) \
 	$(if $(and $(filter Linux,$(shell uname -s)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
 
 lab: $(LAB)/.installed data

@@ -34,8 +34,8 @@ def test_changed_data_value_fails_with_readable_diff(book_copy):
 def test_changed_checked_cell_needs_a_refresh(book_copy):
     page = book_copy / "chapters/trade.md"
     page.write_text(page.read_text(encoding="utf-8").replace(
-        'usrubook.glue_value("tr-imports-2015", series(2015, "goods_imports"), "{:.1f}")',
-        'usrubook.glue_value("tr-imports-2015", series(2015, "goods_imports"), "{:.2f}")'), encoding="utf-8")
+        'usrubook.glue_value("tr_imports_2015", series(2015, "goods_imports"), "{:.1f}")',
+        'usrubook.glue_value("tr_imports_2015", series(2015, "goods_imports"), "{:.2f}")'), encoding="utf-8")
     result = run(["python", "-m", "usrubook.build.nbcheck", "prepare"], cwd=book_copy)
     assert result.returncode == 1
     assert "chapters/trade.md: the code of checked cell 1" in result.stderr

@@ -117,12 +117,13 @@ def test_pdf_text_has_no_generated_text_artefacts(pdf_path):
 
 
 def _glue_sites(root):
-    """(page, text before, glue name) for every inline glue in the book's pages."""
+    """(page, text before, glue name) for every inline glue ({eval} role) in the book's pages; names as glued
+    (identifiers: correction_<id> with the id's hyphens as underscores)."""
     from usrubook.build.nbcheck import pages
 
     for page in pages(root):
         text = (root / page).read_text(encoding="utf-8")
-        for m in re.finditer(r"\{glue(?::text)?\}`([^`]+)`", text):
+        for m in re.finditer(r"\{(?:glue(?::text)?|eval)\}`([^`]+)`", text):
             yield page, text[max(0, m.start() - 300):m.start()], m.group(1)
 
 
@@ -131,10 +132,10 @@ def test_glued_corrections_follow_a_sentence_end(root):
     never inside a sentence, where its capital would read as a stray."""
     problems = []
     for page, before, name in _glue_sites(root):
-        if name.startswith("correction-") and not name.endswith(("-kind", "-quote")):
+        if name.startswith("correction_") and not name.endswith(("_kind", "_quote")):
             tail = before.rstrip()
             if tail and not re.search(r"([.:;!?)]|\n|^-|`)$", tail):
-                problems.append(f"{page}: {{glue}}`{name}` follows '…{tail[-50:]}' in mid-sentence")
+                problems.append(f"{page}: {{eval}}`{name}` follows '…{tail[-50:]}' in mid-sentence")
     assert not problems, "\n".join(problems)
 
 
@@ -152,13 +153,14 @@ def test_chapters_use_the_errata_kind_for_each_correction(root):
     no 'rounding slip' for what the errata call wrong, no 'outdated' for what they call garbled."""
     from usrubook.chapter.data import load
 
-    kinds = dict(zip(load("corrections")["correction_id"], load("corrections")["kind"], strict=True))
+    kinds = {cid.replace("-", "_"): kind
+             for cid, kind in zip(load("corrections")["correction_id"], load("corrections")["kind"], strict=True)}
     problems = []
     for page, before, name in _glue_sites(root):
-        if not name.startswith("correction-") or name.endswith(("-kind", "-quote")):
+        if not name.startswith("correction_") or name.endswith(("_kind", "_quote")):
             continue
-        cid = name[len("correction-"):]
-        assert cid in kinds, f"{page}: {{glue}}`{name}` names no correction"
+        cid = name[len("correction_"):]
+        assert cid in kinds, f"{page}: {{eval}}`{name}` names no correction"
         # the sentence that holds the glue: back to a full stop, or to a glued or cited text that ended one
         sentence = re.split(r"(?<=[.!?])\s|\}`[^`]*`\s+(?=[A-Z])", before)[-1].lower()
         for kind, words in KIND_WORDS.items():

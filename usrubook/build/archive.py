@@ -9,6 +9,15 @@ import zipfile
 EARLIEST = (1980, 1, 1, 0, 0, 0)    # the earliest time a zip entry can carry
 
 
+def release_time(root) -> tuple:
+    """The time a zip entry of the book carries so that an unzipped file shows a real date: the book's release
+    date (CITATION.cff ``date-released``), at midnight; the same on every build."""
+    from usrubook.build.metadata import book_metadata
+
+    released = book_metadata(root).released
+    return (released.year, released.month, released.day, 0, 0, 0)
+
+
 def deterministic_zip(files: dict[str, bytes], date_time: tuple = EARLIEST) -> bytes:
     """``files`` (archive path -> content) as a zip: entries sorted by path, each dated ``date_time``, stored as
     a plain file (mode 0644, Unix), deflated at level 9."""

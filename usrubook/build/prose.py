@@ -17,7 +17,7 @@ MIN_SHARE = 0.60
 CHAPTERS = ("history", "current-state", "europe-asia", "trade", "outlook")
 ABOUT_SOURCES = re.compile(r"\bseeds?\b|\bseed's\b|\bverdicts?\b|\bjudgements?\b|\bcorroborat\w*", re.I)
 _ROLE = re.compile(r"\{(?:cite|numref|ref|term|doc|download)(?::\w+)?\}`[^`]*`")
-_GLUE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")
+_GLUE = re.compile(r"\{(?:glue(?::\w+)?|eval)\}`[^`]*`")     # a glued value counts as one word
 
 
 def paragraphs(text: str) -> list[str]:

@@ -3,13 +3,18 @@
 At the end of an HTML build, for every page under ``chapters/``, the book writes to ``_build/html/notebooks/``:
 
 * ``<chapter>.ipynb``: the chapter converted by jupytext (no outputs), with fixed notebook metadata and cell
-  ids, so that two builds give the same bytes;
+  ids, so that two builds give the same bytes; its prose gives citations and cross-references as the web book's
+  text (:mod:`usrubook.build.labtext`), and its ``{eval}`` roles show the values the cells compute once the
+  Markdown cells have run in JupyterLab with jupyterlab-myst;
 * ``usrubook-<chapter>.zip``: a folder ``usrubook-<chapter>/`` holding that notebook, the tables its code
   loads (:func:`usrubook.build.execution.dependencies`) with ``data/datapackage.json``, the world outlines
   if it draws maps, the ``usrubook`` package's source, ``references.bib``, the licences, a
   ``requirements.txt`` with the exact pins (from the book's ``requirements.txt``) of the packages the
-  chapter needs and of everything they depend on, a README, and ``usrubook-kit.json``, which marks the
-  folder as a root for :mod:`usrubook.paths`. Entries are sorted and carry a fixed time.
+  chapter needs and of everything they depend on, JupyterLab and jupyterlab-myst (pinned as the book's
+  ``requirements-lab.txt`` pins them), and the kit's own folder (``-e .``, with the kit's ``pyproject.toml``),
+  so that the kit's ``usrubook`` imports whatever folder Jupyter or the kernel starts in; a README; and
+  ``usrubook-kit.json``, which marks the folder as a root for :mod:`usrubook.paths`. Entries are sorted and
+  carry the book's release date (CITATION.cff), the same on every build.
 
 The chapter page gets a line under its title that links both files and the page that explains the routes
 (``rerun.md``); it is HTML only (the PDF has no such line).
@@ -20,13 +25,15 @@ import json
 import re
 from pathlib import Path
 
-from usrubook.build.archive import EARLIEST, deterministic_zip
+from usrubook.build import labtext
+from usrubook.build.archive import deterministic_zip, release_time
 from usrubook.paths import KIT_MARKER
 from usrubook.pipeline.csvio import write_if_changed
 
 OUT = "notebooks"                       # folder of _build/html
 HOWTO = "rerun"                         # the page that explains the three routes
-ZIP_TIME = EARLIEST
+# The front end that renders the prose as the book does (MyST, {eval} values), pinned as requirements-lab.txt pins it.
+LAB_NEEDS = ["jupyterlab", "jupyterlab-myst"]
 PACKAGE = Path(__file__).resolve().parent.parent
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # What a chapter's code imports (directly or through usrubook.chapter), and what runs a notebook
@@ -41,10 +48,10 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pins(root: Path) -> dict[str, str]:
-    """``{normalised name: "name==version"}`` from the book's requirements.txt."""
+def pins(root: Path, name: str = "requirements.txt") -> dict[str, str]:
+    """``{normalised name: "name==version"}`` from the book's requirements.txt (or ``name``)."""
     out = {}
-    for line in (root / "requirements.txt").read_text(encoding="utf-8").splitlines():
+    for line in (root / name).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()
         if "==" in line:
             out[_norm(line.split("==", 1)[0].split("[", 1)[0])] = line
@@ -74,15 +81,21 @@ def requirements(root: Path, roots: list[str]) -> list[str]:
     return sorted((pinned[n] for n in seen), key=str.lower)
 
 
-def notebook(root: Path, rel: str) -> bytes:
-    """The page ``rel`` (e.g. ``chapters/trade.md``) as an .ipynb without outputs, the same bytes on every build."""
+def notebook(root: Path, rel: str, look: dict | None = None) -> bytes:
+    """The page ``rel`` (e.g. ``chapters/trade.md``) as an .ipynb without outputs, the same bytes on every build;
+    citations and cross-references in its prose as text (``look``: :func:`usrubook.build.labtext.lookups`)."""
     import jupytext
     import nbformat
 
+    from usrubook.build import labtext
+
+    look = labtext.lookups(root) if look is None else look
     nb = jupytext.reads((root / rel).read_text(encoding="utf-8"), fmt="md:myst")
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:03d}"
+        if cell.cell_type == "markdown":
+            cell.source = labtext.to_lab(cell.source, look)
     nbformat.validate(nb)
     return (nbformat.writes(nb) + "\n").encode("utf-8")
 
@@ -129,8 +142,33 @@ them, name and value, below it), `{{cite}}` roles name entries of `references.bi
 """
 
 
-def kit(root: Path, rel: str, meta: dict) -> bytes:
-    """The chapter's self-contained kit, a zip archive with sorted entries and fixed times."""
+def kit_pyproject(name: str, root: Path) -> str:
+    """The kit as a Python project, so that ``pip install -e .`` (a line of its requirements.txt) makes its
+    ``usrubook`` importable from any folder; the package then finds the kit's data beside itself."""
+    setuptools = pins(root)["setuptools"]
+    return f"""[build-system]
+requires = ["{setuptools}"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "usrubook-{name}"
+version = "0"
+description = "The code of one chapter's re-run kit of the book"
+requires-python = ">=3.11"
+
+[tool.setuptools.packages.find]
+include = ["usrubook*"]
+"""
+
+
+def kit_requirements(root: Path, maps: bool) -> str:
+    lab = pins(root, "requirements-lab.txt")
+    lines = requirements(root, NEEDS + (MAP_NEEDS if maps else [])) + [lab[_norm(n)] for n in LAB_NEEDS]
+    return "".join(line + "\n" for line in sorted(lines, key=str.lower)) + "-e .\n"
+
+
+def kit(root: Path, rel: str, meta: dict, look: dict | None = None) -> bytes:
+    """The chapter's self-contained kit, a zip archive with sorted entries dated the book's release."""
     from usrubook.build.execution import dependencies
 
     source = (root / rel).read_text(encoding="utf-8")
@@ -140,10 +178,10 @@ def kit(root: Path, rel: str, meta: dict) -> bytes:
     tables = [Path(p).stem for p in data if p.endswith(".csv")]
     title = title_of(root, rel)
     files: dict[str, bytes] = {
-        f"{name}.ipynb": notebook(root, rel),
+        f"{name}.ipynb": notebook(root, rel, look),
         "README.md": _readme(name, title, meta["book"], meta["version"], tables, maps).encode("utf-8"),
-        "requirements.txt": ("".join(line + "\n" for line in requirements(root, NEEDS + (MAP_NEEDS if maps else []))))
-        .encode("utf-8"),
+        "requirements.txt": kit_requirements(root, maps).encode("utf-8"),
+        "pyproject.toml": kit_pyproject(name, root).encode("utf-8"),
         KIT_MARKER: (json.dumps({"book": meta["book"], "version": meta["version"], "chapter": rel, "title": title,
                                  "tables": tables}, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"),
         "references.bib": (root / "references.bib").read_bytes(),
@@ -152,7 +190,7 @@ def kit(root: Path, rel: str, meta: dict) -> bytes:
         files[rel_path] = (root / rel_path).read_bytes()
     for py in sorted(PACKAGE.rglob("*.py")):
         files["usrubook/" + py.relative_to(PACKAGE).as_posix()] = py.read_bytes()
-    return deterministic_zip({f"usrubook-{name}/{path}": content for path, content in files.items()}, ZIP_TIME)
+    return deterministic_zip({f"usrubook-{name}/{path}": content for path, content in files.items()}, release_time(root))
 
 
 def chapter_pages(docnames) -> list[str]:
@@ -185,11 +223,13 @@ def _write_all(app, exception):
     root = Path(app.srcdir)
     meta = {"book": app.config.html_title, "version": app.config.version}   # both from CITATION.cff (metadata.py)
     out = Path(app.outdir) / OUT
+    labtext.write_xrefs(root, app.env)          # the numbers and titles cross-references show, also for make lab
+    look = labtext.lookups(root)
     for docname in chapter_pages(app.env.found_docs):
         rel = docname + ".md"
         name = Path(rel).stem
-        write_if_changed(out / f"{name}.ipynb", notebook(root, rel))
-        write_if_changed(out / f"usrubook-{name}.zip", kit(root, rel, meta))
+        write_if_changed(out / f"{name}.ipynb", notebook(root, rel, look))
+        write_if_changed(out / f"usrubook-{name}.zip", kit(root, rel, meta, look))
 
 
 def setup(app):

@@ -16,7 +16,11 @@
 * :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
 * :mod:`usrubook.build.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
   address, its citation and the references it cites; a chapter page links its PDF;
-* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF.
+* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF;
+* the ``eval`` role: ``{eval}`name``` pastes the value a chapter glued under ``name``
+  (:func:`usrubook.chapter.prose.glue_value`), as myst-nb's ``glue`` role does. The book executes through
+  jupyter-cache, so myst-nb's own ``eval`` role (which asks a live kernel) cannot run here; the same role in
+  JupyterLab (jupyterlab-myst) shows the kernel's variable of that name, which the glue helper sets.
 """
 from __future__ import annotations
 
@@ -27,7 +31,10 @@ from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
 def setup(app):
     from usrubook.build import labels
 
+    from myst_nb.ext.glue.roles import PasteRoleAny
+
     labels.register()
+    app.add_role("eval", PasteRoleAny(), override=True)     # after myst-nb's, which it replaces
     app.add_directive("seed-text", SeedTextDirective)
     app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)

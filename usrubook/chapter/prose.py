@@ -1,9 +1,12 @@
-"""Put figures and words from the data into the prose with myst-nb glue.
+"""Put figures and words from the data into the prose: myst-nb glue in the book, kernel variables in Jupyter.
 
 One way to write counts, plurals and lists, so that generated text reads as written by hand: never "1 events",
 "event(s)", "All 4 of the 4" or "0 of them".
 """
 from __future__ import annotations
+
+import keyword
+import re
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _IRREGULAR = {"is": "are", "was": "were", "has": "have", "does": "do", "this": "these", "analysis": "analyses",
@@ -103,11 +106,20 @@ def times(n: int) -> str:
 
 
 def glue_value(name: str, value, fmt: str = "{:,.1f}") -> None:
-    """Glue ``value`` under ``name`` for ``{glue}`name``` in the prose, formatted with ``fmt``.
+    """Glue ``value`` under ``name`` for ``{eval}`name``` in the prose, formatted with ``fmt``.
 
+    The book's build pastes the glued text where the role stands (:mod:`usrubook.build.sphinxext`); in Jupyter,
+    the kernel holds the text as the variable ``name``, which jupyterlab-myst shows in place of the role once
+    the Markdown cell has run. ``name`` is therefore a Python identifier (``tr_imports_1996``).
     Returns nothing, so that a cell ending with it shows no stray output (the glued text is in the prose)."""
+    from usrubook.chapter.mode import jupyter_mode
+
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"glue name {name!r} is not a Python identifier: write it with underscores "
+                         f"({re.sub(r'[^0-9A-Za-z_]', '_', name)!r}), here and in its {{eval}} roles")
     text = value if isinstance(value, str) else fmt.format(value)
-    if not _list_in_jupyter(name, text):
+    _into_namespace(name, Glued(text))
+    if not jupyter_mode():
         _glue(name, Glued(text))
 
 
@@ -129,51 +141,21 @@ def glue_markdown(name: str, text: str) -> None:
     _glue(name, Markdown(text))
 
 
-# In Jupyter (see usrubook.chapter.mode.jupyter_mode) no front end fills {glue} roles in the prose: instead of
-# myst-nb's glue outputs (which no front end shows), each cell that glues values lists them after it runs, name and
-# text, for the reader to find the number a role names.
-_glued_in_cell: list[tuple[str, str]] = []
-_listing_registered = False
-
-
-def _list_in_jupyter(name: str, text: str) -> bool:
-    """In Jupyter, note ``name`` and ``text`` for the list shown after the cell; False elsewhere."""
-    global _listing_registered
-    from usrubook.chapter.mode import jupyter_mode
-
-    if not jupyter_mode():
-        return False
+def _into_namespace(name: str, value: Glued) -> None:
+    """``value`` as the variable ``name`` of the running IPython kernel (if any), for ``{eval}`name```; a name the
+    chapter's code already uses for something else is refused."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return False
+        return
     shell = get_ipython()
     if shell is None:
-        return False
-    if not _listing_registered:
-        shell.events.register("post_run_cell", _show_glued)
-        _listing_registered = True
-    _glued_in_cell.append((name, text))
-    return True
-
-
-def glued_table(pairs: list[tuple[str, str]]) -> str:
-    """A Markdown table of glued values (``$`` and ``|`` escaped, so that no renderer reads math or a column)."""
-    def cell(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("$", "\\$").replace("|", "\\|").replace("\n", " ")
-
-    rows = "".join(f"| `{name}` | {cell(text)} |\n" for name, text in pairs)
-    return f"Values glued for the prose ({{glue}} roles):\n\n| name | value |\n|---|---|\n{rows}"
-
-
-def _show_glued(result=None) -> None:
-    if not _glued_in_cell:
         return
-    from IPython.display import Markdown, display
-
-    pairs = list(_glued_in_cell)
-    _glued_in_cell.clear()
-    display(Markdown(glued_table(pairs)))
+    old = shell.user_ns.get(name, value)
+    if not isinstance(old, Glued):
+        raise ValueError(f"glue name {name!r} is already a variable of the chapter's code "
+                         f"({type(old).__name__}); glue the value under another name")
+    shell.user_ns[name] = value
 
 
 GLUE_PREFIX = "application/papermill.record/"   # myst-nb's prefix of a glued, undisplayed value
