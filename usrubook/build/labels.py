@@ -20,12 +20,14 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 _ORG_WORDS = re.compile(r"\b(of|for|in|the|on|and the|Department|Bureau|Office|Agency|Council|Organization|"
                         r"Organisation|Commission|Institute|Center|Centre|Press|News|Protection|Affairs|Service|"
-                        r"Association|Foundation|Corporation|Ministry|Union|Nations|Times|Post|Journal)\b")
+                        r"Association|Foundation|Corporation|Ministry|Union|Nations|Times|Post|Journal|House|Congress|Project|"
+                        r"Institution|Radio|Agence|Encyclopaedia|Quotidiano|Nazionale)\b")
 
 
 def _is_person(name: str) -> bool:
     words = name.split()
-    return 2 <= len(words) <= 4 and not _ORG_WORDS.search(name) and all(w[0].isupper() for w in words)
+    return (2 <= len(words) <= 4 and "/" not in name and not _ORG_WORDS.search(name)
+            and all(w[0].isupper() for w in words))
 
 
 def _author(entry) -> str:
