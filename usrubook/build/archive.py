@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-EARLIEST = (1980, 1, 1, 0, 0, 0)    # the earliest time a zip entry can carry
 
 
 def release_time(root) -> tuple:
@@ -18,7 +17,7 @@ def release_time(root) -> tuple:
     return (released.year, released.month, released.day, 0, 0, 0)
 
 
-def deterministic_zip(files: dict[str, bytes], date_time: tuple = EARLIEST) -> bytes:
+def deterministic_zip(files: dict[str, bytes], date_time: tuple) -> bytes:
     """``files`` (archive path -> content) as a zip: entries sorted by path, each dated ``date_time``, stored as
     a plain file (mode 0644, Unix), deflated at level 9."""
     buf = io.BytesIO()

@@ -37,7 +37,7 @@ from docutils import nodes
 from sphinx.errors import SphinxError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from usrubook.build.archive import deterministic_zip
+from usrubook.build.archive import deterministic_zip, release_time
 from usrubook.build.metadata import LICENCE_URLS, book_metadata
 from usrubook.build.mimerender import SPEC_ATTRIBUTE
 from usrubook.build.protocol import MIME, vl_version
@@ -212,7 +212,7 @@ def data_package_zip(root: Path, release: str, readme_text: str | None = None) -
             raise SphinxError(f"data/datapackage.json lists {resource['path']!r}, which is not in data/; "
                               "run `make data`")
         entries[top + resource["path"]] = path.read_bytes()
-    return deterministic_zip(entries)
+    return deterministic_zip(entries, release_time(root))
 
 
 def _figure_of(node: nodes.Node) -> nodes.figure | None:
