@@ -121,9 +121,12 @@ IGNORED = {
     # controls: Cite (with BibTeX and RIS), Get the data, the chapter's re-run links
     "citation controls": f".//details[{_has_class('usrubook-cite')} or {_has_class('usrubook-getdata')}]",
     "re-run links": f".//p[{_has_class('usrubook-rerun')}]",
-    # addresses written out (the bibliography's URLs): words of a web address make poor matches and snippets
-    "web addresses": ".//a[starts-with(normalize-space(.), 'http://') or starts-with(normalize-space(.), 'https://')]",
+    # literal blocks (commands, BibTeX and RIS records): code, not prose; the text around them says what they do
+    "literal blocks": ".//pre",
 }
+# Addresses written out (the bibliography's "URL: https://..."): the words of a web address make poor matches and
+# passages; they are taken out of the indexed copy with their "URL:" label.
+ADDRESSES = ".//a[starts-with(normalize-space(.), 'http://') or starts-with(normalize-space(.), 'https://')]"
 # Pages whose words count for less in the ranking (Pagefind's data-pagefind-weight, 1 by default): the
 # bibliography and the sources' verbatim texts hold many words that the chapters discuss, so that a
 # chapter's section on a subject comes before the list of its references or the articles it judges.
@@ -144,6 +147,22 @@ def _heading_of(section):
     return None
 
 
+def _drop_address(link) -> None:
+    """Remove a written-out web address and the "URL:" before it (keeping the text after it, less the full stop
+    that ended the address's sentence)."""
+    previous = link.getprevious()
+    before = previous.tail if previous is not None else link.getparent().text
+    labelled = re.search(r"\bURL:\s*$", before or "")
+    if labelled:
+        before = before[:labelled.start()].rstrip() + " "
+        if previous is not None:
+            previous.tail = before
+        else:
+            link.getparent().text = before
+        link.tail = re.sub(r"^\s*\.", "", link.tail or "")
+    link.drop_tree()
+
+
 def prepare(markup: bytes, page: str) -> bytes:
     """A page as the index should see it (see the module's docstring)."""
     import lxml.html
@@ -162,6 +181,8 @@ def prepare(markup: bytes, page: str) -> bytes:
             element.set("data-pagefind-ignore", "all")
     for link in article.xpath(f".//a[{_has_class('headerlink')}]"):
         link.drop_tree()
+    for link in article.xpath(ADDRESSES):
+        _drop_address(link)
     moved = 0
     for section in article.xpath(".//section[@id]"):
         heading = _heading_of(section)

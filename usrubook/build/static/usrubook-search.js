@@ -45,10 +45,10 @@ function containsPhrase(text, phrase) {
 // The text of each section of a page: from its heading's position in the page's words to the next heading's.
 function sectionText(data, sub) {
   const all = data.content.split(/\s+/);
-  if (!sub.anchor) return data.excerpt || "";
   const starts = data.anchors.filter((a) => /^h\d$/i.test(a.element)).map((a) => a.location).sort((a, b) => a - b);
-  const next = starts.find((loc) => loc > sub.anchor.location);
-  return all.slice(sub.anchor.location, next === undefined ? all.length : next).join(" ");
+  const from = sub.anchor ? sub.anchor.location : 0;
+  const next = starts.find((loc) => loc > from || (!sub.anchor && loc >= from));
+  return all.slice(from, next === undefined ? all.length : next).join(" ");
 }
 
 const weight = (sub) => (sub.weighted_locations || []).reduce((sum, l) => sum + l.balanced_score, 0);
@@ -66,6 +66,25 @@ function excerptNodes(html) {
     } else out.push(document.createTextNode(node.textContent));
   }
   return out;
+}
+
+// A passage around the first occurrence of the phrase in a section's text, the phrase marked (for a section
+// that contains the phrase but whose Pagefind excerpt shows its words elsewhere).
+function phraseExcerpt(text, phrase) {
+  const tokens = text.split(/\s+/).filter(Boolean);
+  const norm = tokens.map(words);
+  for (let i = 0; i < tokens.length; i++) {
+    const flat = norm.slice(i, i + phrase.length + 2).flat();
+    if (flat.slice(0, phrase.length).join(" ") !== phrase.join(" ") || norm[i][0] !== phrase[0]) continue;
+    let end = i, got = 0;
+    while (end < tokens.length && got < phrase.length) got += norm[end++].length;
+    const from = Math.max(0, i - 12), to = Math.min(tokens.length, end + 14);
+    const mark = document.createElement("mark");
+    mark.textContent = tokens.slice(i, end).join(" ");
+    return [document.createTextNode(tokens.slice(from, i).join(" ") + " "), mark,
+            document.createTextNode(" " + tokens.slice(end, to).join(" "))];
+  }
+  return null;
 }
 
 function el(tag, className, text) {
@@ -89,11 +108,14 @@ function render(item) {
   const title = el("a", "usrubook-search__title", data.meta.title || data.url);
   title.href = href(data.url);
   li.append(title);
-  let subs = data.sub_results.map((sub) => ({ sub, w: weight(sub), exact: phrase ? containsPhrase(sectionText(data, sub), phrase) : false }));
+  let subs = data.sub_results.map((sub) => {
+    const text = phrase ? sectionText(data, sub) : "";
+    return { sub, text, w: weight(sub), exact: phrase ? containsPhrase(text, phrase) : false };
+  });
   subs.sort((a, b) => (b.exact - a.exact) || (b.w - a.w));
   subs = subs.slice(0, SECTIONS_PER_PAGE);
   const sections = el("ul", "usrubook-search__sections");
-  for (const { sub } of subs) {
+  for (const { sub, text, exact } of subs) {
     const s = el("li", "usrubook-search__section");
     const pageLevel = !sub.anchor || /^h1$/i.test(sub.anchor.element);
     if (!pageLevel) {
@@ -102,7 +124,9 @@ function render(item) {
       s.append(a);
     }
     const p = el("p", "usrubook-search__excerpt");
-    p.append("… ", ...excerptNodes(sub.excerpt), " …");
+    const shown = excerptNodes(sub.excerpt);
+    const own = exact && !containsPhrase(shown.map((n) => n.textContent).join(""), phrase) ? phraseExcerpt(text, phrase) : null;
+    p.append("… ", ...(own || shown), " …");
     s.append(p);
     sections.append(s);
   }
@@ -136,27 +160,33 @@ async function search(query) {
     status.textContent = "The search index could not be loaded. It is built by `make html` (pagefind/ beside this page), and the book must be served over HTTP, e.g. python -m http.server in _build/html.";
     return;
   }
-  const quoted = q.includes('"');
-  const phrase = quoted ? null : words(q);
-  const plain = await pf.search(q);
+  // Pagefind ranks the words and finds each page's sections; a phrase (typed in quotes, or several words typed
+  // without them) decides which pages come first, or, in quotes, which pages are shown at all.
+  const quoted = [...q.matchAll(/"([^"]+)"/g)].map((m) => words(m[1])).filter((p) => p.length);
+  const loose = q.replace(/"/g, " ").replace(/\s+/g, " ").trim();
+  const phrase = quoted.length ? quoted.reduce((a, b) => (b.length > a.length ? b : a)) : words(q);
+  const plain = await pf.search(loose);
   if (gen !== generation) return;
   let ordered = plain.results.map((result) => ({ result, phrase: null }));
   let exactCount = 0;
-  if (phrase && phrase.length > 1) {
-    const exact = await pf.search(`"${phrase.join(" ")}"`);
+  if (quoted.length || phrase.length > 1) {
+    const exact = await pf.search(quoted.length ? q : `"${phrase.join(" ")}"`);
     if (gen !== generation) return;
     const ids = new Set(exact.results.map((r) => r.id));
     const first = ordered.filter((r) => ids.has(r.result.id)).map((r) => ({ ...r, phrase }));
+    const known = new Set(first.map((r) => r.result.id));
+    first.push(...exact.results.filter((r) => !known.has(r.id)).map((result) => ({ result, phrase })));
     exactCount = first.length;
-    ordered = first.concat(ordered.filter((r) => !ids.has(r.result.id)));
+    ordered = quoted.length ? first : first.concat(ordered.filter((r) => !ids.has(r.result.id)));
   }
+  pending = ordered.slice();
+  await showMore(gen);
+  if (gen !== generation) return;
   const n = ordered.length;
   status.textContent = n === 0
     ? `No page matches “${q}”.`
     : `${n} ${n === 1 ? "page matches" : "pages match"} “${q}”` +
-      (phrase && phrase.length > 1 ? `; ${exactCount} ${exactCount === 1 ? "contains" : "contain"} the words as a phrase and ${exactCount === 1 ? "comes" : "come"} first.` : ".");
-  pending = ordered;
-  await showMore(gen);
+      (!quoted.length && phrase.length > 1 ? `; ${exactCount} ${exactCount === 1 ? "contains" : "contain"} the words as a phrase and ${exactCount === 1 ? "comes" : "come"} first.` : ".");
 }
 
 form.addEventListener("submit", (event) => {
