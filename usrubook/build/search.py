@@ -11,14 +11,18 @@ for a phrase. The book uses Pagefind (npm package ``pagefind``, pinned in packag
 * After the HTML build (``make html`` runs ``python -m usrubook.build.search _build/html``):
   :func:`stage` writes a copy of the book's pages prepared for indexing, and Pagefind indexes that copy
   into ``_build/html/pagefind/``. The copy differs from the served pages only in what the index should
-  see: the article alone (``data-pagefind-body``), no code, no hidden cells, no data tables or chart data,
-  no citation and download controls (``data-pagefind-ignore``), and each section's id on its heading (Pagefind
+  see: the article alone (``data-pagefind-body``), no code, no hidden cells, no literal blocks, no rows of
+  data tables or chart data (their captions stay), no citation and download controls
+  (``data-pagefind-ignore``), no written-out web addresses, the bibliography and the source texts weighted
+  down (``data-pagefind-weight``), and each section's id on its heading (Pagefind
   links a hit to the heading it follows, and only to a heading with an id; Sphinx puts the id on the
   ``<section>``). The pages served are untouched, so every link of a result (``page.html#section-id``)
   lands on the section.
-* In the browser (``usrubook-search.js``): a query of several words without quotes is searched as a phrase
-  first and then as words, so that "New START" lists the sections about the treaty before pages that only
-  say "new" and "start"; each page result lists its best sections, each linked to its heading.
+* In the browser (``usrubook-search.js``): Pagefind ranks the pages by the words typed; a query of several
+  words without quotes is also searched as a phrase, and the pages with the phrase come first, so that
+  "New START" lists the sections about the treaty before pages that only say "new" and "start"; words in
+  double quotes show only the pages with that phrase. Each page result lists its best sections (those with the
+  phrase first), each linked to its heading.
 """
 from __future__ import annotations
 
