@@ -72,12 +72,14 @@ nbval: data
 
 # The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
+# Then the search index (Pagefind, pinned in package.json) of the pages just built: _build/html/pagefind/.
 HTML_LOG := _build/html.log
 html: data $(NPM)
 	@mkdir -p _build
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
 		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
+	$(PY) -m usrubook.build.search _build/html
 	@echo "HTML: _build/html/index.html"
 	@# each chapter page printed by Chromium (usrubook/build/chapterpdf.py), beside it: _build/html/chapters/<name>.pdf
 	$(PY) -m usrubook.build.chapterpdf

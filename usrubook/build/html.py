@@ -15,10 +15,10 @@
    ``_templates/layout.html`` drops the script through the ``usrubook_trim_head``
    filter, the theme's stylesheet is served without Font Awesome's rules (a copy
    written at build time that shadows the theme's), and ``usrubook.css`` draws
-   the icons the theme uses as CSS masks. Sphinx's search index and search
-   scripts load only on the search page (the search box submits to it; the
-   theme's search-as-you-type, which would need them, is off), and
-   sphinx-design's assets only on pages that use it (none do now).
+   the icons the theme uses as CSS masks. No page loads Sphinx's search index
+   or search scripts: the book's search is :mod:`usrubook.build.search`
+   (a Pagefind index written after the build, searched by the search page).
+   sphinx-design's assets load only on pages that use it (none do now).
 5. Accessibility fixes of generated markup: myst-nb's "Show code cell"
    summaries take their name from their visible text (no ``aria-label`` that
    differs from it), and bibliography entries are list items of their list
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sphinx.errors import SphinxError
 
-from usrubook.build import vega
+from usrubook.build import search, vega
 from usrubook.build.protocol import CHART_CLASS, SHARED_MARKER, SHARED_SCRIPT
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -99,8 +99,8 @@ def theme_css_without_fontawesome() -> str:
 
 
 def trim_head(markup):
-    """The theme's <head> assets less the Font Awesome script and, except on the search page (where
-    Sphinx's own template loads them), the search scripts and index (``usrubook_trim_head`` filter)."""
+    """The theme's <head> assets less the Font Awesome script and Sphinx's search scripts and index
+    (``usrubook_trim_head`` filter)."""
     from markupsafe import Markup
 
     return Markup(_HEAD_SCRIPTS.sub("", str(markup)))
@@ -203,3 +203,4 @@ def setup(app):
     app.connect("build-finished", _remove_unused_theme_files)
     app.connect("env-get-outdated", _static_changed)
     app.connect("html-page-context", _page_assets)
+    search.setup(app)
