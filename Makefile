@@ -74,7 +74,7 @@ nbval: data
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
 # Then the search index (Pagefind, pinned in package.json) of the pages just built: _build/html/pagefind/.
 HTML_LOG := _build/html.log
-html: data $(NPM)
+html: data system $(NPM)
 	@mkdir -p _build
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
