@@ -161,6 +161,13 @@ def test_built_pages_print_only_addresses_the_workflow_serves(html_dir):
     assert not wrong, "addresses the published book would not serve:\n" + "\n".join(wrong[:20])
     for url in (META.url + "chapters/trade.html", META.url + PDF_NAME):
         assert url in found, f"no page prints {url}"
+    # the addresses README.md gives (other than the pattern of a version's copy) are served too
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for url in re.findall(rf"https?://{re.escape(host)}[^\s\"'`)\\,]*", readme):
+        url = re.sub(r">$", "", url.rstrip(".;:"))      # <https://...> is a link in Markdown
+        assert url.startswith(META.url), f"README.md: {url} is not under {META.url}"
+        assert "<version>" in url or (html_dir / _served_path(url)).is_file(), \
+            f"README.md: {url} names {_served_path(url)}, which _build/html lacks"
     # what the metadata of each page gives: the page's own address
     trade = (html_dir / "chapters" / "trade.html").read_text(encoding="utf-8")
     assert f'<meta name="citation_public_url" content="{META.url}chapters/trade.html">' in trade
