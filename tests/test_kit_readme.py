@@ -66,6 +66,11 @@ def test_kit_readme_names_only_what_the_kit_holds(chapter):
             assert any(f.startswith(name) for f in files), f"{chapter}: README.md names {name}, which the kit lacks"
         else:
             assert name in files, f"{chapter}: README.md names {name}, which the kit lacks"
+    # every file the README names anywhere (in the list or in a sentence) is in the kit
+    for token in set(re.findall(r"`([\w./-]+\.(?:ipynb|json|txt|toml|bib))`", readme)):
+        assert token in files or f"data/{token}" in files, f"{chapter}: README.md names {token}, which the kit lacks"
+    if "`-e .`" in readme:
+        assert files["requirements.txt"].decode("utf-8").splitlines()[-1] == "-e ." and "pyproject.toml" in files
     for table in re.findall(r"`(\w+)`", readme.split("the tables the chapter loads (", 1)[1].split(")", 1)[0]):
         assert f"data/{table}.csv" in files, f"{chapter}: README.md names table {table}, which the kit lacks"
     maps = "data/world/countries-110m.json" in files
