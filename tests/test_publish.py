@@ -159,7 +159,7 @@ def test_built_pages_print_only_addresses_the_workflow_serves(html_dir):
                 wrong.append(f"{where}: {url} names {_served_path(url)}, which _build/html lacks")
             found.setdefault(url, where)
     assert not wrong, "addresses the published book would not serve:\n" + "\n".join(wrong[:20])
-    for url in (META.url + "chapters/trade.html", META.url + PDF_NAME):
+    for url in (META.page_url("chapters/trade"), META.pdf_url):
         assert url in found, f"no page prints {url}"
     # the addresses README.md gives (other than the pattern of a version's copy) are served too
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -170,7 +170,7 @@ def test_built_pages_print_only_addresses_the_workflow_serves(html_dir):
             f"README.md: {url} names {_served_path(url)}, which _build/html lacks"
     # what the metadata of each page gives: the page's own address
     trade = (html_dir / "chapters" / "trade.html").read_text(encoding="utf-8")
-    assert f'<meta name="citation_public_url" content="{META.url}chapters/trade.html">' in trade
+    assert f'<meta name="citation_public_url" content="{META.page_url("chapters/trade")}">' in trade
 
 
 def _git(*args, cwd):
@@ -190,38 +190,56 @@ def _published(remote: Path, tmp_path: Path) -> dict[str, str]:
 
 
 def test_publish_pages_keeps_each_released_version(tmp_path):
+    """The root shows the latest build; v<version>/ shows each build of a version until it is tagged, then the
+    tagged commit's build, which a later build of another commit leaves alone."""
     remote = tmp_path / "remote.git"
     _git("init", "-q", "--bare", str(remote), cwd=tmp_path)
     repo = tmp_path / "repo"
     _git("init", "-q", str(repo), cwd=tmp_path)
-    _git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", "book", cwd=repo)
     _git("remote", "add", "origin", str(remote), cwd=repo)
-    first, second = tmp_path / "first", tmp_path / "second"
-    for site, files in ((first, {"index.html": "1", "gone.html": "1", "_static/book.css": "1"}),
-                        (second, {"index.html": "2", "_static/book.css": "2"})):
-        for name, text in files.items():
-            (site / name).parent.mkdir(parents=True, exist_ok=True)
-            (site / name).write_text(text)
 
-    result = _publish(repo, first, "--latest", "--version", "1.0.0")
+    def commit(message):
+        _git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty", "-m", message,
+             cwd=repo)
+
+    sites = {}
+    for n, files in enumerate(({"index.html": "1", "gone.html": "1", "_static/book.css": "1"},
+                               {"index.html": "2", "_static/book.css": "2"},
+                               {"index.html": "3", "_static/book.css": "3"}), start=1):
+        sites[n] = tmp_path / f"site{n}"
+        for name, text in files.items():
+            (sites[n] / name).parent.mkdir(parents=True, exist_ok=True)
+            (sites[n] / name).write_text(text)
+
+    commit("one")
+    result = _publish(repo, sites[1], "--latest", "--version", "1.0.0")
     assert result.returncode == 0, result.stderr
-    assert _published(remote, tmp_path) == {".nojekyll": "", "index.html": "1", "gone.html": "1", "_static/book.css": "1",
-                                            "v1.0.0/index.html": "1", "v1.0.0/gone.html": "1",
-                                            "v1.0.0/_static/book.css": "1"}
-    # a later book replaces the root, page for page, and leaves the released version as it was
-    result = _publish(repo, second, "--latest")
-    assert result.returncode == 0, result.stderr
-    site = _published(remote, tmp_path)
-    assert site == {".nojekyll": "", "index.html": "2", "_static/book.css": "2", "v1.0.0/index.html": "1",
-                    "v1.0.0/gone.html": "1", "v1.0.0/_static/book.css": "1"}
-    # the same version again with the same pages: nothing to publish; with other pages: refused, nothing changes
+    first = {"index.html": "1", "gone.html": "1", "_static/book.css": "1"}
+    assert _published(remote, tmp_path) == {".nojekyll": "", **first, **{f"v1.0.0/{k}": v for k, v in first.items()}}
+    # before its tag, a version's folder follows the builds, page for page, like the root
+    commit("two")
+    assert _publish(repo, sites[2], "--latest", "--version", "1.0.0").returncode == 0
+    second = {"index.html": "2", "_static/book.css": "2"}
+    assert _published(remote, tmp_path) == {".nojekyll": "", **second, **{f"v1.0.0/{k}": v for k, v in second.items()}}
+    # the tag v1.0.0 (annotated) names this commit: its build again changes nothing
+    _git("-c", "user.name=t", "-c", "user.email=t@example.org", "tag", "-a", "v1.0.0", "-m", "1.0.0", cwd=repo)
+    _git("push", "-q", "origin", "v1.0.0", cwd=repo)
     head = _git("ls-remote", str(remote), "gh-pages", cwd=tmp_path)
-    assert _publish(repo, first, "--version", "1.0.0").returncode == 0
-    refused = _publish(repo, second, "--version", "1.0.0", "--latest")
-    assert refused.returncode == 1 and "v1.0.0/ is already published with other content" in refused.stderr, refused.stderr
+    again = _publish(repo, sites[2], "--version", "1.0.0", "--latest")
+    assert again.returncode == 0 and "already up to date" in again.stdout, again.stdout + again.stderr
     assert _git("ls-remote", str(remote), "gh-pages", cwd=tmp_path) == head
-    assert _published(remote, tmp_path) == site
-    assert _publish(repo, second, "--version", "1.0").returncode == 2
+    # a later commit still of version 1.0.0: the root shows it, the released v1.0.0/ stays as tagged
+    commit("three")
+    later = _publish(repo, sites[3], "--latest", "--version", "1.0.0")
+    assert later.returncode == 0 and "v1.0.0/ is the release of tag v1.0.0" in later.stdout, later.stdout
+    site = _published(remote, tmp_path)
+    assert site == {".nojekyll": "", "index.html": "3", "_static/book.css": "3",
+                    **{f"v1.0.0/{k}": v for k, v in second.items()}}
+    # the next version gets its own folder beside it
+    assert _publish(repo, sites[3], "--version", "1.1.0").returncode == 0
+    assert _published(remote, tmp_path) == {**site, **{f"v1.1.0/{k}": v for k, v in
+                                                       {"index.html": "3", "_static/book.css": "3"}.items()}}
+    assert _publish(repo, sites[3], "--version", "1.1").returncode == 2
 
 
 def test_release_writes_the_archive_checksum_file(tmp_path, root):
