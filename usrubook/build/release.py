@@ -11,6 +11,9 @@ The archive holds, under one folder ``us-russia-relations-<version>/``:
 * ``SHA256SUMS``: the SHA-256 of every other file, in the format of ``sha256sum``
   (check with ``sha256sum -c SHA256SUMS`` inside the folder).
 
+Beside the archive, ``us-russia-relations-<version>.zip.sha256`` holds the archive's own SHA-256, in the same
+format; the publishing workflow (``.github/workflows/publish.yml``) attaches both to the version's GitHub release.
+
 The archive is deterministic: entries sorted by path, every timestamp the release date of CITATION.cff,
 fixed permissions, the same compression. The version is CITATION.cff's, and CHANGELOG.md's newest entry
 must name it and its date. An archive of that version that already exists is left alone if it is the same,
@@ -88,12 +91,24 @@ def build(root: Path, out_dir: Path | None = None, html_dir: Path | None = None,
     target = Path(out_dir) / f"{top}.zip"
     if target.exists():
         if target.read_bytes() == payload:
+            write_if_changed(checksum_path(target), checksum_line(target.name, payload))
             return target, "unchanged"
         raise ReleaseError(f"{target} exists with different content: version {meta.version} is already released. "
                            "Raise the version in CITATION.cff and add its entry to CHANGELOG.md, or remove the "
                            "old archive if it was never published.")
     write_if_changed(target, payload)
+    write_if_changed(checksum_path(target), checksum_line(target.name, payload))
     return target, "written"
+
+
+def checksum_path(archive: Path) -> Path:
+    """The checksum file published beside the archive: ``<archive>.sha256``."""
+    return archive.with_name(archive.name + ".sha256")
+
+
+def checksum_line(name: str, payload: bytes) -> bytes:
+    """One line in the format of ``sha256sum`` (and of ``shasum -a 256``), which both check with ``-c``."""
+    return f"{hashlib.sha256(payload).hexdigest()}  {name}\n".encode("utf-8")
 
 
 def main(argv=None) -> int:
@@ -107,6 +122,7 @@ def main(argv=None) -> int:
         return 1
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     print(f"release: {path} ({state}; {path.stat().st_size:,} bytes, SHA-256 {digest})")
+    print(f"checksum: {checksum_path(path)}")
     return 0
 
 

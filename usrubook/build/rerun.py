@@ -109,36 +109,54 @@ def _readme(name: str, title: str, book: str, version: str, tables: list[str], m
     data = ", ".join(f"`{t}`" for t in tables) or "none"
     return f"""# {title}: a chapter of "{book}" (version {version}), to re-run
 
-This folder runs the chapter's code without the book's repository.
+This folder runs the chapter's code without the book's repository, on Linux, macOS or Windows.
 
 - `{name}.ipynb`: the chapter as a Jupyter notebook (no outputs; run it to make them).
 - `data/`: the tables the chapter loads ({data}) and `datapackage.json`, which describes every table of
   the book (fields, types, units, sources){", and the world outlines the maps draw (`data/world/`)" if maps else ""}.
-- `usrubook/`: the book's Python package (source), which the notebook imports; it finds `data/` through
-  `{KIT_MARKER}` in this folder.
-- `requirements.txt`: exact versions of the packages the chapter needs and of their dependencies (as
-  the book's build resolves them on Linux; on another system pip adds any dependency that system needs).
-- `references.bib`: the book's bibliography; `{{cite}}` keys in the prose name its entries.
+- `usrubook/`: the book's Python package (source), which the notebook imports; it finds `data/` beside
+  itself (`{KIT_MARKER}` marks this folder).
+- `requirements.txt`: exact versions of the packages the chapter needs and of their dependencies (as the
+  book's build resolves them on Linux; on macOS and Windows pip adds the few that those systems need), of
+  JupyterLab and jupyterlab-myst, and last this folder itself (`-e .`, described by `pyproject.toml`), so
+  that the notebook's kernel imports this `usrubook` whatever folder it starts in.
+- `references.bib`: the book's bibliography, which the citations in the prose name.
 - `LICENSE`, `LICENSE-CODE`, `LICENSE-TEXT`: the licences (text and data: CC BY 4.0; code: MIT).
 
 ## Run it
 
-With Python 3.11 or later, in this folder:
+You need Python 3.11 or later (the book is built with 3.11) and about {"630" if maps else "450"} MB of disk space
+for the packages. In this folder, the commands below make a virtual environment, `.venv`, install the pinned
+packages into it (a few minutes, once), then run every cell and store the outputs in `{name}.ipynb`.
+
+On Linux or macOS, in a terminal:
 
     python3 -m venv .venv
-    .venv/bin/pip install -r requirements.txt
+    .venv/bin/python -m pip install -r requirements.txt
     .venv/bin/jupyter execute --inplace {name}.ipynb
 
-The last command runs every cell and stores the outputs in `{name}.ipynb`. To run it cell by cell, open
-`{name}.ipynb` in any Jupyter front end (JupyterLab, Notebook, VS Code) started in this folder, with a
-kernel from this environment (or any Python environment with these packages). JupyterLab is not among the
-requirements; to use it, `.venv/bin/pip install jupyterlab` and run `.venv/bin/jupyter lab`.
+`python3 --version` must print 3.11 or later. The `python3` that macOS itself provides (with the Xcode
+command line tools) is older: install Python from python.org or Homebrew and use, for example,
+`python3.12 -m venv .venv`. On Debian or Ubuntu, `python3 -m venv` needs the `python3-venv` package.
 
-Charts are Vega 5 specifications, which JupyterLab draws with tooltips and no network access, together with
-a static SVG image for front ends that do not draw Vega. The prose is MyST Markdown: `{{glue}}` roles name
-values that the cells compute (the web book prints them in place; here each cell that computes them lists
-them, name and value, below it), `{{cite}}` roles name entries of `references.bib`, and `{{numref}}` and
-`{{ref}}` roles refer to figures and pages of the web book.
+On Windows, in PowerShell or the Command Prompt, with Python from python.org (which installs the `py`
+launcher):
+
+    py -3 -m venv .venv
+    .venv\\Scripts\\python -m pip install -r requirements.txt
+    .venv\\Scripts\\jupyter execute --inplace {name}.ipynb
+
+`py --list` shows the Pythons installed; pick one with, for example, `py -3.12 -m venv .venv`.
+
+To read and run the chapter cell by cell, start JupyterLab from the environment, `.venv/bin/jupyter lab`
+(on Windows `.venv\\Scripts\\jupyter lab`), open `{name}.ipynb` and choose *Run → Run All Cells*. Another
+front end (Notebook, VS Code) runs it too, with this folder's `.venv` as its kernel.
+
+In JupyterLab, jupyterlab-myst renders the prose as the book does. The numbers in the prose are `{{eval}}`
+roles: each shows the value the cells compute once the cells before it have run (in another front end, the
+role's name is shown instead). Citations and cross-references read as in the web book: the references'
+labels, and the numbers of figures and tables. Charts are Vega 5 specifications, which JupyterLab draws with
+tooltips and no network access, together with a static SVG image for front ends that do not draw Vega.
 """
 
 
