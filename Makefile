@@ -67,7 +67,7 @@ coverage: data
 	$(PY) -m usrubook.pipeline.coverage $${SEED:+--seed "$$SEED"}
 
 nbval: data
-	$(PY) -m usrubook.build.nbcheck prepare
+	$(PY) -m usrubook.book.nbcheck prepare
 	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
 
 # The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
@@ -79,10 +79,10 @@ html: data system $(NPM)
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
 		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
-	$(PY) -m usrubook.build.search _build/html
+	$(PY) -m usrubook.book.search _build/html
 	@echo "HTML: _build/html/index.html"
-	@# each chapter page printed by Chromium (usrubook/build/chapterpdf.py), beside it: _build/html/chapters/<name>.pdf
-	$(PY) -m usrubook.build.chapterpdf
+	@# each chapter page printed by Chromium (usrubook/book/chapterpdf.py), beside it: _build/html/chapters/<name>.pdf
+	$(PY) -m usrubook.book.chapterpdf
 
 pdf: data system $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
@@ -92,23 +92,23 @@ pdf: data system $(NPM)
 
 book: nbval html pdf
 
-# The version, its date and the archive's name come from CITATION.cff (usrubook/build/release.py);
+# The version, its date and the archive's name come from CITATION.cff (usrubook/book/release.py);
 # an archive of a released version is never replaced by different content.
 release: html pdf
-	$(PY) -m usrubook.build.release
+	$(PY) -m usrubook.book.release
 
 test: book $(NPM) .venv-lab/.installed
 	$(VENV)/bin/pytest
 
 refresh-references: data
-	$(PY) -m usrubook.build.nbcheck refresh
+	$(PY) -m usrubook.book.nbcheck refresh
 
 bench: data
 	$(PY) benchmarks/bench.py
 
 # Words per chapter and the share of running prose about the relationship (not about the seeds or the method).
 prose: $(STAMP)
-	$(PY) -m usrubook.build.prose
+	$(PY) -m usrubook.book.prose
 
 # JupyterLab gets an environment of its own, .venv-lab, so that the book's environment stays exactly as pinned.
 # It is built on top of .venv: a .pth file puts .venv's packages on its path (plain path entry: .venv's own
@@ -130,9 +130,9 @@ $(LAB)/.installed: $(STAMP) requirements-lab.txt lab/overrides.json
 	@touch $@
 
 # As root (e.g. in a container) JupyterLab needs --allow-root; on Linux without a display it opens no browser
-# (the address to open is printed). The contents manager (usrubook/build/labcontents.py) is jupytext's, with
+# (the address to open is printed). The contents manager (usrubook/book/labcontents.py) is jupytext's, with
 # citations and cross-references shown as the book's text and saved back as roles.
-LAB_FLAGS = --notebook-dir=. --ServerApp.contents_manager_class=usrubook.build.labcontents.LabContentsManager $(if $(filter 0,$(shell id -u)),--allow-root) \
+LAB_FLAGS = --notebook-dir=. --ServerApp.contents_manager_class=usrubook.book.labcontents.LabContentsManager $(if $(filter 0,$(shell id -u)),--allow-root) \
 	$(if $(and $(filter Linux,$(shell uname -s)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,none)),--no-browser)
 
 lab: $(LAB)/.installed data

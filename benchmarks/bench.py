@@ -173,7 +173,7 @@ def browser_rows(html: Path) -> list[tuple]:
 
 def executed_pages(root: Path) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from usrubook.build.nbcheck import pages
+    from usrubook.book.nbcheck import pages
     return pages(root)
 
 
@@ -190,7 +190,7 @@ def main() -> int:
         page.write_text(page.read_text(encoding="utf-8").replace(
             "Two cautions apply.", "Two cautions apply here."), encoding="utf-8")
         prose = timed(JB, book)
-        nbval_prep = timed([str(VENV_BIN / "python"), "-m", "usrubook.build.nbcheck", "prepare"], book)
+        nbval_prep = timed([str(VENV_BIN / "python"), "-m", "usrubook.book.nbcheck", "prepare"], book)
         nbval = nbval_prep + timed([str(VENV_BIN / "pytest"), "-p", "no:cacheprovider", "--nbval-lax",
                                     "--nbval-current-env", "-q", "_build/nbval"], book)
         pdf = timed(JB[:3] + ["--builder", "pdflatex"] + JB[3:], book)

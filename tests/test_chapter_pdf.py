@@ -16,7 +16,7 @@ CONTROLS = ("Cite this page", "Re-run this chapter", "Show code cell", "Hide cod
 
 
 def _meta():
-    from usrubook.build.metadata import book_metadata
+    from usrubook.book.metadata import book_metadata
 
     return book_metadata(ROOT)
 
@@ -44,7 +44,7 @@ def _soup(html_dir, name):
 
 def _pdf(html_dir, name) -> Path:
     path = html_dir / "chapters" / f"{name}.pdf"
-    assert path.is_file(), f"{path} is missing: `make html` prints the chapters (usrubook.build.chapterpdf)"
+    assert path.is_file(), f"{path} is missing: `make html` prints the chapters (usrubook.book.chapterpdf)"
     return path
 
 
@@ -173,14 +173,14 @@ def test_chapter_pdf_is_dated_by_release_and_reproducible(html_dir, tmp_path):
     stamp = meta.released.strftime("%Y%m%d000000+00'00'").encode()
     content = path.read_bytes()
     assert b"/CreationDate (D:" + stamp + b")" in content and b"/ModDate (D:" + stamp + b")" in content
-    result = run(["python", "-m", "usrubook.build.chapterpdf", "--html", str(html_dir), "--output-dir", str(tmp_path),
+    result = run(["python", "-m", "usrubook.book.chapterpdf", "--html", str(html_dir), "--output-dir", str(tmp_path),
                   "trade"], cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "trade.pdf").read_bytes() == content
 
 
 def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
-    from usrubook.build.chapterpdf import fix_dates
+    from usrubook.book.chapterpdf import fix_dates
 
     pdf = b"<</CreationDate (D:20261207053655+01'00')\n/ModDate (D:20261207053655+01'00')>>"
     fixed = fix_dates(pdf, 86400)

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 
 import zotero_model
 from conftest import book_pages
-from usrubook.build.metadata import book_metadata
+from usrubook.book.metadata import book_metadata
 
 CSL_TYPES = {"book", "chapter", "figure"}
 
@@ -82,7 +82,7 @@ def test_csl_json_files_are_csl_items(html_dir, root):
 
 def test_citation_text_is_escaped_in_html(root):
     """A caption with markup characters is text in the HTML citation, not markup."""
-    from usrubook.build import cite
+    from usrubook.book import cite
 
     meta = book_metadata(root)
     item = cite.csl_item(meta, "figure", key="k", title="Figure 1.1: A <b> & C", chapter="1",
@@ -286,7 +286,7 @@ def test_cite_controls_open_by_keyboard_and_fit(browser, server, mode, width):
 
 def test_chicago_puts_the_full_stop_inside_the_quotation_marks():
     """US English (the styles' locale): “Trade.”, not “Trade”. (citeproc-py does not apply punctuation-in-quote)."""
-    from usrubook.build.cite import render
+    from usrubook.book.cite import render
 
     item = {"id": "x", "type": "chapter", "title": "Trade", "container-title": "A book",
             "author": [{"literal": "A team"}], "issued": {"date-parts": [[2026, 11, 21]]}, "URL": "https://e.org/t"}
@@ -358,7 +358,7 @@ def test_no_citation_has_an_empty_publisher(html_dir, root):
 
 
 def test_apa_titles_are_in_sentence_case_and_chicago_in_title_case(root):
-    from usrubook.build import cite
+    from usrubook.book import cite
 
     meta = book_metadata(root)
     book = cite.csl_item(meta, "book", key="b")

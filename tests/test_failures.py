@@ -117,7 +117,7 @@ def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_r
     assert result.returncode != 0
     screen = _first_screen(result.stderr)
     # every page whose code loads the table fails, and each is named
-    from usrubook.build.execution import dependencies
+    from usrubook.book.execution import dependencies
 
     readers = sorted(str(p.relative_to(built)) for p in built.rglob("*.md") if "_build" not in p.parts
                      and "{code-cell}" in (text := p.read_text(encoding="utf-8"))
@@ -184,7 +184,7 @@ def test_nbval_names_the_chapter_line_and_skips_the_cascade(book_copy):
     page.write_text(text, encoding="utf-8")
     line = _line_number(text, 'more = usrubook.load("trades")')
     fence = _line_number(text, "```{code-cell} ipython3")
-    assert run(["python", "-m", "usrubook.build.nbcheck", "prepare"], cwd=book_copy).returncode == 0
+    assert run(["python", "-m", "usrubook.book.nbcheck", "prepare"], cwd=book_copy).returncode == 0
     result = run(["pytest", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env", "-q",
                   "_build/nbval/chapters/trade.ipynb"], cwd=book_copy)
     assert result.returncode == 1
@@ -217,7 +217,7 @@ def test_load_in_a_notebook_cell_names_the_chapter_line(monkeypatch):
     """A kernel runs a chapter's cell from a file of its own: the cell is found in the chapter and the line
     of the call given in the chapter's lines."""
     import usrubook
-    from usrubook.build.cells import code_cells
+    from usrubook.book.cells import code_cells
     from usrubook.chapter.data import CHAPTER_ENV, UnknownTableError
 
     text = (ROOT / "chapters/trade.md").read_text(encoding="utf-8")
@@ -235,7 +235,7 @@ def test_load_in_a_notebook_cell_names_the_chapter_line(monkeypatch):
 
 
 def test_static_check_names_the_line_of_each_bad_load():
-    from usrubook.build.execution import dependencies, load_problems
+    from usrubook.book.execution import dependencies, load_problems
 
     source = 'x = 1\nt = usrubook.load("trade")\n\nu = usrubook.load("tarde")\nv = usrubook.load(name)\n'
     problems = load_problems(source)
@@ -249,7 +249,7 @@ def test_static_check_names_the_line_of_each_bad_load():
 
 
 def test_code_cells_are_located_in_the_chapter():
-    from usrubook.build.cells import code_cells
+    from usrubook.book.cells import code_cells
 
     text = (ROOT / "chapters/trade.md").read_text(encoding="utf-8")
     lines = text.splitlines()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from usrubook.build.archive import release_time
-from usrubook.build.figures import absolute_links, data_package_name, datasets, download_spec, encodings, rows_csv
+from usrubook.book.archive import release_time
+from usrubook.book.figures import absolute_links, data_package_name, datasets, download_spec, encodings, rows_csv
 
 PAGES = ["intro.html", "chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
          "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/verification.html",
@@ -98,7 +98,7 @@ def test_the_data_view_lists_no_more_rows_than_the_csv(html_dir):
 def test_specs_compile_and_pictures_are_real(html_dir):
     import vl_convert
 
-    from usrubook.build.protocol import vl_version
+    from usrubook.book.protocol import vl_version
 
     for rel, figure, getdata in _figures(html_dir):
         folder = html_dir / "_figures" / figure["id"]

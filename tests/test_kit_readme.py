@@ -1,4 +1,4 @@
-"""A chapter kit's README (usrubook/build/rerun.py, ``_readme``) tells a reader on Linux, macOS and Windows how to run
+"""A chapter kit's README (usrubook/book/rerun.py, ``_readme``) tells a reader on Linux, macOS and Windows how to run
 it, and every file and command it names is one the kit has."""
 import io
 import re
@@ -7,14 +7,14 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from usrubook.build.metadata import book_metadata
+from usrubook.book.metadata import book_metadata
 
 _CFF = book_metadata(ROOT)
 META = {"book": _CFF.title, "version": _CFF.version}
 
 
 def _kit(chapter: str) -> dict[str, bytes]:
-    from usrubook.build import rerun
+    from usrubook.book import rerun
 
     archive = zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, f"chapters/{chapter}.md", META)))
     top = f"usrubook-{chapter}/"

@@ -25,10 +25,10 @@ LAB_METADATA = {
                       "pygments_lexer": "ipython3", "version": "3.11.7"},
 }
 
-CONTENTS = "usrubook.build.labcontents.LabContentsManager"      # make lab's (jupytext's, with the prose as text)
+CONTENTS = "usrubook.book.labcontents.LabContentsManager"      # make lab's (jupytext's, with the prose as text)
 SAVE = r"""
 import asyncio, json, sys
-from usrubook.build.labcontents import LabContentsManager
+from usrubook.book.labcontents import LabContentsManager
 root, metadata, pages = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
 cm = LabContentsManager(root_dir=root)
 async def main():
@@ -64,7 +64,7 @@ def _free_port() -> int:
 def lab(book_copy, tmp_path, html_dir):
     """JupyterLab as `make lab` starts it (USRUBOOK_CHARTS=jupyter, --allow-root, --no-browser), on a copy of the book
     with the numbers and titles of the last HTML build (which cross-references show)."""
-    from usrubook.build.labtext import XREFS
+    from usrubook.book.labtext import XREFS
 
     (book_copy / XREFS).parent.mkdir(exist_ok=True)
     (book_copy / XREFS).write_bytes((ROOT / XREFS).read_bytes())

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 import yaml
 
-from usrubook.build import release
-from usrubook.build.metadata import SCHEMA, book_metadata, read_cff, sentence_case, validate
+from usrubook.book import release
+from usrubook.book.metadata import SCHEMA, book_metadata, read_cff, sentence_case, validate
 
 # Files that may name the version or release date: the metadata itself, its history, and pins of other packages.
 # (latex/bbm.sty carries its own package date, which happens to be the same day.)
@@ -43,7 +43,7 @@ def test_addresses_are_those_of_the_version_unless_the_latest_is_asked(root):
 
 
 def test_authors_keep_entities_and_persons_apart(root):
-    from usrubook.build.metadata import _creator
+    from usrubook.book.metadata import _creator
 
     meta = book_metadata(root)
     assert [c.name for c in meta.creators] == list(meta.authors)

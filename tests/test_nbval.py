@@ -7,7 +7,7 @@ NBVAL = ["pytest", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env
 
 
 def _nbval(book):
-    prepared = run(["python", "-m", "usrubook.build.nbcheck", "prepare"], cwd=book)
+    prepared = run(["python", "-m", "usrubook.book.nbcheck", "prepare"], cwd=book)
     assert prepared.returncode == 0, prepared.stderr
     return run(NBVAL, cwd=book)
 
@@ -36,7 +36,7 @@ def test_changed_checked_cell_needs_a_refresh(book_copy):
     page.write_text(page.read_text(encoding="utf-8").replace(
         'usrubook.glue_value("tr_imports_2015", series(2015, "goods_imports"), "{:.1f}")',
         'usrubook.glue_value("tr_imports_2015", series(2015, "goods_imports"), "{:.2f}")'), encoding="utf-8")
-    result = run(["python", "-m", "usrubook.build.nbcheck", "prepare"], cwd=book_copy)
+    result = run(["python", "-m", "usrubook.book.nbcheck", "prepare"], cwd=book_copy)
     assert result.returncode == 1
     assert "chapters/trade.md: the code of checked cell 1" in result.stderr
     assert "make refresh-references" in result.stderr

@@ -49,16 +49,16 @@ def test_no_import_circle():
 
 
 def test_folders_follow_the_flow():
-    """The pipeline imports neither chapter helpers nor the build; chapter helpers import of the build only
-    the shared names in ``usrubook.build.protocol``."""
+    """The pipeline imports neither chapter helpers nor the book's build code; chapter helpers import of it only
+    the shared names in ``usrubook.book.protocol``."""
     bad = []
     for module, deps in imports().items():
         for dep in deps:
-            if module.startswith("usrubook.pipeline") and dep.startswith(("usrubook.chapter", "usrubook.build")):
+            if module.startswith("usrubook.pipeline") and dep.startswith(("usrubook.chapter", "usrubook.book")):
                 bad.append(f"{module} imports {dep}")
-            if module.startswith("usrubook.chapter") and dep.startswith("usrubook.build") \
-                    and dep != "usrubook.build.protocol":
+            if module.startswith("usrubook.chapter") and dep.startswith("usrubook.book") \
+                    and dep != "usrubook.book.protocol":
                 bad.append(f"{module} imports {dep}")
     assert not bad, "; ".join(sorted(bad))
     assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__")} == {
-        "pipeline", "chapter", "build"}
+        "pipeline", "chapter", "book"}

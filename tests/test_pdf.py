@@ -48,7 +48,7 @@ def _captions(page: str) -> list[str]:
 
 
 def _pages(root):
-    from usrubook.build.nbcheck import pages
+    from usrubook.book.nbcheck import pages
 
     return {page: (root / page).read_text(encoding="utf-8") for page in pages(root)}
 
@@ -185,7 +185,7 @@ def test_figure_and_table_numbers_are_the_same_in_html_and_pdf(html_dir, pdf_pat
 # -- pages ------------------------------------------------------------------------------------------------
 
 def _layout(root) -> dict[str, float]:
-    """The text block from the LaTeX log (usrubook.build.latex prints it), in PDF points."""
+    """The text block from the LaTeX log (usrubook.book.latex prints it), in PDF points."""
     log = (root / "_build/latex/us-russia-relations.log").read_text(encoding="utf-8", errors="replace")
     m = re.search(r"usrubook-layout: (.*?paperheight=[\d.]+pt)", log.replace("\n", ""))
     assert m, "the LaTeX log has no usrubook-layout line"
@@ -427,7 +427,7 @@ _OPS = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|\[|\]|/[^\s/\[\]()<>]+
 def chart_text_sizes(path: Path) -> list[float]:
     """The size at which each piece of text of a one-page PDF is drawn, in points of the page: the font size
     (Tf) times the scale of the text and transformation matrices, following form XObjects."""
-    from usrubook.build.latex import _Parser, _Ref
+    from usrubook.book.latex import _Parser, _Ref
 
     objs, _ = _Parser(path.read_bytes()).objects()
 

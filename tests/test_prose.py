@@ -119,7 +119,7 @@ def test_pdf_text_has_no_generated_text_artefacts(pdf_path):
 def _glue_sites(root):
     """(page, text before, glue name) for every inline glue ({eval} role) in the book's pages; names as glued
     (identifiers: correction_<id> with the id's hyphens as underscores)."""
-    from usrubook.build.nbcheck import pages
+    from usrubook.book.nbcheck import pages
 
     for page in pages(root):
         text = (root / page).read_text(encoding="utf-8")
@@ -178,7 +178,7 @@ def test_chapters_type_no_correction_text(root):
     """Correction wording reaches the chapters only through glue from corrections.csv: no chapter repeats a
     sentence of a correction by hand."""
     from usrubook.chapter.data import load
-    from usrubook.build.nbcheck import pages
+    from usrubook.book.nbcheck import pages
 
     texts = {p: (root / p).read_text(encoding="utf-8") for p in pages(root)}
     problems = []
@@ -195,8 +195,8 @@ def test_chapters_type_no_correction_text(root):
 
 def test_chapters_are_mostly_about_the_relationship(root):
     """At least 60 % of each chapter's running prose is about US–Russia relations, not about the seeds or the
-    method (usrubook.build.prose, make prose); the seeds' words sit in the chapters' boxes."""
-    from usrubook.build.prose import MIN_SHARE, measure
+    method (usrubook.book.prose, make prose); the seeds' words sit in the chapters' boxes."""
+    from usrubook.book.prose import MIN_SHARE, measure
 
     for row in measure(root):
         assert row["share_relationship"] >= MIN_SHARE, row

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from usrubook.build import release
-from usrubook.build.metadata import PDF_NAME, book_metadata
+from usrubook.book import release
+from usrubook.book.metadata import PDF_NAME, book_metadata
 
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 PUBLISH_PAGES = ROOT / ".ci" / "publish-pages"

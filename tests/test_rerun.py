@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run
-from usrubook.build.metadata import book_metadata
+from usrubook.book.metadata import book_metadata
 
 CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
 _CFF = book_metadata(ROOT)
@@ -79,7 +79,7 @@ def test_converted_notebooks_beside_the_pages_are_not_sources():
 def test_notebook_is_deterministic_and_has_no_outputs():
     import nbformat
 
-    from usrubook.build import rerun
+    from usrubook.book import rerun
 
     data = rerun.notebook(ROOT, "chapters/trade.md")
     assert data == rerun.notebook(ROOT, "chapters/trade.md")
@@ -92,7 +92,7 @@ def test_notebook_is_deterministic_and_has_no_outputs():
 
 
 def test_kit_contents_and_pins():
-    from usrubook.build import rerun
+    from usrubook.book import rerun
 
     data = rerun.kit(ROOT, "chapters/europe-asia.md", META)
     assert data == rerun.kit(ROOT, "chapters/europe-asia.md", META)
@@ -108,7 +108,7 @@ def test_kit_contents_and_pins():
     # every table the chapter loads, and no other
     source = (ROOT / "chapters/europe-asia.md").read_text(encoding="utf-8")
     loaded = set(re.findall(r"""\bload\(\s*["'](\w+)["']""", source))
-    from usrubook.build.execution import box_tables
+    from usrubook.book.execution import box_tables
 
     loaded |= set(box_tables(source))          # a box or a chronology reads the seeds' judged passages
     assert {f[5:-4] for f in files if f.startswith("data/") and f.endswith(".csv")} == loaded
@@ -133,7 +133,7 @@ def test_kit_contents_and_pins():
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_built_downloads_are_current(chapter, html_dir):
     """The files the web book serves are the ones the sources give now (and, built twice, the same bytes)."""
-    from usrubook.build import rerun
+    from usrubook.book import rerun
 
     assert (html_dir / "notebooks" / f"{chapter}.ipynb").read_bytes() == rerun.notebook(ROOT, f"chapters/{chapter}.md")
     assert (html_dir / "notebooks" / f"usrubook-{chapter}.zip").read_bytes() == rerun.kit(ROOT, f"chapters/{chapter}.md", META)
@@ -213,7 +213,7 @@ def test_kit_runs_outside_the_repository(chapter, tmp_path):
     makes the kit's usrubook importable), runs with a Python that has the pinned packages (the book's, through a
     plain path entry) but not the repository's usrubook, with the kernel started in another folder: the notebook
     imports the kit's copy, finds the kit's data, and the kernel holds every value the prose's {eval} roles name."""
-    from usrubook.build import rerun
+    from usrubook.book import rerun
 
     zipfile.ZipFile(io.BytesIO(rerun.kit(ROOT, f"chapters/{chapter}.md", META))).extractall(tmp_path)
     kit = tmp_path / f"usrubook-{chapter}"
@@ -261,7 +261,7 @@ def test_notebook_prose_reads_as_the_web_book(html_dir):
     import nbformat
     from bs4 import BeautifulSoup
 
-    from usrubook.build import labtext, rerun
+    from usrubook.book import labtext, rerun
 
     for chapter in CHAPTERS:
         nb = nbformat.reads(rerun.notebook(ROOT, f"chapters/{chapter}.md").decode("utf-8"), as_version=4)
@@ -286,7 +286,7 @@ def test_lab_markup_goes_back_to_the_roles():
 
     import jupytext
 
-    from usrubook.build import labtext
+    from usrubook.book import labtext
 
     look = labtext.lookups(ROOT)
     for page in _notebook_pages():

@@ -1,4 +1,4 @@
-"""The book's search (usrubook/build/search.py, _templates/search.html, usrubook-search.js) in a real browser,
+"""The book's search (usrubook/book/search.py, _templates/search.html, usrubook-search.js) in a real browser,
 against the built book served on 127.0.0.1.
 
 * "New START" as a reader types it (no quotes) and as a phrase in quotes: the pages that discuss the treaty come
@@ -295,7 +295,7 @@ def test_index_is_deterministic(html_dir, tmp_path):
     pages that are not the book's (search page, general index)."""
     import hashlib
 
-    from usrubook.build import search as indexer
+    from usrubook.book import search as indexer
 
     try:
         indexer.pagefind_command()
@@ -321,7 +321,7 @@ def test_prepared_page_leaves_out_code_and_links_sections(html_dir):
     marked to be ignored; each section's id on its heading."""
     import lxml.html
 
-    from usrubook.build.search import prepare
+    from usrubook.book.search import prepare
 
     tree = lxml.html.document_fromstring(prepare((html_dir / "chapters/trade.html").read_bytes(), "chapters/trade.html"))
     body = tree.xpath("//*[@data-pagefind-body]")

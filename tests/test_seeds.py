@@ -80,7 +80,7 @@ def test_readme_states_the_number_of_seeds(root):
 
 def test_no_page_types_the_number_of_seeds(root):
     """The book's pages glue the number of seeds (a new seed changes it); none types it in the prose."""
-    from usrubook.build.nbcheck import pages
+    from usrubook.book.nbcheck import pages
 
     files = set(pages(root)) | {"evidence/source-texts.md", "references.md"}
     typed = re.compile(r"\b(" + _number_words() + r"|[3-9]|\d\d+) (?:seeds|seed articles|web articles|articles)\b", re.I)

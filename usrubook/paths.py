@@ -4,7 +4,7 @@ Jupyter Book and nbval start kernels in the notebook's own folder, so data is
 never looked up relative to the working directory.
 
 A chapter's self-contained kit (the ``.zip`` each chapter page offers, made by
-:mod:`usrubook.build.rerun`) is a root too: a folder with ``usrubook-kit.json``
+:mod:`usrubook.book.rerun`) is a root too: a folder with ``usrubook-kit.json``
 and ``data/``, holding the chapter's notebook, the tables it loads and this package.
 """
 from __future__ import annotations

@@ -3,12 +3,12 @@
 * HTML: a ``<div class="usrubook-chart">``, the chart compiled to a Vega spec at build time
   (as wide as its container, with a dark-mode theme) and a Data view
   (:mod:`usrubook.chapter.dataview`). ``_static/usrubook-charts.js`` draws it as SVG with the
-  Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.build.vega`).
+  Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.book.vega`).
   Nothing is fetched from outside the book. The chart's files (rows, spec, SVG, PNG) are written at
-  build time and offered after its caption (:mod:`usrubook.build.figures`).
+  build time and offered after its caption (:mod:`usrubook.book.figures`).
 * PDF: the chart's Vega-Lite spec (``application/vnd.usrubook.vegalite+json``) with the rows
   it draws, which the LaTeX build converts to a vector PDF figure and a data table with
-  vl-convert (:mod:`usrubook.build.mimerender`), made once at build time.
+  vl-convert (:mod:`usrubook.book.mimerender`), made once at build time.
 * Element ids come from a hash of the spec, so outputs are the same on every run.
 
 ``setup()`` (called by each chapter's first cell) enables both. In Jupyter (:func:`usrubook.chapter.mode.jupyter_mode`:
@@ -26,7 +26,7 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
+from usrubook.book.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
 from usrubook.chapter.mode import jupyter_mode
 
@@ -182,7 +182,7 @@ def html_output(spec: dict, elem: str) -> str:
 
 def render(spec: dict, **metadata) -> dict:
     """Altair renderer: text/html for the web book; for the PDF, the spec and the rows it draws, which
-    the LaTeX build turns into a vector figure and a data table (:mod:`usrubook.build.mimerender`);
+    the LaTeX build turns into a vector figure and a data table (:mod:`usrubook.book.mimerender`);
     text/plain for the rest."""
     spec = _canonical(spec)
     check_legends(spec)

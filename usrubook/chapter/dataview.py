@@ -2,7 +2,7 @@
 
 Web readers get it as a table in a ``<details>`` element beside the chart (keyboard-reachable, and
 the chart's long description through ``aria-details``); print readers get the same rows as a table
-in the PDF (:mod:`usrubook.build.mimerender`). The columns are what the chart's tooltips show, in
+in the PDF (:mod:`usrubook.book.mimerender`). The columns are what the chart's tooltips show, in
 the same order and with the same titles and number formats, so the view says no more and no less
 than the chart.
 """

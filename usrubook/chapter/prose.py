@@ -108,7 +108,7 @@ def times(n: int) -> str:
 def glue_value(name: str, value, fmt: str = "{:,.1f}") -> None:
     """Glue ``value`` under ``name`` for ``{eval}`name``` in the prose, formatted with ``fmt``.
 
-    The book's build pastes the glued text where the role stands (:mod:`usrubook.build.sphinxext`); in Jupyter,
+    The book's build pastes the glued text where the role stands (:mod:`usrubook.book.sphinxext`); in Jupyter,
     the kernel holds the text as the variable ``name``, which jupyterlab-myst shows in place of the role once
     the Markdown cell has run. ``name`` is therefore a Python identifier (``tr_imports_1996``).
     Returns nothing, so that a cell ending with it shows no stray output (the glued text is in the prose)."""

@@ -4,10 +4,10 @@ At the end of an HTML build, for every page under ``chapters/``, the book writes
 
 * ``<chapter>.ipynb``: the chapter converted by jupytext (no outputs), with fixed notebook metadata and cell
   ids, so that two builds give the same bytes; its prose gives citations and cross-references as the web book's
-  text (:mod:`usrubook.build.labtext`), and its ``{eval}`` roles show the values the cells compute once the
+  text (:mod:`usrubook.book.labtext`), and its ``{eval}`` roles show the values the cells compute once the
   Markdown cells have run in JupyterLab with jupyterlab-myst;
 * ``usrubook-<chapter>.zip``: a folder ``usrubook-<chapter>/`` holding that notebook, the tables its code
-  loads (:func:`usrubook.build.execution.dependencies`) with ``data/datapackage.json``, the world outlines
+  loads (:func:`usrubook.book.execution.dependencies`) with ``data/datapackage.json``, the world outlines
   if it draws maps, the ``usrubook`` package's source, ``references.bib``, the licences, a
   ``requirements.txt`` with the exact pins (from the book's ``requirements.txt``) of the packages the
   chapter needs and of everything they depend on, JupyterLab and jupyterlab-myst (pinned as the book's
@@ -25,8 +25,8 @@ import json
 import re
 from pathlib import Path
 
-from usrubook.build import labtext
-from usrubook.build.archive import deterministic_zip, release_time
+from usrubook.book import labtext
+from usrubook.book.archive import deterministic_zip, release_time
 from usrubook.paths import KIT_MARKER
 from usrubook.pipeline.csvio import write_if_changed
 
@@ -83,11 +83,11 @@ def requirements(root: Path, roots: list[str]) -> list[str]:
 
 def notebook(root: Path, rel: str, look: dict | None = None) -> bytes:
     """The page ``rel`` (e.g. ``chapters/trade.md``) as an .ipynb without outputs, the same bytes on every build;
-    citations and cross-references in its prose as text (``look``: :func:`usrubook.build.labtext.lookups`)."""
+    citations and cross-references in its prose as text (``look``: :func:`usrubook.book.labtext.lookups`)."""
     import jupytext
     import nbformat
 
-    from usrubook.build import labtext
+    from usrubook.book import labtext
 
     look = labtext.lookups(root) if look is None else look
     nb = jupytext.reads((root / rel).read_text(encoding="utf-8"), fmt="md:myst")
@@ -187,7 +187,7 @@ def kit_requirements(root: Path, maps: bool) -> str:
 
 def kit(root: Path, rel: str, meta: dict, look: dict | None = None) -> bytes:
     """The chapter's self-contained kit, a zip archive with sorted entries dated the book's release."""
-    from usrubook.build.execution import dependencies
+    from usrubook.book.execution import dependencies
 
     source = (root / rel).read_text(encoding="utf-8")
     name = Path(rel).stem

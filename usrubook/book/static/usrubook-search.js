@@ -1,5 +1,5 @@
 // The book's search page (search.html): searches the Pagefind index that `make html` writes to pagefind/
-// (usrubook/build/search.py), in the browser, with nothing loaded from outside the book.
+// (usrubook/book/search.py), in the browser, with nothing loaded from outside the book.
 //
 // What a reader types is searched as Pagefind reads it (words, or a phrase in double quotes). Several words
 // without quotes are also searched as a phrase: the pages that contain the words in that order come first,

@@ -25,11 +25,11 @@ the model):
   (``isPartOf`` the Book) on every other page, and the ``Dataset`` again on the Methods and data page.
 
 Addresses in these tags are those of this version of the web book (``<url>v<version>/``,
-:meth:`usrubook.build.metadata.BookMetadata.address`) except ``og:url``, the latest version's page. No
-publisher is given: the authors publish the book (see :mod:`usrubook.build.cite`).
+:meth:`usrubook.book.metadata.BookMetadata.address`) except ``og:url``, the latest version's page. No
+publisher is given: the authors publish the book (see :mod:`usrubook.book.cite`).
 
 The page footer (``_templates/usrubook-footer.html``) shows the version, the release date, the licences
-and a link to the preface's How to cite. All values come from CITATION.cff (:mod:`usrubook.build.metadata`)
+and a link to the preface's How to cite. All values come from CITATION.cff (:mod:`usrubook.book.metadata`)
 and, for the data package, ``data/datapackage.json``.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from usrubook.build.metadata import LICENCE_URLS, PDF_NAME, book_metadata, sentence_case
+from usrubook.book.metadata import LICENCE_URLS, PDF_NAME, book_metadata, sentence_case
 
 METHODS_PAGE = "evidence/methods"
 HOW_TO_CITE = "how-to-cite"          # the preface's section id
@@ -102,9 +102,9 @@ def dataset_ld(meta, root: Path, citation_apa: str | None = None) -> dict:
     """The data package (data/datapackage.json) as a schema.org Dataset, its files as DataDownloads."""
     package = json.loads((Path(root) / "data" / "datapackage.json").read_text(encoding="utf-8"))
     base = meta.address("data/")
-    from usrubook.build.figures import PACKAGE_FOLDER, data_package_name
+    from usrubook.book.figures import PACKAGE_FOLDER, data_package_name
 
-    # the whole package in one file (usrubook.build.figures writes it), then its descriptor and each table
+    # the whole package in one file (usrubook.book.figures writes it), then its descriptor and each table
     zipped = data_package_name(meta.version)
     downloads = [{"@type": "DataDownload", "name": zipped, "encodingFormat": "application/zip",
                   "contentUrl": meta.address(f"{PACKAGE_FOLDER}/{zipped}")},
@@ -216,7 +216,7 @@ def _json_script(data: dict) -> str:
 def page_context(app, pagename, templatename, context, doctree):
     if app.builder.format != "html":
         return
-    from usrubook.build.cite import chapter_number, citation_for, in_book
+    from usrubook.book.cite import chapter_number, citation_for, in_book
 
     meta = book_metadata(app.srcdir)
     root = app.config.root_doc

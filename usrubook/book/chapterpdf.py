@@ -5,7 +5,7 @@ blocks that only print (``usrubook.css``, the "print: a chapter on paper" sectio
 media and hides them on screen):
 
 * under the title, a colophon: the book's title, version and release date, the page's address on the web
-  book, the licence, and the page's citation (the APA text of its Cite box, :func:`usrubook.build.cite.
+  book, the licence, and the page's citation (the APA text of its Cite box, :func:`usrubook.book.cite.
   citation_for`);
 * at the end, "References cited in this chapter": the entries of the book's References that the page cites,
   in the References' order, with the labels the text gives them ([Nelson 2014], [Seed 003]), so that a
@@ -13,7 +13,7 @@ media and hides them on screen):
 
 A chapter page also links its PDF (a line after the re-run line under its title, HTML only).
 
-After the HTML build, ``python -m usrubook.build.chapterpdf`` (the last step of ``make html``) prints each
+After the HTML build, ``python -m usrubook.book.chapterpdf`` (the last step of ``make html``) prints each
 chapter page with Chromium in print media to ``_build/html/chapters/<chapter>.pdf``, beside its page:
 charts are Vega's SVG, so they stay vector graphics; links to other pages of the book point to the web book's
 address (``url`` in CITATION.cff), a citation leads to its entry in the chapter's own reference list; each
@@ -89,7 +89,7 @@ def _linked(markup: str) -> str:
 
 
 def colophon(app, docname: str, meta) -> str:
-    from usrubook.build.cite import citation_for
+    from usrubook.book.cite import citation_for
 
     url = _html.escape(meta.page_url(docname))
     apa = citation_for(app, docname, "page")["apa_html"]
@@ -114,7 +114,7 @@ def printed(pagename: str) -> bool:
 def _page_context(app, pagename, templatename, context, doctree):
     if app.builder.format != "html" or not printed(pagename) or "body" not in context or doctree is None:
         return
-    from usrubook.build.metadata import book_metadata
+    from usrubook.book.metadata import book_metadata
 
     meta = book_metadata(app.srcdir)
     body = context["body"]
@@ -122,7 +122,7 @@ def _page_context(app, pagename, templatename, context, doctree):
     if end < 0:
         return
     end += len("</h1>")
-    # after the re-run line (usrubook.build.rerun), which stays right under the title
+    # after the re-run line (usrubook.book.rerun), which stays right under the title
     rerun = re.compile(r'\s*<p class="usrubook-rerun">.*?</p>\n?', re.S).match(body, end)
     if rerun:
         end = rerun.end()
@@ -232,8 +232,8 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
     """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``."""
     from playwright.sync_api import sync_playwright
 
-    from usrubook.build.latex import release_epoch
-    from usrubook.build.metadata import book_metadata
+    from usrubook.book.latex import release_epoch
+    from usrubook.book.metadata import book_metadata
     from usrubook.pipeline.csvio import write_if_changed
 
     meta = book_metadata(root)

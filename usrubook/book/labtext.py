@@ -3,7 +3,7 @@
 jupyterlab-myst renders each Markdown cell without the book's bibliography or its numbering, so a ``{cite}``
 role shows its key (with a warning sign), and a ``{numref}`` to a figure that a code cell draws shows the
 figure's label. Wherever the book's prose goes to JupyterLab (the notebook and kit each chapter page offers,
-:mod:`usrubook.build.rerun`; a chapter opened with ``make lab``, :mod:`usrubook.build.labcontents`), its
+:mod:`usrubook.book.rerun`; a chapter opened with ``make lab``, :mod:`usrubook.book.labcontents`), its
 Markdown cells are given with these roles written as Markdown links that read as the web book reads:
 
 * ``{cite}`a,b``` -> ``[[Reuters 2009](#cite-a "Reuters. FACTBOX: ..."), [Audacy 2022](#cite-b "...")]``: the
@@ -37,11 +37,11 @@ def _link_title(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _citations(bib: str, mtime: float) -> dict[str, tuple[str, str]]:
-    """{key: (label, short reference)} as the book labels its references (:mod:`usrubook.build.labels`)."""
+    """{key: (label, short reference)} as the book labels its references (:mod:`usrubook.book.labels`)."""
     from pybtex.database import parse_file
     from pybtex.plugin import find_plugin
 
-    from usrubook.build import labels
+    from usrubook.book import labels
 
     labels.register()
     data = parse_file(bib)
@@ -65,7 +65,7 @@ def citations(root: Path) -> dict[str, tuple[str, str]]:
 
 def xrefs_from_env(env) -> dict[str, dict[str, str]]:
     """From a Sphinx environment: {"numref": {label: "Fig. 4.1"}, "ref": {label: title}}."""
-    from usrubook.build.cite import item_number
+    from usrubook.book.cite import item_number
 
     numref = {}
     for docname, kinds in env.toc_fignumbers.items():

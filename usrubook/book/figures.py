@@ -19,7 +19,7 @@ figure links it. All files are deterministic: rows in the order the chart holds 
 keys, zip entries sorted with a fixed date.
 
 The chart's Vega-Lite spec reaches the build in the notebook output the PDF uses
-(:data:`usrubook.build.protocol.MIME`); :mod:`usrubook.build.mimerender` keeps it on the node it renders
+(:data:`usrubook.book.protocol.MIME`); :mod:`usrubook.book.mimerender` keeps it on the node it renders
 (``usrubook_vl``), and :class:`FigureDownloads`, a post-transform of the HTML builder that runs before
 myst-nb selects one output per builder, writes the files and puts a ``Get the data`` disclosure after the
 figure's caption. Figure numbers are Sphinx's own (``env.toc_fignumbers``), as in the caption.
@@ -37,10 +37,10 @@ from docutils import nodes
 from sphinx.errors import SphinxError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from usrubook.build.archive import deterministic_zip, release_time
-from usrubook.build.metadata import LICENCE_URLS, book_metadata
-from usrubook.build.mimerender import SPEC_ATTRIBUTE
-from usrubook.build.protocol import MIME, vl_version
+from usrubook.book.archive import deterministic_zip, release_time
+from usrubook.book.metadata import LICENCE_URLS, book_metadata
+from usrubook.book.mimerender import SPEC_ATTRIBUTE
+from usrubook.book.protocol import MIME, vl_version
 from usrubook.pipeline.csvio import write_if_changed
 
 FOLDER = "_figures"
@@ -223,7 +223,7 @@ def _figure_of(node: nodes.Node) -> nodes.figure | None:
 
 
 def _caption_text(figure: nodes.figure, env) -> str:
-    from usrubook.build.cite import caption_text
+    from usrubook.book.cite import caption_text
 
     caption = next(iter(figure.findall(nodes.caption)), None)
     return caption_text(caption, env) if caption is not None else ""
@@ -294,7 +294,7 @@ class FigureDownloads(SphinxPostTransform):
         folder = out / FOLDER / name
         stem = PREFIX + name
         files: list[tuple[str, str]] = []
-        from usrubook.build.cite import citation_for
+        from usrubook.book.cite import citation_for
 
         citation = citation_for(self.app, docname, "figure", name)
         page_url = citation["csljson"]["URL"]
@@ -349,7 +349,7 @@ class FigureDownloads(SphinxPostTransform):
 def _write_data_package(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    from usrubook.build.cite import citation_for
+    from usrubook.book.cite import citation_for
 
     meta = book_metadata(app.srcdir)
     book = citation_for(app, kind="book")

@@ -2,9 +2,9 @@
 to JupyterLab as the book reads, and saved back in the book's markup.
 
 On opening a page, each Markdown cell's citations and cross-references become text
-(:func:`usrubook.build.labtext.shown`); the cell keeps its source as written under ``metadata.usrubook_source``.
+(:func:`usrubook.book.labtext.shown`); the cell keeps its source as written under ``metadata.usrubook_source``.
 On saving, a cell whose text is unchanged gets that source back, byte for byte; an edited cell has the links
-turned back into roles (:func:`usrubook.build.labtext.from_lab`). jupytext then writes the page as always
+turned back into roles (:func:`usrubook.book.labtext.from_lab`). jupytext then writes the page as always
 (``jupytext.toml``). ``make lab`` selects it with ``--ServerApp.contents_manager_class``.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
 
-from usrubook.build import labtext
+from usrubook.book import labtext
 
 
 class LabContentsManager(build_async_jupytext_contents_manager_class(AsyncLargeFileManager)):

@@ -1,6 +1,6 @@
 """Zip archives that are the same byte for byte on every build: the figure downloads' data package
-(:mod:`usrubook.build.figures`), a chapter's kit (:mod:`usrubook.build.rerun`) and the release
-(:mod:`usrubook.build.release`)."""
+(:mod:`usrubook.book.figures`), a chapter's kit (:mod:`usrubook.book.rerun`) and the release
+(:mod:`usrubook.book.release`)."""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,7 @@ import zipfile
 def release_time(root) -> tuple:
     """The time a zip entry of the book carries so that an unzipped file shows a real date: the book's release
     date (CITATION.cff ``date-released``), at midnight; the same on every build."""
-    from usrubook.build.metadata import book_metadata
+    from usrubook.book.metadata import book_metadata
 
     released = book_metadata(root).released
     return (released.year, released.month, released.day, 0, 0, 0)

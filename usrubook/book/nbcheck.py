@@ -4,13 +4,13 @@ nbval compares only cells that carry stored outputs. A MyST Markdown page has
 none, so the cells that matter (key tables and glued figures, tagged
 ``nbval-check-output``) get reference outputs from ``tests/reference/``:
 
-* ``python -m usrubook.build.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
+* ``python -m usrubook.book.nbcheck prepare`` writes ``_build/nbval/<page>.ipynb`` for
   every executable page in ``_toc.yml``, with the reference outputs filled in;
   ``pytest --nbval-lax _build/nbval`` then runs every cell and compares the
   tagged ones. Each notebook records its page and the lines of its code cells, and
-  ``_build/nbval/conftest.py`` loads :mod:`usrubook.build.nbvalplugin`, so that a failing
+  ``_build/nbval/conftest.py`` loads :mod:`usrubook.book.nbvalplugin`, so that a failing
   cell is reported by its chapter and line.
-* ``python -m usrubook.build.nbcheck refresh`` (``make refresh-references``) executes
+* ``python -m usrubook.book.nbcheck refresh`` (``make refresh-references``) executes
   each page and stores the outputs of its tagged cells. Run it on purpose, when
   a change of value is intended, and review the diff of ``tests/reference/``.
 """
@@ -70,13 +70,13 @@ def _reference_path(root: Path, page: str) -> Path:
     return root / REFERENCE_DIR / (page[:-3] + ".json")
 
 
-CONFTEST = ("# Written by `python -m usrubook.build.nbcheck prepare`: failing cells are named by chapter and line.\n"
-            "from usrubook.build.nbvalplugin import pytest_runtest_makereport, pytest_runtest_setup  # noqa: F401\n")
+CONFTEST = ("# Written by `python -m usrubook.book.nbcheck prepare`: failing cells are named by chapter and line.\n"
+            "from usrubook.book.nbvalplugin import pytest_runtest_makereport, pytest_runtest_setup  # noqa: F401\n")
 
 
 def _cell_lines(text: str, nb) -> list[list[int]] | None:
     """``[fence line, first code line]`` of each code cell of the page, if myst-nb and jupytext agree on them."""
-    from usrubook.build.cells import code_cells
+    from usrubook.book.cells import code_cells
 
     cells = list(code_cells(text).values())
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -147,7 +147,7 @@ def refresh(root: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in ("prepare", "refresh"):
-        print("usage: python -m usrubook.build.nbcheck prepare|refresh", file=sys.stderr)
+        print("usage: python -m usrubook.book.nbcheck prepare|refresh", file=sys.stderr)
         return 2
     root = book_root()
     try:

@@ -1,22 +1,22 @@
 """Sphinx extension of the book: wires the build modules together.
 
-* :mod:`usrubook.build.execution`: chapters re-execute when their data change; stale ones run in parallel; a failing
+* :mod:`usrubook.book.execution`: chapters re-execute when their data change; stale ones run in parallel; a failing
   chapter is reported in brief (page, line, cell, cause), and a failed build keeps the saved environment;
-* :mod:`usrubook.build.html`: what each web page loads, all from the book itself;
-* :mod:`usrubook.build.latex`: the PDF's preamble and LaTeX-only transforms;
-* :mod:`usrubook.build.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
+* :mod:`usrubook.book.html`: what each web page loads, all from the book itself;
+* :mod:`usrubook.book.latex`: the PDF's preamble and LaTeX-only transforms;
+* :mod:`usrubook.book.seedtext`: the ``seed-text`` and ``seed-texts`` directives (a seed, or every seed,
   verbatim, with numbered paragraphs);
-* :mod:`usrubook.build.figures`: each chart figure's "Get the data" files (rows, spec, SVG, PNG, README) and
+* :mod:`usrubook.book.figures`: each chart figure's "Get the data" files (rows, spec, SVG, PNG, README) and
   the whole data package;
-* :mod:`usrubook.build.metadata`: title, author, release and version, the title page and the PDF's metadata, from
+* :mod:`usrubook.book.metadata`: title, author, release and version, the title page and the PDF's metadata, from
   CITATION.cff;
-* :mod:`usrubook.build.citeui` (with :mod:`usrubook.build.cite`): the preface's How to cite, and a Cite control
+* :mod:`usrubook.book.citeui` (with :mod:`usrubook.book.cite`): the preface's How to cite, and a Cite control
   beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
-* :mod:`usrubook.build.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
-* :mod:`usrubook.build.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
-* :mod:`usrubook.build.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
+* :mod:`usrubook.book.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
+* :mod:`usrubook.book.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
+* :mod:`usrubook.book.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
   address, its citation and the references it cites; a chapter page links its PDF;
-* :mod:`usrubook.build.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF;
+* :mod:`usrubook.book.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF;
 * the ``eval`` role: ``{eval}`name``` pastes the value a chapter glued under ``name``
   (:func:`usrubook.chapter.prose.glue_value`), as myst-nb's ``glue`` role does. The book executes through
   jupyter-cache, so myst-nb's own ``eval`` role (which asks a live kernel) cannot run here; the same role in
@@ -24,12 +24,12 @@
 """
 from __future__ import annotations
 
-from usrubook.build import chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
-from usrubook.build.seedtext import SeedTextDirective, SeedTextsDirective
+from usrubook.book import chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
+from usrubook.book.seedtext import SeedTextDirective, SeedTextsDirective
 
 
 def setup(app):
-    from usrubook.build import labels
+    from usrubook.book import labels
 
     from myst_nb.ext.glue.roles import PasteRoleAny
 

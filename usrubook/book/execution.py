@@ -38,7 +38,7 @@ from pathlib import Path
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
-from usrubook.build.cells import Cell, code_cells, line_in_cell, located, strip_ansi
+from usrubook.book.cells import Cell, code_cells, line_in_cell, located, strip_ansi
 from usrubook.chapter.data import CHAPTER_ENV, unknown_table
 from usrubook.pipeline.schema import DERIVED, SOURCES_BOX_TABLES
 

@@ -10,7 +10,7 @@
   page's title (the preface cites the book), after each numbered figure's caption (inside the figure) and
   after each numbered table. The files are written to ``_cite/`` in the HTML output.
 
-Everything comes from :func:`usrubook.build.cite.citation_for`.
+Everything comes from :func:`usrubook.book.cite.citation_for`.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from html import escape
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 
-from usrubook.build.cite import LABELS, citation_for, in_book, write_files
+from usrubook.book.cite import LABELS, citation_for, in_book, write_files
 
 CITE_CLASS = "usrubook-cite"
 FORMATS = (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
@@ -142,7 +142,7 @@ def add_controls(app, doctree, docname):
         caption = next((c for c in figure.children if isinstance(c, nodes.caption)), None)
         if ids and caption is not None:
             citation = citation_for(app, docname, "figure", ids[0])
-            # right after the figure, before its "Get the data" (usrubook.build.figures): the caption stays the
+            # right after the figure, before its "Get the data" (usrubook.book.figures): the caption stays the
             # figure's accessible name, and the figure's tools sit together
             figure.parent.insert(figure.parent.index(figure) + 1, _control(app, citation, "figure", docname))
     for table in list(doctree.findall(nodes.table)):

@@ -8,7 +8,7 @@ for a phrase. The book uses Pagefind (npm package ``pagefind``, pinned in packag
   (``searchindex.js`` and the scripts that read it are gone), and the header shows no second search
   field: the primary sidebar has the one search field (the theme's Ctrl+K opens it) and, on a phone, the
   article header has the search button.
-* After the HTML build (``make html`` runs ``python -m usrubook.build.search _build/html``):
+* After the HTML build (``make html`` runs ``python -m usrubook.book.search _build/html``):
   :func:`stage` writes a copy of the book's pages prepared for indexing, and Pagefind indexes that copy
   into ``_build/html/pagefind/``. The copy differs from the served pages only in what the index should
   see: the article alone (``data-pagefind-body``), no code, no hidden cells, no literal blocks, no rows of
@@ -84,7 +84,7 @@ def _search_page_script(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("config-inited", _no_header_search)
-    # before usrubook.build.html's page hook, which replaces the page's list of scripts with a filtered copy
+    # before usrubook.book.html's page hook, which replaces the page's list of scripts with a filtered copy
     app.connect("html-page-context", _search_page_script, priority=400)
     app.connect("builder-inited", _search_page_only)
     app.connect("build-finished", _remove_sphinx_search_files)
@@ -175,7 +175,7 @@ def prepare(markup: bytes, page: str) -> bytes:
     articles = tree.xpath(f"//article[{_has_class('bd-article')}]")
     if len(articles) != 1:
         raise SearchIndexError(f"{page}: expected one <article class=\"bd-article\">, found {len(articles)}; "
-                               "the theme's page layout changed (usrubook/build/search.py, prepare).")
+                               "the theme's page layout changed (usrubook/book/search.py, prepare).")
     article = articles[0]
     article.set("data-pagefind-body", "")
     if page in PAGE_WEIGHTS:
@@ -195,7 +195,7 @@ def prepare(markup: bytes, page: str) -> bytes:
             moved += 1
     if not moved:
         raise SearchIndexError(f"{page}: no <section id=...> opens with a heading; search results could not link "
-                               "to sections (usrubook/build/search.py, prepare).")
+                               "to sections (usrubook/book/search.py, prepare).")
     return lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="utf-8")
 
 
@@ -250,7 +250,7 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m usrubook.build.search",
+    parser = argparse.ArgumentParser(prog="python -m usrubook.book.search",
                                      description="Index the built web book for its search page (Pagefind).")
     parser.add_argument("html_dir", nargs="?", default=str(ROOT / "_build" / "html"))
     parser.add_argument("--output", help="where to write the index (default: HTML_DIR/pagefind)")

@@ -1,8 +1,8 @@
 """The web book's pages: what each page loads, all served by the book itself.
 
-1. The book's stylesheet and scripts (``usrubook/build/static/``) are copied to
+1. The book's stylesheet and scripts (``usrubook/book/static/``) are copied to
    ``_static/``. The Vega runtime (``_static/usrubook-vega.js``, from the npm
-   package, see :mod:`usrubook.build.vega`), the page script that draws charts
+   package, see :mod:`usrubook.book.vega`), the page script that draws charts
    (``usrubook-charts.js`` and its styles) and the shared datasets (the world
    outlines) are added only to pages that hold a chart, so that charts draw with
    the network off.
@@ -16,7 +16,7 @@
    filter, the theme's stylesheet is served without Font Awesome's rules (a copy
    written at build time that shadows the theme's), and ``usrubook.css`` draws
    the icons the theme uses as CSS masks. No page loads Sphinx's search index
-   or search scripts: the book's search is :mod:`usrubook.build.search`
+   or search scripts: the book's search is :mod:`usrubook.book.search`
    (a Pagefind index written after the build, searched by the search page).
    sphinx-design's assets load only on pages that use it (none do now).
 5. Accessibility fixes of generated markup: myst-nb's "Show code cell"
@@ -32,8 +32,8 @@ from pathlib import Path
 
 from sphinx.errors import SphinxError
 
-from usrubook.build import search, vega
-from usrubook.build.protocol import CHART_CLASS, SHARED_MARKER, SHARED_SCRIPT
+from usrubook.book import search, vega
+from usrubook.book.protocol import CHART_CLASS, SHARED_MARKER, SHARED_SCRIPT
 
 STATIC = Path(__file__).resolve().parent / "static"
 BUNDLE_NAME = "usrubook-vega.js"
@@ -91,7 +91,7 @@ def theme_css_without_fontawesome() -> str:
     start, end = css.find(_FA_START), css.find(_FA_END)
     if start < 0 or end < start:
         raise SphinxError(f"usrubook: cannot find Font Awesome's rules in {src}; the theme changed. "
-                          "Update usrubook/build/html.py (_FA_START, _FA_END).")
+                          "Update usrubook/book/html.py (_FA_START, _FA_END).")
     css = css[:start] + _FA_KEEP + "\n" + css[end:]
     if "Font Awesome" in css:
         raise SphinxError(f"usrubook: {src} still names Font Awesome outside the block that was removed.")

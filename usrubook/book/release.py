@@ -28,8 +28,8 @@ import re
 import sys
 from pathlib import Path
 
-from usrubook.build.archive import deterministic_zip
-from usrubook.build.metadata import PDF_NAME, book_metadata
+from usrubook.book.archive import deterministic_zip
+from usrubook.book.metadata import PDF_NAME, book_metadata
 from usrubook.pipeline.csvio import write_if_changed
 
 NAME = "us-russia-relations"

@@ -1,7 +1,7 @@
 """Where a page's code cells are in its MyST Markdown file, and what a failed cell's traceback says.
 
 Used to report a failing chapter by the chapter's own lines, by the book build
-(:mod:`usrubook.build.execution`) and by nbval (:mod:`usrubook.build.nbvalplugin`).
+(:mod:`usrubook.book.execution`) and by nbval (:mod:`usrubook.book.nbvalplugin`).
 """
 from __future__ import annotations
 

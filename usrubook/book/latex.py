@@ -187,7 +187,7 @@ PAGE_LABELS_LATEX = r"""
 
 
 def latex_preamble(app, config):
-    from usrubook.build.seedtext import LATEX
+    from usrubook.book.seedtext import LATEX
 
     config.latex_elements = {**config.latex_elements,
                              "preamble": config.latex_elements.get("preamble", "") + LATEX + SYMBOL_LATEX

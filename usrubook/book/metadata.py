@@ -1,7 +1,7 @@
 """The book's metadata, read from ``CITATION.cff``, the only place it is typed.
 
 ``CITATION.cff`` (Citation File Format 1.2.0, checked against the format's JSON schema, vendored in
-``usrubook/build/schemas/``) holds the title, authors, version, release date, licences, abstract, keywords
+``usrubook/book/schemas/``) holds the title, authors, version, release date, licences, abstract, keywords
 and the two publication addresses (``url``: the web book; ``repository-code``: its sources). Everything
 else is derived from it at build time:
 
@@ -9,7 +9,7 @@ else is derived from it at build time:
   ``config-inited``), and so the LaTeX title page ("Version ..." and the release date before the
   evidence date in ``today``) and the PDF's metadata (hyperref's ``pdftitle``, ``pdfauthor``,
   ``pdfsubject``, ``pdfkeywords``);
-* the citations of :mod:`usrubook.build.cite` and the page metadata of :mod:`usrubook.build.pagemeta`.
+* the citations of :mod:`usrubook.book.cite` and the page metadata of :mod:`usrubook.book.pagemeta`.
 
 Addresses. ``url`` in CITATION.cff is the web book's latest version; each release is also kept, unchanged,
 under ``<url>v<version>/`` (the GitHub Pages workflow publishes both). Citations name the versioned address,
@@ -37,7 +37,7 @@ CFF = "CITATION.cff"
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "citation-file-format-1.2.0.json"
 PDF_NAME = "us-russia-relations.pdf"      # the PDF's file name (latex_documents' target), also on the web site
 # Pages printed to a PDF of their own, beside the page (chapters/<name>.pdf next to chapters/<name>.html):
-# usrubook.build.chapterpdf prints every page of this folder; every other page's PDF is the whole book's.
+# usrubook.book.chapterpdf prints every page of this folder; every other page's PDF is the whole book's.
 OWN_PDF_FOLDER = "chapters/"
 LICENCE_NAMES = {"CC-BY-4.0": "CC BY 4.0", "MIT": "MIT"}
 LICENCE_URLS = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",

@@ -2,8 +2,8 @@
 
 A chart output (:mod:`usrubook.chapter.charts`) carries a ``<div class="usrubook-chart">``
 for the web page and its Vega-Lite spec under :data:`MIME` for the PDF; the
-build (:mod:`usrubook.build.vega`, :mod:`usrubook.build.mimerender`,
-:mod:`usrubook.build.html`) reads them by these names.
+build (:mod:`usrubook.book.vega`, :mod:`usrubook.book.mimerender`,
+:mod:`usrubook.book.html`) reads them by these names.
 """
 from __future__ import annotations
 

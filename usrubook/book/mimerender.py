@@ -16,7 +16,7 @@ import json
 
 from docutils import nodes
 
-from usrubook.build.protocol import MIME, vl_version
+from usrubook.book.protocol import MIME, vl_version
 
 SPEC_ATTRIBUTE = "usrubook_vl"
 
@@ -100,7 +100,7 @@ class ChartPDF:
         pdf = print_pdf(spec)
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
         image = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
-        # The spec, for the web book's "Get the data" files (usrubook.build.figures), which the HTML build
+        # The spec, for the web book's "Get the data" files (usrubook.book.figures), which the HTML build
         # writes from this output before myst-nb drops it in favour of text/html.
         image[SPEC_ATTRIBUTE] = json.dumps(spec, ensure_ascii=False)   # key order as made: CSV columns in order
         return [image]

@@ -1,6 +1,6 @@
 """pytest hooks for nbval on the book's pages: a failing cell is named by its chapter and line.
 
-``python -m usrubook.build.nbcheck prepare`` writes ``_build/nbval/conftest.py``, which imports these hooks,
+``python -m usrubook.book.nbcheck prepare`` writes ``_build/nbval/conftest.py``, which imports these hooks,
 and stores in each prepared notebook's metadata (key ``usrubook``) the page it was made from and the lines
 of its code cells. Then:
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from usrubook.build.cells import Cell, exception, line_in_cell, located
+from usrubook.book.cells import Cell, exception, line_in_cell, located
 
 _FAILED = "usrubook_failed"
 

