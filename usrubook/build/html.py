@@ -19,7 +19,9 @@
    scripts load only on the search page (the search box submits to it; the
    theme's search-as-you-type, which would need them, is off), and
    sphinx-design's assets only on pages that use it (none do now).
-5. Accessibility fixes of generated markup: myst-nb's "Show code cell"
+5. A page opens with its text (:func:`text_first`): the hidden set-up cells' "Show code cell content" toggles
+   follow the page's first text (a chapter's key points) instead of filling a phone's first screen.
+6. Accessibility fixes of generated markup: myst-nb's "Show code cell"
    summaries take their name from their visible text (no ``aria-label`` that
    differs from it), and bibliography entries are list items of their list
    (docutils writes the deprecated role ``doc-biblioentry``, which axe-core
@@ -184,6 +186,50 @@ def _visit_hidden_cell(self, node):
     self.body.append("</summary>\n")
 
 
+def _is_hidden_cell(node) -> bool:
+    """A code cell shown only as a "Show code cell content" toggle (tagged hide-cell: nothing of it is visible)."""
+    from docutils import nodes
+
+    return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code" and node.get("hide_mode") == "all"
+
+
+def _is_prose(node) -> bool:
+    from docutils import nodes
+
+    return isinstance(node, (nodes.paragraph, nodes.Admonition, nodes.bullet_list, nodes.enumerated_list,
+                             nodes.block_quote, nodes.definition_list))
+
+
+def text_first(document) -> None:
+    """A page opens with its text: hidden code cells between the page's title and its first text (a chapter's
+    set-up cells, above its key points) move to just after that text. The notebook keeps its order; only the
+    web page shows the toggles later."""
+    from docutils import nodes
+
+    section = next(iter(document.findall(nodes.section)), None)
+    if section is None:
+        return
+    leading = []
+    for child in list(section.children):
+        if _is_hidden_cell(child):
+            leading.append(child)
+        elif _is_prose(child):
+            if leading:
+                for cell in leading:
+                    section.remove(cell)
+                at = section.index(child) + 1
+                section[at:at] = leading
+            return
+        elif isinstance(child, nodes.section) or (isinstance(child, nodes.container) and
+                                                   child.get("nb_element") == "cell_code"):
+            return   # a subsection or a visible cell before any text: leave the order alone
+
+
+def _text_first(app, doctree, docname):
+    if app.builder.format == "html":
+        text_first(doctree)
+
+
 def _no_math(self, node):
     raise SphinxError(
         f"{node.source}:{node.line}: math is not supported: MathJax would be loaded from the internet. "
@@ -203,3 +249,4 @@ def setup(app):
     app.connect("build-finished", _remove_unused_theme_files)
     app.connect("env-get-outdated", _static_changed)
     app.connect("html-page-context", _page_assets)
+    app.connect("doctree-resolved", _text_first)
