@@ -107,6 +107,7 @@ CHART_TEXT_CONTRAST = """() => {
       const cs = getComputedStyle(t);
       let alpha = Number(cs.fillOpacity);
       for (let e = t; e && e !== chart; e = e.parentElement) alpha *= Number(getComputedStyle(e).opacity);
+      if (alpha === 0) continue;   // a label the axis hides to avoid overlaps (transparent)
       const fill = parse(cs.fill);
       if (!fill) { out.push({figure: fig ? fig.id : chart.id, text: t.textContent, fill: cs.fill, ratio: 0}); continue; }
       const drawn = over([fill[0], fill[1], fill[2], fill[3] * alpha], bg);

@@ -44,13 +44,15 @@ CUT_LABELS = """function cutLabels() {
       if (b.top < s.top - 1 || b.bottom > s.bottom + 1) why.push('clipped at the top or bottom');
       if (why.length) out.push({figure: where, role, text, why: why.join(', ')});
     }
-    const marks = texts.filter(x => x.role === 'mark');
-    for (let i = 0; i < marks.length; i++) for (let j = 0; j < texts.length; j++) {
-      const a = marks[i].b, b = texts[j].b;
-      if (texts[j] === marks[i] || (texts[j].role === 'mark' && texts.indexOf(marks[i]) > j)) continue;
+    // texts that cover each other (labels an axis hides to avoid overlaps are drawn transparent: not counted)
+    const seen = texts.filter(x => {
+      for (let e = x.t; e && e !== svg; e = e.parentElement) if (Number(getComputedStyle(e).opacity) === 0) return false;
+      return true; });
+    for (let i = 0; i < seen.length; i++) for (let j = i + 1; j < seen.length; j++) {
+      const a = seen[i].b, b = seen[j].b;
       const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-      if (w > 2 && h > 2) out.push({figure: where, role: 'mark', text: marks[i].text,
-                                    why: `overlaps "${texts[j].text}" (${texts[j].role})`});
+      if (w > 2 && h > 2) out.push({figure: where, role: seen[i].role, text: seen[i].text,
+                                    why: `overlaps "${seen[j].text}" (${seen[j].role})`});
     }
   }
   return out;
@@ -269,7 +271,7 @@ def test_chapter_opens_with_its_text(path, browser, server):
 STICKY = """async () => {
   const out = [];
   const boxes = [...document.querySelectorAll('article .pst-scrollable-table-container, article .usrubook-table-scroll')]
-    .filter(b => b.getClientRects().length && b.querySelector('thead th'));
+    .filter(b => b.getClientRects().length && !b.closest('details:not([open])') && b.querySelector('thead th'));
   for (const box of boxes) {
     const table = box.querySelector('table');
     const name = table.id || (table.caption ? table.caption.textContent.trim().slice(0, 40) : 'a table');
@@ -302,7 +304,7 @@ def test_long_tables_keep_their_header_in_view(path, browser, server):
     finally:
         context.close()
     assert tables, f"{path}: no table with a header row"
-    assert any(t["tall"] for t in tables), f"{path}: no table is taller than its box (nothing to test): {tables}"
     bad = [t for t in tables if not t["fitsScreen"] or (t["tall"] and (
-        abs(t["offset"]) > 1 or t["covered"] or t["opaque"] in ("rgba(0, 0, 0, 0)", "transparent")))]
+        abs(t["offset"]) > 3 or t["covered"] or t["opaque"] in ("rgba(0, 0, 0, 0)", "transparent")))]
     assert not bad, f"{path} at 390 px: tables whose header scrolls away or whose box is taller than the screen: {bad}"
+    assert any(t["tall"] for t in tables), f"{path}: no table is taller than its box (nothing to test): {tables}"

@@ -127,9 +127,11 @@ def _strip_hrefs(node) -> None:
 
 
 # Long labels wrap onto several lines instead of being cut short with an ellipsis. Vega has no text measurement in
-# its expressions, so a line holds as many characters as fit the label's width limit at CHAR_PX pixels each (a
-# generous mean for the 12 px house font), and the text breaks at spaces (a word longer than a line stays whole).
-CHAR_PX = 6.6
+# its expressions, so a line holds as many characters as fit the label's width limit at CHAR_PX pixels each (the
+# mean of the 12 px house font in mixed case), and the text breaks at spaces (a word longer than a line stays
+# whole). A line may be a little wider than that estimate: it is cut only beyond LINE_SLACK times the limit.
+CHAR_PX = 6.0
+LINE_SLACK = 1.25
 LINE_HEIGHT = 13
 
 
@@ -155,8 +157,10 @@ def _limit(value, default: str) -> str:
     return default
 
 
-def _wrap_text(encode: dict, part: str, limit: str) -> None:
-    update = encode.setdefault(part, {}).setdefault("update", {})
+def _wrap_text(owner: dict, part: str, limit: str) -> None:
+    """Wrap the labels (``part``) of an axis or legend at ``limit`` pixels."""
+    owner["labelLimit"] = {"signal": f"({limit}) * {LINE_SLACK}"}
+    update = owner.setdefault("encode", {}).setdefault(part, {}).setdefault("update", {})
     current = update.get("text", {}).get("signal") if isinstance(update.get("text"), dict) else None
     update["text"] = {"signal": wrap_expr(f"({current})" if current else "datum.label", limit)}
     update["lineBreak"] = {"value": "\n"}
@@ -169,7 +173,7 @@ def _wrap_axes(node: dict, scales: dict | None = None) -> None:
     for axis in node.get("axes", []):
         scale = scales.get(axis.get("scale"), {})
         if scale.get("type") in ("band", "point", "ordinal") and axis.get("labels", True) is not False:
-            _wrap_text(axis.setdefault("encode", {}), "labels", _limit(axis.get("labelLimit"), _NARROW_LABELS))
+            _wrap_text(axis, "labels", _limit(axis.get("labelLimit"), _NARROW_LABELS))
     for child in node.get("marks", []):
         if child.get("type") == "group":
             _wrap_axes(child, scales)
@@ -221,8 +225,7 @@ def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = No
         # symbol, its gap to the label, and the gap between columns
         column = max([len(label) for label in labels] or [20]) * CHAR_PX + 16 + 4 + 10
         legend["columns"] = {"signal": f"max(1, min({max(1, len(labels))}, floor({room} / {column:.0f})))"}
-        legend["labelLimit"] = {"signal": limit}
-        _wrap_text(legend.setdefault("encode", {}), "labels", limit)
+        _wrap_text(legend, "labels", limit)
     if node is vega and len([g for g in vega.get("legends", []) if g.get("orient") == "bottom"]) > 1:
         # several legends below a chart stand one above the other, not side by side past its right edge
         vega.setdefault("config", {}).setdefault("legend", {})["layout"] = {
