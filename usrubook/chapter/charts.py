@@ -26,7 +26,7 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.build.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
+from usrubook.build.protocol import CHART_CLASS, MIME, vl_version
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
 from usrubook.chapter.mode import jupyter_mode
 
@@ -238,14 +238,8 @@ def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = No
 def _compile(spec: dict) -> dict:
     import vl_convert
 
-    from usrubook.chapter.geo import shared_name
-
     vega = vl_convert.vegalite_to_vega(responsive(spec), vl_version=VL_VERSION)
     vega.pop("$schema", None)
-    for data in vega.get("data", []):
-        name = shared_name(data.get("values"))
-        if name:
-            data["values"] = SHARED_MARKER + name
     for mark in vega.get("marks", []):
         _strip_hrefs(mark)
     _wrap_axes(vega)
@@ -254,7 +248,7 @@ def _compile(spec: dict) -> dict:
 
 
 def web_spec(spec: dict) -> dict:
-    """The compiled Vega spec the page draws: responsive, shared datasets as markers, and the dark theme.
+    """The compiled Vega spec the page draws: responsive, with labels that wrap, and the dark theme.
     Panels set side by side (``hconcat``) also get a compact variant, one above the other, which the
     page draws when its container is narrower than the side-by-side design."""
     vega = _compile(spec)

@@ -13,7 +13,6 @@
  */
 (function () {
   "use strict";
-  var SHARED = "usrubook-shared:";
   var charts = [];
   var tip = null;
   var lastTouch = 0;   // when the reader last touched the page (a touch shows a card, not a tooltip)
@@ -48,7 +47,7 @@
     return node;
   }
 
-  /* The spec to draw: shared datasets resolved, and the dark theme applied if asked for. */
+  /* The spec to draw: the compact variant if the container is narrow, and the dark theme applied if asked for. */
   function specFor(chart, dark) {
     var spec = JSON.parse(chart.json);
     var meta = spec.usermeta || {};
@@ -57,11 +56,6 @@
       spec = meta.narrow;
       spec.usermeta = meta;
     }
-    (spec.data || []).forEach(function (d) {
-      if (typeof d.values === "string" && d.values.indexOf(SHARED) === 0) {
-        d.values = window.usrubookShared[d.values.slice(SHARED.length)];
-      }
-    });
     var theme = spec.usermeta && spec.usermeta.dark;
     if (dark && theme) {
       Object.keys(spec).forEach(function (k) {
