@@ -189,16 +189,20 @@ def _values(vega: dict, name: str, field: str) -> list:
     return [r.get(field) for r in values if isinstance(r, dict)] if isinstance(values, list) else []
 
 
+def _scale_values(vega: dict, scale: dict) -> list[str]:
+    """The values of a discrete scale's domain: listed, or found in the rows of the dataset it names."""
+    domain = scale.get("domain")
+    if isinstance(domain, list):
+        return [str(v) for v in domain]
+    if isinstance(domain, dict) and "data" in domain and "field" in domain:
+        return sorted({str(v) for v in _values(vega, domain["data"], domain["field"]) if v is not None})
+    return []
+
+
 def _legend_labels(vega: dict, legend: dict, scales: dict) -> list[str]:
     for channel in ("fill", "stroke", "shape", "size", "strokeDash", "opacity"):
-        scale = scales.get(legend.get(channel))
-        if not scale:
-            continue
-        domain = scale.get("domain")
-        if isinstance(domain, list):
-            return [str(v) for v in domain]
-        if isinstance(domain, dict) and "data" in domain and "field" in domain:
-            return sorted({str(v) for v in _values(vega, domain["data"], domain["field"]) if v is not None})
+        if legend.get(channel) in scales:
+            return _scale_values(vega, scales[legend[channel]])
     return []
 
 
@@ -213,8 +217,12 @@ def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = No
     for axis in node.get("axes", []):
         if axis.get("orient") != "left" or axis.get("labels", True) is False:
             continue
-        discrete = scales.get(axis.get("scale"), {}).get("type") in ("band", "point", "ordinal")
-        extent = f"{_limit(axis.get('labelLimit'), _NARROW_LABELS)} + 16" if discrete else "45"
+        scale = scales.get(axis.get("scale"), {})
+        discrete = scale.get("type") in ("band", "point", "ordinal")
+        names = _scale_values(vega, scale) if discrete else []
+        widest = f"min({_limit(axis.get('labelLimit'), _NARROW_LABELS)}, {max(map(len, names)) * CHAR_PX:.0f})" \
+            if names else _limit(axis.get("labelLimit"), _NARROW_LABELS)
+        extent = f"{widest} + 16" if discrete else "45"
         left = f"({extent} + {20 if axis.get('title') else 0})"
     room = f"(containerSize()[0] - {left})"
     limit = f"clamp({room} - 30, 80, 400)"
@@ -226,7 +234,8 @@ def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = No
         column = max([len(label) for label in labels] or [20]) * CHAR_PX + 16 + 4 + 10
         legend["columns"] = {"signal": f"max(1, min({max(1, len(labels))}, floor({room} / {column:.0f})))"}
         _wrap_text(legend, "labels", limit)
-    if node is vega and len([g for g in vega.get("legends", []) if g.get("orient") == "bottom"]) > 1:
+    default = vega.get("config", {}).get("legend", {}).get("orient", "right")
+    if node is vega and len([g for g in vega.get("legends", []) if g.get("orient", default) == "bottom"]) > 1:
         # several legends below a chart stand one above the other, not side by side past its right edge
         vega.setdefault("config", {}).setdefault("legend", {})["layout"] = {
             "bottom": {"direction": "vertical", "anchor": "start", "margin": 6}}
