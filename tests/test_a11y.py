@@ -1,9 +1,12 @@
 """Accessibility: axe-core (pinned in package-lock.json, installed by `make`) injected into Debian Chromium.
 
-Every page of the book (see ``conftest.book_pages``), in the theme's light and dark modes, at 1280 px, after
-every chart has drawn: no critical and no serious violation. The passage that every evidence link lands on
-(a ``:target`` paragraph of the source texts) is scanned too, in both modes, since a plain page load never
-highlights one. A failure names the page, the mode, the rule and the offending elements.
+Every page of the book (see ``conftest.book_pages``), at 390 and 1280 px, with the reader's system set to light
+and to dark (the book follows it: the theme's default mode is "auto"), after every chart has drawn: no critical
+and no serious violation. axe-core does not check the text of SVG drawings, so every text of every chart (axis
+and legend labels, titles, text marks) is checked here too: WCAG AA contrast (4.5:1) against the background it
+is actually drawn on. The passage that every evidence link lands on (a ``:target`` paragraph of the source
+texts) is scanned too, in both modes, since a plain page load never highlights one. A failure names the page,
+the width, the mode, the rule and the offending elements.
 """
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ import json
 
 import pytest
 
-from conftest import ROOT, book_pages, open_page, set_mode
+from conftest import ROOT, book_pages, open_page
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 MODES = ("light", "dark")
+WIDTHS = (390, 1280)
+CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
+               "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
 FAILING_IMPACTS = ("critical", "serious")
 
 
@@ -27,14 +33,14 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="module")
 def contexts(browser):
-    """One browser context per mode, made on first use and shared by the module's tests."""
+    """One browser context per system colour scheme and width, made on first use and shared by the module's tests.
+    Nothing tells the theme a mode: it follows the system's setting."""
     made = {}
 
-    def get(mode):
-        if mode not in made:
-            made[mode] = browser.new_context(viewport={"width": 1280, "height": 900})
-            set_mode(made[mode], mode)
-        return made[mode]
+    def get(mode, width=1280):
+        if (mode, width) not in made:
+            made[(mode, width)] = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=mode)
+        return made[(mode, width)]
 
     yield get
     for ctx in made.values():
@@ -66,16 +72,74 @@ def report(where: str, violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", book_pages())
-def test_no_serious_violations(path, mode, contexts, server, axe_source):
-    page = open_page(contexts(mode), f"{server}/{path}")
+def test_no_serious_violations(path, width, mode, contexts, server, axe_source):
+    page = open_page(contexts(mode, width), f"{server}/{path}")
     try:
-        assert page.evaluate("document.documentElement.dataset.theme") == mode   # the mode really applied
+        # the page took the system's mode
+        assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
+            "auto", mode]
         violations = run_axe(page, axe_source)
     finally:
         page.close()
     if any(v["impact"] in FAILING_IMPACTS for v in violations):
-        pytest.fail(report(f"{path} ({mode} mode)", violations), pytrace=False)
+        pytest.fail(report(f"{path} at {width} px ({mode} mode)", violations), pytrace=False)
+
+
+# Every text of the page's charts with its colour, the colour behind it and their contrast ratio (WCAG 2 relative
+# luminance). The colour behind a chart is the page's: the backgrounds of the chart's ancestors, composited.
+CHART_TEXT_CONTRAST = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, under) => [0, 1, 2].map(i => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const out = [];
+  for (const chart of document.querySelectorAll('div.usrubook-chart')) {
+    const chain = []; for (let e = chart; e; e = e.parentElement) chain.unshift(e);
+    let bg = [255, 255, 255, 1];
+    for (const e of chain) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0) bg = over(c, bg); }
+    const fig = chart.closest('figure');
+    for (const t of chart.querySelectorAll('svg text')) {
+      if (!t.textContent.trim()) continue;
+      const cs = getComputedStyle(t);
+      let alpha = Number(cs.fillOpacity);
+      for (let e = t; e && e !== chart; e = e.parentElement) alpha *= Number(getComputedStyle(e).opacity);
+      if (alpha === 0) continue;   // a label the axis hides to avoid overlaps (transparent)
+      const fill = parse(cs.fill);
+      if (!fill) { out.push({figure: fig ? fig.id : chart.id, text: t.textContent, fill: cs.fill, ratio: 0}); continue; }
+      const drawn = over([fill[0], fill[1], fill[2], fill[3] * alpha], bg);
+      const g = t.closest('g[class*="role-"]');
+      out.push({figure: fig ? fig.id : chart.id, role: g ? [...g.classList].find(k => k.startsWith('role-')) : '',
+                text: t.textContent.trim().slice(0, 50), fill: cs.fill, background: 'rgb(' + bg.slice(0, 3).map(Math.round).join(', ') + ')',
+                size: parseFloat(cs.fontSize), ratio: Math.round(ratio(drawn, bg) * 100) / 100});
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", CHART_PAGES)
+def test_chart_labels_have_aa_contrast(path, width, mode, contexts, server):
+    """Every text drawn in a chart has at least 4.5:1 contrast with the background it is drawn on (they are all
+    small text), in the light and the dark mode the system asks for."""
+    page = open_page(contexts(mode, width), f"{server}/{path}")
+    try:
+        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
+                               "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
+        assert page.evaluate("document.documentElement.dataset.theme") == mode
+        texts = page.evaluate(CHART_TEXT_CONTRAST)
+    finally:
+        page.close()
+    assert texts, f"{path}: no chart text found"
+    low = [t for t in texts if t["ratio"] < 4.5]
+    assert not low, f"{path} at {width} px ({mode} mode): {len(low)} chart text(s) below 4.5:1:\n  " + "\n  ".join(
+        f"#{t['figure']} {t.get('role', '')} \"{t['text']}\": {t['fill']} on {t.get('background')}, {t['ratio']}:1"
+        for t in low)
 
 
 @pytest.mark.parametrize("mode", MODES)

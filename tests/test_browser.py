@@ -136,10 +136,34 @@ def test_get_the_data_downloads_the_figure_files_by_keyboard(server, browser, ht
     page.close()
 
 
-def test_touch_shows_the_quote_before_leaving_the_page(server, browser):
+def _tooltip_rows(page, locator) -> dict:
+    """The rows of the desktop tooltip of a mark, hovered with a mouse: {field: text}."""
+    locator.hover(force=True)
+    tip = page.locator("#usrubook-tooltip")
+    tip.wait_for(state="visible", timeout=5000)
+    return page.evaluate("() => Object.fromEntries([...document.querySelectorAll('#usrubook-tooltip tr')].map("
+                         "r => [r.querySelector('th') ? r.querySelector('th').textContent : '', r.querySelector('td').textContent]))")
+
+
+def _card_rows(card) -> dict:
+    return card.evaluate("c => Object.fromEntries([...c.querySelectorAll('tr')].map("
+                         "r => [r.querySelector('th') ? r.querySelector('th').textContent : '', r.querySelector('td').textContent]))")
+
+
+def test_touch_shows_the_tooltip_and_the_quote_before_leaving_the_page(server, browser):
+    """A tapped mark shows, below its chart, the same fields as its desktop tooltip (the seed's words among them)
+    and the link to the passage; the page stays. A tapped mark without a passage shows its fields too."""
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    url = f"{server}/chapters/history.html"
+    _drawn(desktop, url)
+    ring_tip = _tooltip_rows(desktop, _rings(desktop, "#fig-history-early-tone").first)
+    dot_tip = _tooltip_rows(desktop, desktop.locator("#fig-history-early-tone svg.marks g.mark-symbol").first
+                            .locator("path").first)
+    desktop.close()
+    assert "Words of the seed" in ring_tip and "Date" in dot_tip
+
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
     page = context.new_page()
-    url = f"{server}/chapters/history.html"
     _drawn(page, url)
     ring = _rings(page, "#fig-history-early-tone").first
     ring.scroll_into_view_if_needed()
@@ -147,8 +171,29 @@ def test_touch_shows_the_quote_before_leaving_the_page(server, browser):
     card = page.locator("#fig-history-early-tone .usrubook-chart-card")
     card.wait_for(state="visible", timeout=5000)
     assert page.url == url
+    assert _card_rows(card) == ring_tip
     assert "Seed 003" in card.inner_text()
     assert card.locator("a").get_attribute("href").startswith("../evidence/source-texts.html#seed003-p")
+    assert not page.locator("#usrubook-tooltip").is_visible()   # the card, not a floating tooltip
+    dot = page.locator("#fig-history-early-tone svg.marks g.mark-symbol").first.locator("path").first
+    dot.tap(force=True)
+    page.wait_for_function("c => !c.querySelector('a')", arg=card.element_handle(), timeout=5000)
+    # (dots of one row may overlap: the tap can land on a neighbour of the hovered dot, with the same fields)
+    assert list(_card_rows(card)) == list(dot_tip) and all(_card_rows(card).values())
+    context.close()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_book_follows_the_system_colour_scheme(mode, server, browser):
+    """With nothing chosen on the theme's switch, a page takes the reader's system setting, and its charts are
+    drawn for it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=mode)
+    page = context.new_page()
+    _drawn(page, f"{server}/chapters/trade.html")
+    assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
+        "auto", mode]
+    fill = page.locator("#fig-trade-goods-series svg.marks g.role-axis-label text").first.get_attribute("fill")
+    assert (fill == "#d4d4d4") == (mode == "dark"), fill
     context.close()
 
 

@@ -183,3 +183,78 @@ def test_datasets_name_the_marks_that_draw_them():
     assert datasets(spec) == [(rows, ["bars", "labels"]), (other, ["points"])]
     spec = {"$schema": "x", "mark": "bar", "usermeta": {"usrubook_data": [1], "keep": 1}}
     assert download_spec(spec)["usermeta"] == {"keep": 1}
+
+
+def _page_specs(html_dir: Path):
+    """(page, chart id, the compiled Vega spec the page draws) for every chart of the book."""
+    for rel in PAGES:
+        soup = BeautifulSoup((html_dir / rel).read_text(encoding="utf-8"), "html.parser")
+        for chart in soup.select("div.usrubook-chart"):
+            yield rel, chart["id"], json.loads(soup.find(id=f"{chart['id']}-spec").string)
+
+
+def _groups(node):
+    yield node
+    for mark in node.get("marks", []):
+        if mark.get("type") == "group":
+            yield from _groups(mark)
+
+
+def test_long_labels_wrap_in_every_web_chart(html_dir):
+    """Every category axis and symbol legend of every chart the web book draws (and of its compact variant)
+    breaks long labels into lines within its label limit instead of shortening them; legends set as many
+    columns as fit below the plot. (Whether the drawn labels fit is tested in a browser: test_layout.py.)"""
+    seen = 0
+    for rel, chart, spec in _page_specs(html_dir):
+        for variant in (spec, spec.get("usermeta", {}).get("narrow")):
+            if not variant:
+                continue
+            for group in _groups(variant):
+                scales = {s["name"]: s for s in variant.get("scales", []) + group.get("scales", [])}
+                for axis in group.get("axes", []):
+                    if scales.get(axis["scale"], {}).get("type") not in ("band", "point") or axis.get("labels") is False:
+                        continue
+                    labels = axis.get("encode", {}).get("labels", {}).get("update", {})
+                    assert "regexp(" in labels.get("text", {}).get("signal", "") and labels.get("lineBreak") == {
+                        "value": "\n"}, f"{rel} {chart}: axis of scale {axis['scale']} does not wrap its labels"
+                    assert "signal" in axis.get("labelLimit", {}), f"{rel} {chart}: axis {axis['scale']} has a fixed limit"
+                    seen += 1
+                for legend in group.get("legends", []):
+                    if "gradientLength" in legend:
+                        continue
+                    labels = legend.get("encode", {}).get("labels", {}).get("update", {})
+                    assert "regexp(" in labels.get("text", {}).get("signal", ""), f"{rel} {chart}: legend does not wrap"
+                    assert "containerSize()" in legend.get("columns", {}).get("signal", ""), f"{rel} {chart}: {legend}"
+                    seen += 1
+    assert seen >= 20
+
+
+def test_wrapped_label_expression_breaks_at_spaces_within_the_limit():
+    """The wrapping expression, evaluated by the Vega runtime the book serves (Node), breaks a label into lines of
+    at most the limit's characters at spaces, keeps a word longer than a line whole, and leaves short labels."""
+    import shutil
+    import subprocess
+
+    from usrubook.chapter.charts import CHAR_PX, wrap_expr
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed (the browser tests' tools need it; see .ci/system-packages)")
+    root = Path(__file__).resolve().parent.parent
+    cases = ["General Assembly: against (with the United States)", "Sanctions and trade",
+             "Internationalisation of everything", "Arms control"]
+    # the file the book serves (usrubook.build.vega), run as a page would: it defines the global `vega`
+    script = ("const vm = require('vm'), fs = require('fs'); const page = {}; page.self = page; vm.createContext(page);"
+              "vm.runInContext(fs.readFileSync('node_modules/vega/build/vega.min.js', 'utf8'), page);"
+              "const vega = page.vega;"
+              f"const expr = {json.dumps(wrap_expr('datum.label', str(20 * CHAR_PX)))};"
+              "const out = [];"
+              f"for (const label of {json.dumps(cases)}) {{"
+              "  const spec = {signals: [{name: 'x', update: expr.split('datum.label').join(JSON.stringify(label))}]};"
+              "  const view = new vega.View(vega.parse(spec), {renderer: 'none'}); view.run(); out.push(view.signal('x')); }"
+              "console.log(JSON.stringify(out));")
+    result = subprocess.run([node, "-e", script], cwd=root, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    wrapped = json.loads(result.stdout)
+    assert wrapped == ["General Assembly:\nagainst (with the\nUnited States)", "Sanctions and trade",
+                       "Internationalisation\nof everything", "Arms control"]

@@ -73,7 +73,5 @@ def test_kit_readme_names_only_what_the_kit_holds(chapter):
         assert files["requirements.txt"].decode("utf-8").splitlines()[-1] == "-e ." and "pyproject.toml" in files
     for table in re.findall(r"`(\w+)`", readme.split("the tables the chapter loads (", 1)[1].split(")", 1)[0]):
         assert f"data/{table}.csv" in files, f"{chapter}: README.md names table {table}, which the kit lacks"
-    maps = "data/world/countries-110m.json" in files
-    assert ("data/world/" in readme) == maps
     assert re.search(r"about \d+ MB of disk space", readme)
     assert f'(version {_CFF.version})' in readme.splitlines()[0] and _CFF.title in readme.splitlines()[0]

@@ -3,7 +3,10 @@
 * No page scrolls sideways. A table wider than the column scrolls inside its own box, which shows a cue:
   a shadow at the edge where more of the table is hidden (gradients in backgrounds that scroll with the
   content, as usrubook.css draws them for the theme's table wrapper).
-* No chart's drawing (``div.usrubook-chart svg``) is wider than its container.
+* No chart's drawing (``div.usrubook-chart svg``) is wider than its container, and no chart label is cut short
+  (an ellipsis, text clipped at the chart's edge, or a text mark over another text).
+* Long tables keep their header row in view while their rows scroll (390 px), and a chapter opens with its
+  text: its first screen shows the title and the key points, no code toggle above them.
 * The theme's icons are drawn (CSS masks, no Font Awesome), and no page loads Font Awesome or any web font.
 * Printed, a page shows the article alone: no code toggles, navigation or header buttons; charts fit the page.
 """
@@ -16,7 +19,47 @@ from conftest import WIDTHS, book_pages, open_page
 CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
                "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
 
+# Chart labels that lose their meaning: text Vega shortened with an ellipsis (a label longer than its limit), text
+# drawn past the edge of the chart's box, its drawing or the window (clipped), and text marks that overlap
+# another text of the chart. Each with its figure, its role (axis-label, legend-label, title-text, mark, ...).
+CUT_LABELS = """function cutLabels() {
+  const out = [];
+  for (const chart of document.querySelectorAll('div.usrubook-chart')) {
+    const fig = chart.closest('figure');
+    const where = fig && fig.id ? '#' + fig.id : '#' + chart.id;
+    const svg = chart.querySelector('svg');
+    if (!svg) continue;
+    const c = chart.getBoundingClientRect(), s = svg.getBoundingClientRect();
+    const left = Math.max(c.left, s.left, 0), right = Math.min(c.left + chart.clientWidth, s.right, window.innerWidth);
+    const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+      const g = t.closest('g[class*="role-"]');
+      const role = g ? ([...g.classList].find(k => k.startsWith('role-')) || 'role-text').slice(5) : 'text';
+      return {t, role, b: t.getBoundingClientRect(), text: [...t.querySelectorAll('tspan')].map(x => x.textContent).join(' ') || t.textContent};
+    });
+    for (const {role, b, text} of texts) {
+      const why = [];
+      if (text.includes('\u2026')) why.push('shortened with an ellipsis');
+      if (b.left < left - 1 || b.right > right + 1)
+        why.push(`clipped at the ${b.left < left - 1 ? 'left' : 'right'} (${Math.round(Math.max(left - b.left, b.right - right))} px)`);
+      if (b.top < s.top - 1 || b.bottom > s.bottom + 1) why.push('clipped at the top or bottom');
+      if (why.length) out.push({figure: where, role, text, why: why.join(', ')});
+    }
+    // texts that cover each other (labels an axis hides to avoid overlaps are drawn transparent: not counted)
+    const seen = texts.filter(x => {
+      for (let e = x.t; e && e !== svg; e = e.parentElement) if (Number(getComputedStyle(e).opacity) === 0) return false;
+      return true; });
+    for (let i = 0; i < seen.length; i++) for (let j = i + 1; j < seen.length; j++) {
+      const a = seen[i].b, b = seen[j].b;
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 2 && h > 2) out.push({figure: where, role: seen[i].role, text: seen[i].text,
+                                    why: `overlaps "${seen[j].text}" (${seen[j].role})`});
+    }
+  }
+  return out;
+}"""
+
 MEASURE = """() => {
+  """ + CUT_LABELS + """
   const root = document.documentElement;
   const article = document.querySelector('article.bd-article') || document.body;
   const box = e => e.getBoundingClientRect();
@@ -42,8 +85,10 @@ MEASURE = """() => {
             overflowX: cs ? cs.overflowX : null, background: cs ? cs.backgroundImage : '',
             attachment: cs ? cs.backgroundAttachment : ''};
   });
-  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, charts, tables};
+  return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, charts, tables, labels: cutLabels()};
 }"""
+
+
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +147,17 @@ def test_charts_fit_their_container(width, path, measured):
            f"{c['container']} px container" for c in m["charts"] for s in c["svgs"] if s["over"] > 1]
     assert not [c for c in m["charts"] if not c["svgs"]], f"{path} at {width} px: a chart drew nothing"
     assert not bad, f"{path} at {width} px:\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.parametrize("path", CHART_PAGES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_chart_label_is_cut_short(width, path, measured):
+    """Every axis label, legend label, title and text mark of every chart is drawn whole: long labels wrap onto
+    several lines instead of ending in an ellipsis, nothing is drawn past the chart's edge, and no text mark
+    covers another text."""
+    cut = measured(width, path)["labels"]
+    assert not cut, f"{path} at {width} px: {len(cut)} chart label(s) cut short:\n  " + "\n  ".join(
+        f"{c['figure']} {c['role']} \"{c['text']}\": {c['why']}" for c in cut)
 
 
 def test_chart_pages_are_all_the_pages_with_charts(html_dir):
@@ -173,3 +229,82 @@ def test_print_shows_the_article_alone_with_charts_within_the_page(mode, browser
     assert m["nav"] == 0, f"print shows {m['nav']} navigation elements"
     assert m["svgs"] and max(m["svgs"]) <= m["article"] <= m["page"], m
     assert m["link"] == "rgb(0, 0, 0)", f"links print in {m['link']}"
+
+
+CHAPTERS = [p for p in book_pages() if p.startswith(("chapters/", "evidence/"))]
+
+FIRST_SCREEN = """() => {
+  const article = document.querySelector('article.bd-article');
+  const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const h1 = article.querySelector('h1');
+  // the first text of the page: a paragraph (not the re-run line), a list or an admonition that is not a toggle
+  const prose = [...article.querySelectorAll('section > p, section > ul, section > ol, section > .admonition, section > blockquote')]
+    .find(e => shown(e) && !e.matches('.usrubook-rerun, details, .hide') && !e.closest('details, .cell'));
+  const toggles = [...article.querySelectorAll('details.hide')].filter(shown).map(d => ({
+    top: Math.round(d.getBoundingClientRect().top), text: d.querySelector('summary').textContent.trim().split('\\n')[0]}));
+  const box = e => e ? {top: Math.round(e.getBoundingClientRect().top), bottom: Math.round(e.getBoundingClientRect().bottom),
+                         text: e.textContent.trim().slice(0, 60)} : null;
+  return {screen: window.innerHeight, h1: box(h1), prose: box(prose), toggles};
+}"""
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapter_opens_with_its_text(path, browser, server):
+    """At 390 px the first screen of a chapter (or evidence page) shows its title and its text, and no "Show code
+    cell" toggle comes before its first text."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_page(context, f"{server}/{path}")
+        m = page.evaluate(FIRST_SCREEN)
+        page.close()
+    finally:
+        context.close()
+    assert m["h1"] and 0 <= m["h1"]["top"] < m["screen"], f"{path}: the title is not on the first screen: {m}"
+    assert m["prose"], f"{path}: no text found in the article"
+    assert m["prose"]["top"] < m["screen"] - 80, (
+        f"{path}: the first text (\"{m['prose']['text']}\") starts at {m['prose']['top']} px, below the first "
+        f"screen ({m['screen']} px)")
+    above = [t for t in m["toggles"] if t["top"] < m["prose"]["top"]]
+    assert not above, f"{path}: {len(above)} code toggle(s) above the first text: {above}"
+
+
+STICKY = """async () => {
+  const out = [];
+  const boxes = [...document.querySelectorAll('article .pst-scrollable-table-container, article .usrubook-table-scroll')]
+    .filter(b => b.getClientRects().length && !b.closest('details:not([open])') && b.querySelector('thead th'));
+  for (const box of boxes) {
+    const table = box.querySelector('table');
+    const name = table.id || (table.caption ? table.caption.textContent.trim().slice(0, 40) : 'a table');
+    const th = box.querySelector('thead th');
+    // the box's top just below the theme's header bar, which stays at the top of the window
+    window.scrollBy(0, box.getBoundingClientRect().top - 120);
+    const tall = box.scrollHeight > box.clientHeight + 1;
+    const fitsScreen = box.getBoundingClientRect().height <= window.innerHeight;
+    if (!tall) { out.push({name, tall, fitsScreen}); continue; }
+    box.scrollTop = Math.floor((box.scrollHeight - box.clientHeight) / 2);
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const b = box.getBoundingClientRect(), h = th.getBoundingClientRect();
+    const under = document.elementFromPoint(h.left + 4, h.top + h.height / 2);
+    out.push({name, tall, fitsScreen, offset: Math.round(h.top - b.top), covered: !(under && th.contains(under)),
+              opaque: getComputedStyle(th).backgroundColor});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("path", ["evidence/methods.html", "evidence/verification.html", "evidence/sources.html"])
+def test_long_tables_keep_their_header_in_view(path, browser, server):
+    """At 390 px a table taller than the screen scrolls inside a box no taller than the screen, and its header
+    row stays at the top of that box, opaque, while the rows scroll under it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_page(context, f"{server}/{path}")
+        tables = page.evaluate(STICKY)
+        page.close()
+    finally:
+        context.close()
+    assert tables, f"{path}: no table with a header row"
+    bad = [t for t in tables if not t["fitsScreen"] or (t["tall"] and (
+        abs(t["offset"]) > 3 or t["covered"] or t["opaque"] in ("rgba(0, 0, 0, 0)", "transparent")))]
+    assert not bad, f"{path} at 390 px: tables whose header scrolls away or whose box is taller than the screen: {bad}"
+    assert any(t["tall"] for t in tables), f"{path}: no table is taller than its box (nothing to test): {tables}"

@@ -3,8 +3,8 @@
 1. The book's stylesheet and scripts (``usrubook/book/static/``) are copied to
    ``_static/``. The Vega runtime (``_static/usrubook-vega.js``, from the npm
    package, see :mod:`usrubook.book.vega`), the page script that draws charts
-   (``usrubook-charts.js`` and its styles) and the shared datasets (the world
-   outlines) are added only to pages that hold a chart, so that charts draw with
+   (``usrubook-charts.js`` and its styles) are added only to pages that hold a
+   chart, so that charts draw with
    the network off.
 2. MathJax, which Sphinx loads from a CDN, is replaced by a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
@@ -19,7 +19,9 @@
    or search scripts: the book's search is :mod:`usrubook.book.search`
    (a Pagefind index written after the build, searched by the search page).
    sphinx-design's assets load only on pages that use it (none do now).
-5. Accessibility fixes of generated markup: myst-nb's "Show code cell"
+5. A page opens with its text (:func:`text_first`): the hidden set-up cells' "Show code cell content" toggles
+   follow the page's first text (a chapter's key points) instead of filling a phone's first screen.
+6. Accessibility fixes of generated markup: myst-nb's "Show code cell"
    summaries take their name from their visible text (no ``aria-label`` that
    differs from it), and bibliography entries are list items of their list
    (docutils writes the deprecated role ``doc-biblioentry``, which axe-core
@@ -33,7 +35,7 @@ from pathlib import Path
 from sphinx.errors import SphinxError
 
 from usrubook.book import search, vega
-from usrubook.book.protocol import CHART_CLASS, SHARED_MARKER, SHARED_SCRIPT
+from usrubook.book.protocol import CHART_CLASS
 
 STATIC = Path(__file__).resolve().parent / "static"
 BUNDLE_NAME = "usrubook-vega.js"
@@ -56,17 +58,8 @@ _HEAD_SCRIPTS = re.compile(
 
 
 def _generated(app) -> Path:
-    """The folder of files made at build time (the Vega bundle, the shared datasets), beside the output."""
+    """The folder of files made at build time (the Vega bundle, the theme's stylesheet), beside the output."""
     return Path(app.outdir).parent / ".usrubook_static"
-
-
-def _write_generated(app):
-    if app.builder.format != "html":
-        return
-    from usrubook.chapter.geo import shared_script
-    from usrubook.pipeline.csvio import write_if_changed
-
-    write_if_changed(_generated(app) / SHARED_SCRIPT, shared_script())
 
 
 def _write_bundle(app):
@@ -160,8 +153,6 @@ def _is_design(asset) -> bool:
 
 def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
-    if SHARED_MARKER in body:
-        app.add_js_file(SHARED_SCRIPT, loading_method="defer")
     if CHART_CLASS in body:
         app.add_js_file(BUNDLE_NAME, loading_method="defer")
         app.add_js_file("usrubook-charts.js", loading_method="defer")
@@ -184,6 +175,57 @@ def _visit_hidden_cell(self, node):
     self.body.append("</summary>\n")
 
 
+def _is_hidden_cell(node) -> bool:
+    """A code cell shown only as a "Show code cell content" toggle (tagged hide-cell: nothing of it is visible)."""
+    from docutils import nodes
+
+    return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code" and node.get("hide_mode") == "all"
+
+
+def _is_prose(node) -> bool:
+    from docutils import nodes
+
+    return isinstance(node, (nodes.paragraph, nodes.Admonition, nodes.bullet_list, nodes.enumerated_list,
+                             nodes.block_quote, nodes.definition_list))
+
+
+def text_first(document) -> None:
+    """A page opens with its text: hidden code cells that come before the page's first text (a chapter's set-up
+    cells, above its key points; an evidence page's, above its first section) move to just after that text. The
+    notebook keeps its order (the cells have run); only the web page shows the toggles later."""
+    from docutils import nodes
+
+    section = next(iter(document.findall(nodes.section)), None)
+    if section is None:
+        return
+
+    def in_cell(node) -> bool:
+        while node is not None and node is not section:
+            if isinstance(node, nodes.container) and node.get("nb_element") == "cell_code":
+                return True
+            node = node.parent
+        return False
+
+    leading, text = [], None
+    for node in section.findall(include_self=False):
+        if _is_hidden_cell(node) and not in_cell(node.parent):
+            leading.append(node)
+        elif _is_prose(node) and not in_cell(node):
+            text = node
+            break
+    if not leading or text is None:
+        return
+    for cell in leading:
+        cell.parent.remove(cell)
+    at = text.parent.index(text) + 1
+    text.parent[at:at] = leading
+
+
+def _text_first(app, doctree, docname):
+    if app.builder.format == "html":
+        text_first(doctree)
+
+
 def _no_math(self, node):
     raise SphinxError(
         f"{node.source}:{node.line}: math is not supported: MathJax would be loaded from the internet. "
@@ -197,10 +239,10 @@ def setup(app):
     app.add_css_file("usrubook.css")
     app.add_html_math_renderer("usrubook-offline", (_no_math, None), (_no_math, None))
     app.config.html_math_renderer = "usrubook-offline"
-    app.connect("builder-inited", _write_generated)
     app.connect("builder-inited", _write_bundle)
     app.connect("builder-inited", _write_theme_css)
     app.connect("build-finished", _remove_unused_theme_files)
     app.connect("env-get-outdated", _static_changed)
     app.connect("html-page-context", _page_assets)
     search.setup(app)
+    app.connect("doctree-resolved", _text_first)

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 CHART_CLASS = "usrubook-chart"
 MIME = "application/vnd.usrubook.vegalite+json"
-# A dataset too big to inline in every page (the world outlines) is replaced in the page's spec by
-# this marker and its name; the page's script takes it from SHARED_SCRIPT.
-SHARED_MARKER = "usrubook-shared:"
-SHARED_SCRIPT = "usrubook-shared.js"
 
 
 def vl_version() -> str:

