@@ -243,7 +243,7 @@ def test_wrapped_label_expression_breaks_at_spaces_within_the_limit():
     root = Path(__file__).resolve().parent.parent
     cases = ["General Assembly: against (with the United States)", "Sanctions and trade",
              "Internationalisation of everything", "Arms control"]
-    # the file the book serves (usrubook.build.vega), run as a page would: it defines the global `vega`
+    # the file the book serves (usrubook.book.vega), run as a page would: it defines the global `vega`
     script = ("const vm = require('vm'), fs = require('fs'); const page = {}; page.self = page; vm.createContext(page);"
               "vm.runInContext(fs.readFileSync('node_modules/vega/build/vega.min.js', 'utf8'), page);"
               "const vega = page.vega;"
