@@ -196,6 +196,7 @@ print(json.dumps({"where": nb.cells[-1].outputs[0]["text"].split(),
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["trade", "europe-asia"])
 def test_kit_runs_outside_the_repository(chapter, tmp_path):
     """The kit, unzipped outside the repository, runs with a Python that has the pinned packages (the book's, through a
