@@ -100,7 +100,7 @@ release: html pdf
 # `.venv/bin/pytest` runs the same suite on one.
 TEST_WORKERS ?= 2
 test: book $(NPM) .venv-lab/.installed
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # The inner loop: derive and validate the data, run the tests that need neither a built book nor a copy of
 # it (the `book`, `copy` and `slow` markers, tests/conftest.py), and execute one chapter through nbval.

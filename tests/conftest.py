@@ -216,8 +216,8 @@ def assert_refused(book, mutate, file, column, message, before=None) -> str:
 #
 # `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). Tests that share an expensive
 # module- or session-wide set-up stay on one worker: those of a module with a module-scoped fixture (a built
-# copy, a browser context) in one xdist group, and the two tests of the clean build in another. Slow tests
-# are put first, so that the two workers finish together.
+# copy, a browser context) in one xdist group, and the two tests of the clean build in another. The longest
+# tests are put first (`make test` keeps that order: --no-loadscope-reorder), so that the workers finish together.
 NEEDS_BOOK = {"html_dir", "pdf_path", "server", "browser"}
 NEEDS_COPY = {"book_copy", "clean_build", "cached_copy", "built", "lab"}
 SHARED_SESSION = {"clean_build"}
@@ -245,4 +245,14 @@ def pytest_collection_modifyitems(config, items):
         group = _group(item)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)      # stable: the slow ones first
+    items.sort(key=_cost)       # stable: the order within a module is kept
+
+
+def _cost(item) -> int:
+    """Where a test goes in the order of the run: the longest first (the clean build and what goes on from
+    it, then other slow tests, then tests on copies of the book), so that two workers finish together."""
+    if SHARED_SESSION & set(item.fixturenames):
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    return 2 if item.get_closest_marker("copy") else 3

@@ -78,6 +78,7 @@ def _line_number(text: str, line: str) -> int:
     return text.splitlines().index(line) + 1
 
 
+@pytest.mark.slow
 def test_failing_cell_make_html_first_screen_and_nothing_deleted(built):
     """The real chapter error path, as a user runs it: `make html` with a NameError in the Trade chapter."""
     # the kernel logs through tornado to its own standard error first, as a kernel shut down while it still
@@ -107,6 +108,7 @@ def test_failing_cell_make_html_first_screen_and_nothing_deleted(built):
     _assert_unchanged(before, _built_state(built))
 
 
+@pytest.mark.slow
 def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_reads_it(built):
     before = _built_state(built)
     with _edited(built / "data/trade.csv"):       # a derived file edited by hand
@@ -129,6 +131,7 @@ def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_r
     _assert_unchanged(before, _built_state(built))
 
 
+@pytest.mark.slow
 def test_load_of_unknown_table_stops_the_build_before_executing_with_the_line(built):
     text = _trade_with(built, 'measures = usrubook.load("measures")', 'more = usrubook.load("trades")')
     line = _line_number(text, 'more = usrubook.load("trades")')
@@ -143,6 +146,7 @@ def test_load_of_unknown_table_stops_the_build_before_executing_with_the_line(bu
     _assert_unchanged(before, _built_state(built))
 
 
+@pytest.mark.slow
 def test_strict_build_failed_on_a_warning_fails_again_until_fixed(built):
     """Sphinx saves the environment of a build that failed on warnings, so the next build would take the faulty
     page as up to date and pass; the environment of the last good build is put back instead."""
@@ -158,6 +162,7 @@ def test_strict_build_failed_on_a_warning_fails_again_until_fixed(built):
         page.write_text(old, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_build_after_a_failure_reuses_what_was_built(built):
     """The environment kept through the failures above is used: no chapter executes again, and the pages the
     warning build wrote are written anew."""
@@ -176,6 +181,7 @@ def _env():
 
 # ---------------------------------------------------------------------------- nbval
 
+@pytest.mark.slow
 def test_nbval_names_the_chapter_line_and_skips_the_cascade(book_copy):
     page = book_copy / "chapters/trade.md"
     text = _trade_with(book_copy, 'measures = usrubook.load("measures")', 'more = usrubook.load("trades")')
