@@ -96,11 +96,11 @@ book: nbval html pdf
 release: html pdf
 	$(PY) -m usrubook.build.release
 
-# Two workers (pytest-xdist); tests that share a set-up stay on one worker (tests/conftest.py). A plain
-# `.venv/bin/pytest` runs the same suite on one.
+# Two workers (pytest-xdist), each module on one worker, so that the tests of a module share its set-up
+# (tests/conftest.py). A plain `.venv/bin/pytest` runs the same suite on one.
 TEST_WORKERS ?= 2
 test: book $(NPM) .venv-lab/.installed
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The inner loop: derive and validate the data, run the tests that need neither a built book nor a copy of
 # it (the `book`, `copy` and `slow` markers, tests/conftest.py), and execute one chapter through nbval.

@@ -1,9 +1,15 @@
-"""The build is strict, stops on bad input without touching earlier output, and re-executes on data change."""
+"""The build is strict, stops on bad input without touching earlier output, re-executes on data change, and two
+clean builds of the same sources give byte-identical HTML and PDF.
+
+The tests of the clean build (conftest's ``clean_build``) are in this one module, so that `make test`, which
+hands each module to one worker (pytest-xdist, --dist loadfile), makes that build once."""
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
-from conftest import VENV, copy_book, run, set_cell
+from conftest import ROOT, VENV, build_clean, copy_book, recorded_builds, run, set_cell
 
 JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 
@@ -88,3 +94,44 @@ def test_broken_cross_reference_fails_the_build_and_names_the_line(clean_build):
     assert result.returncode != 0
     out = result.stdout + result.stderr
     assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
+
+
+PDF = Path("_build/latex/us-russia-relations.pdf")
+
+
+def _digests(book: Path) -> dict[str, str]:
+    html = book / "_build/html"
+    files = {p.relative_to(book).as_posix(): p for p in sorted(html.rglob("*")) if p.is_file()}
+    files[PDF.as_posix()] = book / PDF
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
+
+
+def _first_difference(a: Path, b: Path) -> str:
+    x, y = a.read_bytes(), b.read_bytes()
+    at = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+    return (f"{len(x)} and {len(y)} bytes, first difference at byte {at}: "
+            f"{x[max(0, at - 40):at + 40]!r} / {y[max(0, at - 40):at + 40]!r}")
+
+
+# ---------------------------------------------------------------------------- determinism
+#
+# Two clean builds of the same sources give byte-identical HTML and PDF. One of the two is the book's own build,
+# the one `make test` makes first (`make book`; in CI, in a fresh clone, a clean build). The other is the clean
+# build of a copy in another folder (clean_build), executing every notebook anew, as `make book` builds
+# (`make html pdf`). Every file of _build/html and the PDF must be the same, byte for byte.
+
+@pytest.mark.slow
+def test_two_clean_builds_are_byte_identical(clean_build, html_dir, pdf_path, tmp_path):
+    """The book's own build is used when it was built clean (in CI, always); after an incremental build
+    (a working copy), a second copy is built clean here instead."""
+    assert clean_build.recorded_clean == {"html": "clean", "latex": "clean"}     # the build tells it was clean
+    first = ROOT if set(recorded_builds(ROOT).values()) == {"clean"} else build_clean(tmp_path).snapshot
+    second = clean_build.snapshot
+    a, b = _digests(first), _digests(second)
+    assert len(a) > 50 and (first / PDF).stat().st_size > 100_000
+    only = sorted(set(a) ^ set(b))
+    differ = sorted(name for name in set(a) & set(b) if a[name] != b[name])
+    report = [f"only in {first if name in a else second}: {name}" for name in only]
+    report += [f"differs: {name}: {_first_difference(first / name, second / name)}" for name in differ]
+    assert not report, (f"{len(only) + len(differ)} of {len(a)} files differ between two clean builds, "
+                        f"{first} and {second}:\n" + "\n".join(report[:30]))

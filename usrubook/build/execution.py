@@ -353,9 +353,24 @@ def _env_pickle(app) -> Path:
     return Path(app.doctreedir) / ENV_PICKLE_FILENAME
 
 
+def clean_build_record(doctreedir: Path | str, builder: str) -> Path:
+    """The file that tells whether the last ``builder`` build started clean, with an empty output folder
+    ("clean"), or on an earlier build's output ("incremental"). An incremental build
+    may differ from a clean one in ways Sphinx and its extensions allow (a ``?v=`` checksum on a stylesheet
+    that existed before the pages were written; search-index terms of removed words): the determinism test
+    compares clean builds only."""
+    return Path(doctreedir) / f"usrubook-{builder}-build"
+
+
 def keep_environment(app):
-    """Copy the environment of the last build (``builder-inited``, before anything is read)."""
+    """Copy the environment of the last build (``builder-inited``, before anything is read), and record whether
+    this build starts clean."""
     saved = _env_pickle(app)
+    outdir = Path(app.outdir)
+    clean = not (outdir.is_dir() and any(outdir.iterdir()))
+    record = clean_build_record(app.doctreedir, app.builder.name)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("clean\n" if clean else "incremental\n", encoding="utf-8")
     app.usrubook_had_environment = saved.is_file()
     if app.usrubook_had_environment:
         shutil.copy2(saved, saved.with_name(saved.name + _KEPT))
