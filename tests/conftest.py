@@ -40,17 +40,68 @@ def pdf_path() -> Path:
     return _require(PDF)
 
 
-def copy_book(dest: Path) -> Path:
-    """A copy of the book's sources (no _build, no .venv), keeping file times."""
+def copy_book(dest: Path, cache: bool = False) -> Path:
+    """A copy of the book's sources (no _build, no .venv), keeping file times. With ``cache``, the book's own
+    executed notebooks come along (jupyter-cache, from the build `make test` makes first): a build of the copy
+    then executes only the chapters whose code or data differ, and reads and writes every page as a clean
+    build does (Sphinx's saved environment is not copied)."""
     ignore = shutil.ignore_patterns("_build", ".venv", ".venv-lab", ".git", "__pycache__", "*.egg-info", ".pytest_cache",
                                     ".ipynb_checkpoints")
     shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    if cache:
+        shutil.copytree(_require(ROOT / "_build" / ".jupyter_cache"), dest / "_build" / ".jupyter_cache")
     return dest
 
 
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
     return copy_book(tmp_path / "book")
+
+
+MAKE_ARGS = ["-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
+
+
+class CleanBuild:
+    """A clean build of a copy of the book, as `make book` makes it (`make html pdf`): its folder, the HTML
+    build's progress log, a snapshot of its outputs (``_build/html`` and the PDF) taken right after it, and
+    what the build recorded of itself (:func:`recorded_builds`)."""
+
+    def __init__(self, book: Path, log: str, snapshot: Path, recorded_clean: dict):
+        self.book, self.log, self.snapshot, self.recorded_clean = book, log, snapshot, recorded_clean
+
+
+def recorded_builds(book: Path) -> dict:
+    """For the HTML and the PDF (LaTeX) build of ``book``: "clean" if the last one started from an empty
+    output folder, "incremental" if not, None if none is recorded (usrubook.book.execution)."""
+    from usrubook.book.execution import clean_build_record
+
+    found = {}
+    for builder in ("html", "latex"):
+        record = clean_build_record(book / "_build" / ".doctrees", builder)
+        found[builder] = record.read_text(encoding="utf-8").strip() if record.is_file() else None
+    return found
+
+
+def build_clean(base: Path) -> CleanBuild:
+    """Copy the book to ``base``/book and build it there as `make book` does (`make html pdf`), from nothing."""
+    book = copy_book(base / "book")
+    # -o: treat the environment and node_modules as up to date, so make never re-installs them in the copy
+    result = run(["make", *MAKE_ARGS, "html", "pdf"], cwd=book, timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    snapshot = base / "snapshot"
+    shutil.copytree(book / "_build" / "html", snapshot / "_build" / "html")
+    (snapshot / PDF.relative_to(ROOT)).parent.mkdir(parents=True)
+    shutil.copy2(book / PDF.relative_to(ROOT), snapshot / PDF.relative_to(ROOT))
+    return CleanBuild(book, (book / "_build" / "html.log").read_text(encoding="utf-8"), snapshot,
+                      recorded_builds(book))
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory) -> CleanBuild:
+    """One clean build (HTML, then PDF) of a fresh copy of the book, every notebook executed anew. The
+    determinism test compares its snapshot with the book's own build; the data-change test goes on building in
+    its folder. (Both are in test_build.py, which `make test` hands to one worker: the build is made once.)"""
+    return build_clean(tmp_path_factory.mktemp("clean"))
 
 
 def data_snapshot(book: Path) -> dict:
@@ -173,3 +224,39 @@ def assert_refused(book, mutate, file, column, message, before=None) -> str:
     assert err.count("How to fix:") == 1 and "Traceback" not in err, err
     assert data_snapshot(book) == before
     return err
+
+
+# ---------------------------------------------------------------- markers and parallel runs
+#
+# Every test is marked by what it needs, from the fixtures it uses: `book` (the built book: `make book`),
+# `copy` (a copy of the book, in which it runs make data, a build or nbval); `slow` is set by hand on tests
+# that execute chapters or run a browser, a JupyterLab or a build on their own. `make check` runs the rest.
+#
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadfile: each module on one worker), so
+# that the tests of a module that share a module- or session-wide set-up (a built copy, the clean build, a
+# browser context) find it made once. (xdist_group marks are not used: with pytest 9.2, pytest-xdist 3.8's
+# --dist loadgroup ignores them, pytest-xdist issue 1386.) The longest tests come first (`make test` keeps
+# that order: --no-loadscope-reorder), so that the two workers finish together.
+NEEDS_BOOK = {"html_dir", "pdf_path", "server", "browser"}
+NEEDS_COPY = {"book_copy", "clean_build", "cached_copy", "built", "lab"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(item.fixturenames)
+        if names & NEEDS_BOOK:
+            item.add_marker(pytest.mark.book)
+        if names & NEEDS_COPY:
+            item.add_marker(pytest.mark.copy)
+    items.sort(key=_cost)       # stable: the order within a module is kept
+
+
+def _cost(item) -> int:
+    """Where a test goes in the order of the run: the longest first (the clean build and what goes on from
+    it, then other slow tests, then tests on copies of the book), so that two workers finish together."""
+    if "clean_build" in item.fixturenames:
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    return 2 if item.get_closest_marker("copy") else 3

@@ -1,12 +1,28 @@
-"""The build is strict, stops on bad input without touching earlier output, and re-executes on data change."""
-import re
+"""The build is strict, stops on bad input without touching earlier output, re-executes on data change, and two
+clean builds of the same sources give byte-identical HTML and PDF.
 
-from conftest import VENV, run, set_cell
+The tests of the clean build (conftest's ``clean_build``) are in this one module, so that `make test`, which
+hands each module to one worker (pytest-xdist, --dist loadfile), makes that build once."""
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, VENV, build_clean, copy_book, recorded_builds, run, set_cell
 
 JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 
 
-def test_failing_cell_fails_the_build_and_names_the_page(book_copy):
+@pytest.fixture
+def cached_copy(tmp_path):
+    """A copy of the book with the book's executed notebooks: a build executes only what these tests change."""
+    return copy_book(tmp_path / "book", cache=True)
+
+
+@pytest.mark.slow
+def test_failing_cell_fails_the_build_and_names_the_page(cached_copy):
+    book_copy = cached_copy
     page = book_copy / "chapters/trade.md"
     page.write_text(page.read_text(encoding="utf-8") + "\n```{code-cell} ipython3\n1 / 0\n```\n", encoding="utf-8")
     result = run(JB, cwd=book_copy)
@@ -14,16 +30,6 @@ def test_failing_cell_fails_the_build_and_names_the_page(book_copy):
     out = result.stdout + result.stderr
     assert "chapters/trade.md" in out
     assert "ZeroDivisionError" in out
-
-
-def test_broken_cross_reference_fails_the_build_and_names_the_line(book_copy):
-    page = book_copy / "chapters/trade.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"),
-                    encoding="utf-8")
-    result = run(JB, cwd=book_copy)
-    assert result.returncode != 0
-    out = result.stdout + result.stderr
-    assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
 
 
 def test_bad_input_stops_make_book_and_keeps_earlier_output(book_copy):
@@ -45,12 +51,23 @@ def _executed(log: str, docname: str) -> bool:
     return f"{docname}.md: Executing notebook" in log or bool(parallel and docname in parallel.group(1).split(", "))
 
 
-def test_data_change_re_executes_the_chapters_that_read_it(book_copy):
-    first = run(JB, cwd=book_copy)
-    assert first.returncode == 0, first.stdout[-3000:]
-    assert _executed(first.stdout, "chapters/trade") and _executed(first.stdout, "intro")
+@pytest.mark.slow
+def test_data_change_re_executes_the_chapters_that_read_it(clean_build):
+    """Goes on from the clean build (HTML, then PDF) that the determinism test compares."""
+    book_copy = clean_build.book
+    assert _executed(clean_build.log, "chapters/trade") and _executed(clean_build.log, "intro")
 
-    again = run(JB, cwd=book_copy)
+    # The PDF build after the HTML build changed the shared configuration, so the next HTML build
+    # re-reads every page as "added": stale cache entries must still be dropped.
+    set_cell(book_copy / "data/trade.csv", "goods-imports-2022", "value", "9.9")
+    changed = run(JB, cwd=book_copy)
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    assert "usrubook: data changed, chapters/trade will re-execute" in changed.stdout
+    assert _executed(changed.stdout, "chapters/trade")
+    html = (book_copy / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
+    assert re.search(r'seed.s US\$ <span class="output text_plain">9\.9</span> billion for 2022', html)
+
+    again = run(JB, cwd=book_copy)                  # no change: nothing executes
     assert again.returncode == 0
     assert not _executed(again.stdout, "chapters/trade") and not _executed(again.stdout, "intro")
 
@@ -63,15 +80,58 @@ def test_data_change_re_executes_the_chapters_that_read_it(book_copy):
     assert "chapters/trade.md: Using cached notebook" in prose.stdout
     assert not _executed(prose.stdout, "chapters/trade")
 
-    # A PDF build in between changes the shared configuration, so the next HTML build
-    # re-reads every page as "added": stale cache entries must still be dropped.
-    pdf = run(JB[:3] + ["--builder", "pdflatex"] + JB[3:], cwd=book_copy)
-    assert pdf.returncode == 0, pdf.stdout[-3000:]
 
-    set_cell(book_copy / "data/trade.csv", "goods-imports-2022", "value", "9.9")
-    changed = run(JB, cwd=book_copy)
-    assert changed.returncode == 0, changed.stdout[-3000:]
-    assert "usrubook: data changed, chapters/trade will re-execute" in changed.stdout
-    assert _executed(changed.stdout, "chapters/trade")
-    html = (book_copy / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
-    assert re.search(r'seed.s US\$ <span class="output text_plain">9\.9</span> billion for 2022', html)
+@pytest.mark.slow
+def test_broken_cross_reference_fails_the_build_and_names_the_line(clean_build):
+    """In the folder of the clean build (after the data-change test, which leaves it built)."""
+    page = clean_build.book / "chapters/trade.md"
+    old = page.read_text(encoding="utf-8")
+    page.write_text(old.replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"), encoding="utf-8")
+    try:
+        result = run(JB, cwd=clean_build.book)
+    finally:
+        page.write_text(old, encoding="utf-8")
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
+
+
+PDF = Path("_build/latex/us-russia-relations.pdf")
+
+
+def _digests(book: Path) -> dict[str, str]:
+    html = book / "_build/html"
+    files = {p.relative_to(book).as_posix(): p for p in sorted(html.rglob("*")) if p.is_file()}
+    files[PDF.as_posix()] = book / PDF
+    return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
+
+
+def _first_difference(a: Path, b: Path) -> str:
+    x, y = a.read_bytes(), b.read_bytes()
+    at = next((i for i, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+    return (f"{len(x)} and {len(y)} bytes, first difference at byte {at}: "
+            f"{x[max(0, at - 40):at + 40]!r} / {y[max(0, at - 40):at + 40]!r}")
+
+
+# ---------------------------------------------------------------------------- determinism
+#
+# Two clean builds of the same sources give byte-identical HTML and PDF. One of the two is the book's own build,
+# the one `make test` makes first (`make book`; in CI, in a fresh clone, a clean build). The other is the clean
+# build of a copy in another folder (clean_build), executing every notebook anew, as `make book` builds
+# (`make html pdf`). Every file of _build/html and the PDF must be the same, byte for byte.
+
+@pytest.mark.slow
+def test_two_clean_builds_are_byte_identical(clean_build, html_dir, pdf_path, tmp_path):
+    """The book's own build is used when it was built clean (in CI, always); after an incremental build
+    (a working copy), a second copy is built clean here instead."""
+    assert clean_build.recorded_clean == {"html": "clean", "latex": "clean"}     # the build tells it was clean
+    first = ROOT if set(recorded_builds(ROOT).values()) == {"clean"} else build_clean(tmp_path).snapshot
+    second = clean_build.snapshot
+    a, b = _digests(first), _digests(second)
+    assert len(a) > 50 and (first / PDF).stat().st_size > 100_000
+    only = sorted(set(a) ^ set(b))
+    differ = sorted(name for name in set(a) & set(b) if a[name] != b[name])
+    report = [f"only in {first if name in a else second}: {name}" for name in only]
+    report += [f"differs: {name}: {_first_difference(first / name, second / name)}" for name in differ]
+    assert not report, (f"{len(only) + len(differ)} of {len(a)} files differ between two clean builds, "
+                        f"{first} and {second}:\n" + "\n".join(report[:30]))
