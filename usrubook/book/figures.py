@@ -405,6 +405,12 @@ def static_first(markup: str, spec: dict, page_dir: str, out: Path, cache: Path)
     return markup
 
 
+def read_spec_script(path: Path) -> dict:
+    """The compiled Vega spec in a chart's ``_charts/<chart id>.js`` (as :func:`static_first` writes it)."""
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text[text.index("] = ") + 4:].rstrip().removesuffix(";"))
+
+
 class FigureDownloads(SphinxPostTransform):
     """Write each chart figure's files and put a "Get the data" disclosure after its caption (HTML only)."""
 
