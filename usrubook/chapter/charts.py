@@ -2,8 +2,11 @@
 
 * HTML: a ``<div class="usrubook-chart">``, the chart compiled to a Vega spec at build time
   (as wide as its container, with a dark-mode theme) and a Data view
-  (:mod:`usrubook.chapter.dataview`). ``_static/usrubook-charts.js`` draws it as SVG with the
-  Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.book.vega`).
+  (:mod:`usrubook.chapter.dataview`); texts the Data view shows are not repeated in the spec, which names
+  their cells (:func:`usrubook.chapter.dataview.share_cells`). The build draws the chart into the div as SVG
+  and moves the spec to a file of its own (:func:`usrubook.book.figures.static_first`);
+  ``_static/usrubook-charts.js`` draws it live with the Vega runtime the book serves
+  (``_static/usrubook-vega.js``, see :mod:`usrubook.book.vega`) when a reader points at or taps it.
   Nothing is fetched from outside the book. The chart's files (rows, spec, SVG, PNG) are written at
   build time and offered after its caption (:mod:`usrubook.book.figures`).
 * PDF: the chart's Vega-Lite spec (``application/vnd.usrubook.vegalite+json``) with the rows
