@@ -1,7 +1,10 @@
-"""A real browser, offline: the Trade page draws every chart with Vega, and nothing leaves 127.0.0.1."""
+"""A real browser, offline: every chart arrives drawn at build time; pointed at or tapped, Vega draws it live, with
+tooltips and the touch card; and nothing leaves 127.0.0.1."""
 from urllib.parse import urlsplit
 
 import pytest
+
+from conftest import CHARTS_DRAWN
 
 # The server (the built book on 127.0.0.1) and browser (Debian Chromium) fixtures are in conftest.py.
 
@@ -9,7 +12,20 @@ CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters
                "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
 
 
+def _live(page, n=None):
+    """Point at every chart of the page with the mouse, as a reader does, and wait until Vega has drawn each live."""
+    charts = page.locator("div.usrubook-chart")
+    n = charts.count() if n is None else n
+    for i in range(n):
+        charts.nth(i).scroll_into_view_if_needed()
+        charts.nth(i).hover()
+    page.wait_for_function(
+        f"document.querySelectorAll('div.usrubook-chart.usrubook-live svg.marks').length === {n}", timeout=20000)
+
+
 def _draws_all(page, url):
+    """Open ``url`` with every request off 127.0.0.1 (or disk) refused: each chart arrives drawn, nothing more is
+    loaded for it until a reader points at it, and then Vega draws it live. (chart count, console errors, blocked)"""
     blocked, errors = [], []
 
     def only_local(route):
@@ -21,14 +37,21 @@ def _draws_all(page, url):
             route.abort()
 
     page.route("**/*", only_local)
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type in ("error", "warning") and "usrubook" in msg.text
+            or msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    loaded = []
+    page.on("request", lambda r: loaded.append(r.url))
     page.goto(url, wait_until="load")
     n = page.locator("div.usrubook-chart").count()
     assert n >= 1
-    page.wait_for_function(
-        f"document.querySelectorAll('div.usrubook-chart.usrubook-drawn svg.marks').length === {n}", timeout=20000)
+    page.wait_for_function(CHARTS_DRAWN, timeout=20000)
     assert page.locator("div.usrubook-chart:not(.usrubook-drawn)").count() == 0
+    assert page.locator("div.usrubook-chart > svg.usrubook-static").count() == 2 * n
+    page.wait_for_timeout(300)
+    assert not [u for u in loaded if "usrubook-vega.js" in u or "/_charts/" in u], "Vega loaded before any interaction"
+    _live(page, n)
+    assert page.locator("div.usrubook-chart svg.usrubook-static").count() == 0   # the live drawing replaced them
     return n, errors, blocked
 
 
@@ -49,7 +72,8 @@ def test_tooltip_shows_the_verbatim_quote(server, browser):
     page = browser.new_page()
     page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
     page.goto(f"{server}/chapters/history.html", wait_until="load")
-    page.wait_for_selector("#fig-history-early-tone div.usrubook-chart.usrubook-drawn svg.marks")
+    page.locator("#fig-history-early-tone div.usrubook-chart").hover()
+    page.wait_for_selector("#fig-history-early-tone div.usrubook-chart.usrubook-live svg.marks")
     ring = _rings(page, "#fig-history-early-tone").first     # an event a seed also tells
     ring.hover(force=True)
     tooltip = page.locator("#usrubook-tooltip")
@@ -67,8 +91,8 @@ def _rings(page, figure):
 def _drawn(page, url):
     page.route("**/*", lambda r: r.continue_() if urlsplit(r.request.url).hostname == "127.0.0.1" else r.abort())
     page.goto(url, wait_until="load")
-    page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
-                           "e => e.classList.contains('usrubook-drawn'))", timeout=20000)
+    page.wait_for_function(CHARTS_DRAWN, timeout=20000)
+    _live(page)
 
 
 def test_tooltips_never_show_empty_fields(server, browser):
@@ -183,15 +207,40 @@ def test_touch_shows_the_tooltip_and_the_quote_before_leaving_the_page(server, b
     context.close()
 
 
+def test_first_tap_on_a_drawn_chart_shows_its_card(server, browser):
+    """On a phone, the first tap on a chart drawn at build time loads Vega, draws the chart live and shows the card
+    of the mark under the finger: the seed's words and the link to the passage."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{server}/chapters/history.html", wait_until="load")
+    page.wait_for_function(CHARTS_DRAWN, timeout=20000)
+    ring = page.locator("#fig-history-early-tone svg.usrubook-static-narrow g.mark-symbol").nth(1).locator("circle").first
+    ring.scroll_into_view_if_needed()
+    ring.tap(force=True)
+    card = page.locator("#fig-history-early-tone .usrubook-chart-card")
+    card.wait_for(state="visible", timeout=10000)
+    assert "Words of the seed" in card.inner_text() and "Seed 003" in card.inner_text()
+    assert card.locator("a").get_attribute("href").startswith("../evidence/source-texts.html#seed003-p")
+    assert page.locator("#fig-history-early-tone div.usrubook-chart.usrubook-live svg.marks").count() == 1
+    context.close()
+
+
+STATIC_LABEL = "#fig-trade-goods-series svg.usrubook-static-narrow g.role-axis-label text"
+
+
 @pytest.mark.parametrize("mode", ["light", "dark"])
 def test_book_follows_the_system_colour_scheme(mode, server, browser):
     """With nothing chosen on the theme's switch, a page takes the reader's system setting, and its charts are
     drawn for it."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=mode)
     page = context.new_page()
-    _drawn(page, f"{server}/chapters/trade.html")
+    page.goto(f"{server}/chapters/trade.html", wait_until="load")
     assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
         "auto", mode]
+    # the drawing made at build time takes the mode's colours from the stylesheet
+    static = page.evaluate(f"getComputedStyle(document.querySelector({STATIC_LABEL!r})).fill")
+    assert (static == "rgb(212, 212, 212)") == (mode == "dark") and (static == "rgb(0, 0, 0)") == (mode == "light"), static
+    _live(page)
     fill = page.locator("#fig-trade-goods-series svg.marks g.role-axis-label text").first.get_attribute("fill")
     assert (fill == "#d4d4d4") == (mode == "dark"), fill
     context.close()

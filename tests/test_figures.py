@@ -4,6 +4,7 @@ the files exist, say what the chart draws, and the data package validates."""
 import csv
 import io
 import json
+import posixpath
 import re
 import struct
 import zipfile
@@ -13,7 +14,17 @@ import pytest
 from bs4 import BeautifulSoup
 
 from usrubook.book.archive import release_time
-from usrubook.book.figures import absolute_links, data_package_name, datasets, download_spec, encodings, rows_csv
+from usrubook.book.figures import (
+    STATIC_WIDTHS,
+    absolute_links,
+    data_package_name,
+    datasets,
+    download_spec,
+    encodings,
+    page_svg,
+    read_spec_script,
+    rows_csv,
+)
 
 PAGES = ["intro.html", "chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
          "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/verification.html",
@@ -190,7 +201,7 @@ def _page_specs(html_dir: Path):
     for rel in PAGES:
         soup = BeautifulSoup((html_dir / rel).read_text(encoding="utf-8"), "html.parser")
         for chart in soup.select("div.usrubook-chart"):
-            yield rel, chart["id"], json.loads(soup.find(id=f"{chart['id']}-spec").string)
+            yield rel, chart["id"], read_spec_script(html_dir / posixpath.dirname(rel) / chart["data-spec"])
 
 
 def _groups(node):
@@ -258,3 +269,58 @@ def test_wrapped_label_expression_breaks_at_spaces_within_the_limit():
     wrapped = json.loads(result.stdout)
     assert wrapped == ["General Assembly:\nagainst (with the\nUnited States)", "Sanctions and trade",
                        "Internationalisation\nof everything", "Arms control"]
+
+
+def test_every_chart_arrives_drawn_and_its_spec_loads_apart(html_dir):
+    """Every chart of the web book holds its two drawings made at build time (a phone's and a laptop's width), with
+    no ARIA and no text drawn transparent; its spec is not in the page but in the _charts/ file its div names; and
+    no text the Data view shows is sent again in the spec."""
+    from usrubook.chapter.dataview import CELL_KEY, SHARED_MIN_CHARS
+
+    seen = 0
+    for rel in PAGES:
+        page = html_dir / rel
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert not soup.select('script[type="application/json"][id$="-spec"]'), f"{rel}: a spec is in the page"
+        for chart in soup.select("div.usrubook-chart"):
+            svgs = chart.find_all("svg", recursive=False)
+            assert [s["class"][-1] for s in svgs] == [f"usrubook-static-{k}" for k in STATIC_WIDTHS], (rel, chart["id"])
+            for svg in svgs:
+                assert svg["aria-hidden"] == "true" and svg.find("text") is not None, (rel, chart["id"])
+                assert not svg.find(attrs={"opacity": "0"}) and not svg.find(attrs={"role": True}), (rel, chart["id"])
+            assert int(svgs[0]["width"]) <= STATIC_WIDTHS["narrow"] and int(svgs[1]["width"]) <= STATIC_WIDTHS["wide"]
+            spec = read_spec_script(page.parent / chart["data-spec"])
+            shown = {td.get_text() for td in soup.select(f"#{chart['id']}-data td")}
+            text = json.dumps(spec, ensure_ascii=False)
+            repeated = [t for t in shown if len(t) >= SHARED_MIN_CHARS and json.dumps(t, ensure_ascii=False) in text]
+            assert not repeated, f"{rel} {chart['id']}: the spec repeats texts of the Data view: {repeated[:2]}"
+            seen += CELL_KEY in text
+    assert seen >= 5   # the charts with quotes or titles name their cells
+
+
+def test_page_drawings_are_small_and_their_colours_have_dark_rules(html_dir):
+    """The page's drawing of a chart is vl-convert's with the bytes a page does not need left out, and every colour
+    it is drawn in that the dark theme changes has its rule in the stylesheet (usrubook.css)."""
+    from usrubook.chapter.charts import STATIC_DARK
+
+    raw = ('<svg xmlns="http://www.w3.org/2000/svg" class="marks" width="300" height="100" viewBox="0 0 300 100">'
+           '<g fill="none"><g class="mark-text role-axis-label" pointer-events="none" role="graphics-object">'
+           '<text transform="translate(10.4365019,16)" font-family="Helvetica, Arial" fill="#000" opacity="1">1992</text>'
+           '<text transform="translate(31.33,16)" font-family="Helvetica, Arial" fill="#000" opacity="0">1994</text></g>'
+           '<path transform="translate(1.43,91.78)" d="M3.708,0A3.708,3.708,0,1,1,-3.708,0A3.708,3.708,0,1,1,3.708,0" '
+           'fill="#009E73" stroke="white"/><path class="foreground" aria-hidden="true" d="" pointer-events="none" '
+           'display="none"/></g></svg>')
+    svg = page_svg(raw, "narrow")
+    assert svg == ('<svg class="usrubook-static usrubook-static-narrow" width="300" height="100" viewBox="0 0 300 100" '
+                   'aria-hidden="true" focusable="false" font-family="Helvetica, Arial"><g fill="none">'
+                   '<g class="mark-text role-axis-label"><text transform="translate(10.4,16)" fill="#000000">1992</text>'
+                   '</g><circle cx="1.4" cy="91.8" r="3.7" fill="#009e73" stroke="#ffffff"/></g></svg>'), svg
+    css = (Path(__file__).resolve().parent.parent / "usrubook/book/static/usrubook.css").read_text(encoding="utf-8")
+    rules = set(re.findall(r'html\[data-theme="dark"\] svg\.usrubook-static \[(fill|stroke)="(#[0-9a-f]{6})"\] '
+                           r'\{ \1: (#[0-9a-f]{6}); \}', css))
+    assert rules == {(part, light, dark) for light, dark in STATIC_DARK.items() for part in ("fill", "stroke")}
+    drawn = set()
+    for rel in PAGES:
+        for light in re.findall(r' (?:fill|stroke)="(#[0-9a-f]{6})"', (html_dir / rel).read_text(encoding="utf-8")):
+            drawn.add(light)
+    assert "#000000" in drawn and not {c for c in drawn if c in ("#000", "black", "white")}

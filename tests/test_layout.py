@@ -27,7 +27,8 @@ CUT_LABELS = """function cutLabels() {
   for (const chart of document.querySelectorAll('div.usrubook-chart')) {
     const fig = chart.closest('figure');
     const where = fig && fig.id ? '#' + fig.id : '#' + chart.id;
-    const svg = chart.querySelector('svg');
+    // the drawing shown: Vega's, or the one of the two made at build time that fits the column
+    const svg = [...chart.querySelectorAll('svg')].find(s => s.getClientRects().length > 0);
     if (!svg) continue;
     const c = chart.getBoundingClientRect(), s = svg.getBoundingClientRect();
     const left = Math.max(c.left, s.left, 0), right = Math.min(c.left + chart.clientWidth, s.right, window.innerWidth);
@@ -93,16 +94,32 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def measured(browser, server):
-    """Measurements of (width, page), each page opened once per width (charts drawn, layout settled)."""
+    """Measurements of (width, page), each page opened once per width (layout settled): as it arrives, its charts
+    drawn at build time; then, on a page with charts, once more after a pointer has made each chart live (Vega's
+    drawing at the column's real width), its charts and labels added, marked "(live)"."""
     contexts, cache = {}, {}
+    settle = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
     def get(width: int, path: str) -> dict:
         if (width, path) not in cache:
             if width not in contexts:
                 contexts[width] = browser.new_context(viewport={"width": width, "height": 900})
             page = open_page(contexts[width], f"{server}/{path}")
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            cache[(width, path)] = page.evaluate(MEASURE)
+            page.evaluate(settle)
+            m = page.evaluate(MEASURE)
+            charts = page.locator("div.usrubook-chart")
+            if charts.count():
+                for i in range(charts.count()):
+                    charts.nth(i).scroll_into_view_if_needed()
+                    charts.nth(i).hover()
+                page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
+                                       "c => c.classList.contains('usrubook-live'))", timeout=20000)
+                page.evaluate(settle)
+                live = page.evaluate(MEASURE)
+                m["charts"] += [{**c, "chart": c["chart"] + " (live)"} for c in live["charts"]]
+                m["labels"] += [{**c, "figure": c["figure"] + " (live)"} for c in live["labels"]]
+                m["scrollWidth"] = max(m["scrollWidth"], live["scrollWidth"])
+            cache[(width, path)] = m
             page.close()
         return cache[(width, path)]
 
@@ -204,7 +221,7 @@ def test_theme_icons_are_drawn_without_an_icon_font(width, browser, server):
 PRINT = """() => {
   const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length > 0).length;
   const article = document.querySelector('article.bd-article');
-  const svgs = [...document.querySelectorAll('div.usrubook-chart svg.marks')].map(s => Math.round(s.getBoundingClientRect().width));
+  const svgs = [...document.querySelectorAll('div.usrubook-chart > svg')].map(s => Math.round(s.getBoundingClientRect().width)).filter(w => w > 0);
   const link = document.querySelector('article.bd-article p a.reference');
   return {toggles: shown('details.hide, .cell_input, button'), nav: shown('.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .prev-next-footer, #pst-back-to-top'),
           page: Math.round(document.documentElement.clientWidth), article: Math.round(article.getBoundingClientRect().width),

@@ -23,6 +23,12 @@ The chart's Vega-Lite spec reaches the build in the notebook output the PDF uses
 (``usrubook_vl``), and :class:`FigureDownloads`, a post-transform of the HTML builder that runs before
 myst-nb selects one output per builder, writes the files and puts a ``Get the data`` disclosure after the
 figure's caption. Figure numbers are Sphinx's own (``env.toc_fignumbers``), as in the caption.
+
+Static first (:func:`static_first`): the same post-transform draws each chart of the web page at build time, as
+inline SVG, twice: at the width of the page's column on a phone and on a laptop (:data:`STATIC_WIDTHS`); the
+stylesheet shows the one that fits its column and switches its colours in dark mode. The chart's Vega spec leaves
+the page for ``_charts/<chart id>.js``, which the page script loads, with the Vega runtime, only when a reader
+points at, taps or focuses the chart (``usrubook-charts.js``); then Vega draws it live, with tooltips.
 """
 from __future__ import annotations
 
@@ -30,7 +36,10 @@ import csv
 import html
 import io
 import json
+import hashlib
+import math
 import posixpath
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -255,6 +264,153 @@ def readme(book: str, number: str, caption: str, page_url: str, files: list[tupl
     return "\n".join(lines)
 
 
+# -- static first: the chart drawn at build time ------------------------------------------------------------------
+
+CHARTS_FOLDER = "_charts"
+# The width of a chart's column at 390 px (a phone) and at 1280 px (a laptop), as the book's theme lays pages out;
+# usrubook.css shows the wide drawing from WIDE_FROM px of column on (it is then drawn at 92 % of its size or more).
+STATIC_WIDTHS = {"narrow": 342, "wide": 672}
+WIDE_FROM = 620
+_SPEC_SCRIPT = re.compile(r'<script type="application/json" id="(?P<elem>[^"]+)-spec">(?P<json>.*?)</script>\n?', re.S)
+_PANEL = re.compile(r"(^|_)width$|^childWidth$")
+
+
+def _panel_signals(spec: dict) -> list[tuple[str, float]]:
+    """The signals that size concatenated panels, with their designed values (as usrubook-charts.js finds them)."""
+    names = [(s["name"], s["value"]) for s in spec.get("signals", [])
+             if isinstance(s.get("value"), (int, float)) and _PANEL.search(s["name"])]
+    if isinstance(spec.get("width"), (int, float)):
+        names.append(("width", spec["width"]))
+    return names
+
+
+def _set_panels(spec: dict, values: dict[str, int]) -> None:
+    for signal in spec.get("signals", []):
+        if signal["name"] in values:
+            signal["value"] = values[signal["name"]]
+    if "width" in values and isinstance(spec.get("width"), (int, float)):
+        spec["width"] = values["width"]
+
+
+def _svg_width(svg: str) -> float:
+    return float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+
+
+def draw_vega(vega: dict, width: int) -> str:
+    """The web chart (a compiled Vega spec, its Data view's texts in place) drawn by vl-convert as the page script
+    draws it in a column ``width`` px wide: the narrow variant below its threshold, the container's width put in,
+    concatenated panels narrowed until the drawing fits (the same first guess and at most three corrections as
+    usrubook-charts.js), no background (the page's shows through)."""
+    import vl_convert
+
+    meta = vega.get("usermeta") or {}
+    spec = meta["narrow"] if meta.get("narrow") and width < meta.get("narrow_below", 0) else vega
+    text = json.dumps({k: v for k, v in spec.items() if k not in ("usermeta", "background")}, ensure_ascii=False)
+    spec = json.loads(text.replace("containerSize()[0]", str(width)))
+    autosized = (spec.get("autosize") or {}).get("type") == "fit-x"
+    panels = [] if autosized else _panel_signals(spec)
+    if not panels:
+        return vl_convert.vega_to_svg(spec)
+    columns = spec.get("layout") is None or (isinstance(spec["layout"], dict) and spec["layout"].get("columns") == 1)
+    design_of = dict(panels)
+    design = max(design_of.values()) if columns else sum(design_of.values())
+    factor = min(1, max(60, width - 110) / design)
+    values = {n: math.floor(v * factor) for n, v in panels}
+    for step in range(4):
+        _set_panels(spec, values)
+        svg = vl_convert.vega_to_svg(spec)
+        row = max(values.values()) if columns else sum(values.values())
+        target = min(design, row + (width - _svg_width(svg)))
+        if step > 2 or abs(target - row) < 1:
+            return svg
+        scale = max(target, 60) / row
+        values = {n: min(design_of[n], max(30, math.floor(v * scale))) for n, v in values.items()}
+    return svg
+
+
+_DROP = re.compile(r' (?:opacity="1"|stroke-width="1"|pointer-events="none"|aria-hidden="true"|role="[^"]*"'
+                   r'|aria-roledescription="[^"]*"|aria-label="[^"]*")')
+_COLOUR = re.compile(r' (fill|stroke)="([^"]*)"')
+_NAMED = {"black": "#000000", "white": "#ffffff"}
+
+
+def _colour(m: re.Match) -> str:
+    value = _NAMED.get(m.group(2).lower(), m.group(2).lower())
+    if re.fullmatch(r"#[0-9a-f]{3}", value):
+        value = "#" + "".join(ch * 2 for ch in value[1:])
+    return f' {m.group(1)}="{value}"'
+
+
+def _round(m: re.Match) -> str:
+    value = round(float(m.group(0)), 1)
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def _tag(m: re.Match) -> str:
+    tag = _COLOUR.sub(_colour, _DROP.sub("", m.group(0)))
+    tag = re.sub(r"-?\d+\.\d{2,}", _round, tag)
+    # a point drawn as a circle path: a circle element says the same in a third of the bytes
+    return re.sub(r'<path transform="translate\(([-\d.]+),([-\d.]+)\)" d="M([\d.]+),0A\3,\3,0,1,1,-\3,0A\3,\3,0,1,1,\3,0"',
+                  r'<circle cx="\1" cy="\2" r="\3"', tag)
+
+
+def page_svg(svg: str, kind: str) -> str:
+    """A vl-convert drawing made small for the page: labels drawn transparent (hidden to avoid overlaps) and empty
+    groups left out, no ARIA (the chart's div is the image, with its Data view), numbers to 0.1 px, colours as
+    lower-case #rrggbb (the dark theme's stylesheet matches them), the font named once."""
+    svg = re.sub(r'<text[^>]*\sopacity="0"[^>]*>.*?</text>', "", svg, flags=re.S)
+    svg = re.sub(r"<[^>]+>", _tag, svg)
+    svg = re.sub(r'<path class="background" d="M0,0h0v0h0Z"/>|<path class="foreground" d=""(?: display="none")?/>',
+                 "", svg)
+    fonts = set(re.findall(r' font-family="([^"]*)"', svg))
+    font = fonts.pop() if len(fonts) == 1 else None
+    if font:
+        svg = svg.replace(f' font-family="{font}"', "")
+    width, height = re.search(r'<svg[^>]*\swidth="([\d.]+)" height="([\d.]+)"', svg).groups()
+    root = (f'<svg class="usrubook-static usrubook-static-{kind}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" aria-hidden="true" focusable="false"'
+            + (f' font-family="{font}"' if font else "") + ">")
+    return re.sub(r"<svg[^>]*>", lambda _m: root, svg, count=1)
+
+
+def static_first(markup: str, spec: dict, page_dir: str, out: Path, cache: Path) -> str:
+    """A chart's web output (usrubook.chapter.charts.html_output) with its drawings put in its div and its Vega
+    spec moved to ``out/_charts/<chart id>.js``, which the div names (``data-spec``, relative to the page)."""
+    from usrubook.chapter.dataview import data_tables, resolve_cells
+
+    found = _SPEC_SCRIPT.search(markup)
+    if found is None:
+        raise SphinxError("a chart output has no Vega spec (<script id=\"…-spec\">); re-run its chapter")
+    elem, payload = found["elem"], found["json"]
+    markup = markup[:found.start()] + markup[found.end():]
+    script = f"{CHARTS_FOLDER}/{elem}.js"
+    write_if_changed(out / script, (f'(window.usrubookSpecs = window.usrubookSpecs || {{}})["{elem}"] = '
+                                    f"{payload};\n").encode("utf-8"))
+    vega = resolve_cells(json.loads(payload), data_tables(spec))
+    drawings = []
+    for kind, width in STATIC_WIDTHS.items():
+        key = hashlib.sha256(f"{width}\0{payload}".encode("utf-8")).hexdigest()
+        cached = cache / f"{key}.svg"
+        if cached.exists():
+            svg = cached.read_text(encoding="utf-8")
+        else:
+            svg = draw_vega(json.loads(json.dumps(vega)), width)
+            write_if_changed(cached, svg.encode("utf-8"))
+        drawings.append(page_svg(svg, kind))
+    div = re.compile(r'(<div class="usrubook-chart" id="' + re.escape(elem) + r'"[^>]*)></div>')
+    if not div.search(markup):
+        raise SphinxError(f"chart {elem}: its output has no <div class=\"usrubook-chart\" id=\"{elem}\">")
+    src = html.escape(posixpath.relpath(script, page_dir or "."), quote=True)
+    markup = div.sub(lambda m: f'{m.group(1)} data-spec="{src}">' + "".join(drawings) + "</div>", markup, count=1)
+    return markup
+
+
+def read_spec_script(path: Path) -> dict:
+    """The compiled Vega spec in a chart's ``_charts/<chart id>.js`` (as :func:`static_first` writes it)."""
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text[text.index("] = ") + 4:].rstrip().removesuffix(";"))
+
+
 class FigureDownloads(SphinxPostTransform):
     """Write each chart figure's files and put a "Get the data" disclosure after its caption (HTML only)."""
 
@@ -282,10 +438,20 @@ class FigureDownloads(SphinxPostTransform):
             name = figure["ids"][0]
             number = figure_number(self.env, docname, name)
             spec = json.loads(holder[SPEC_ATTRIBUTE])
+            self._static_first(bundle, docname, spec)
             files = self._write_files(out, docname, name, number, spec, _caption_text(figure, self.env), package)
             # after the figure, not in its caption: the caption stays the figure's accessible name
             figure.parent.insert(figure.parent.index(figure) + 1,
                                  nodes.raw("", self._markup(docname, name, number, files, package), format="html"))
+
+    def _static_first(self, bundle: nodes.Element, docname: str, spec: dict) -> None:
+        web = next((c for c in bundle.children if c.get("mime_type") == "text/html"), None)
+        raw = next(iter(web.findall(nodes.raw)), None) if web is not None else None
+        if raw is None:
+            raise SphinxError(f"{docname}: a chart output has no text/html for the web page; re-run the chapter")
+        out = Path(self.app.outdir)
+        markup = static_first(raw.astext(), spec, posixpath.dirname(docname), out, out.parent / ".usrubook_charts")
+        raw.parent.replace(raw, nodes.raw("", markup, format="html", classes=raw.get("classes", [])))
 
     def _write_files(self, out: Path, docname: str, name: str, number: str, spec: dict, caption: str,
                      package: str) -> list[tuple[str, str]]:

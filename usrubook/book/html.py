@@ -1,11 +1,11 @@
 """The web book's pages: what each page loads, all served by the book itself.
 
 1. The book's stylesheet and scripts (``usrubook/book/static/``) are copied to
-   ``_static/``. The Vega runtime (``_static/usrubook-vega.js``, from the npm
-   package, see :mod:`usrubook.book.vega`), the page script that draws charts
-   (``usrubook-charts.js`` and its styles) are added only to pages that hold a
-   chart, so that charts draw with
-   the network off.
+   ``_static/``. Charts are drawn at build time (:mod:`usrubook.book.figures`); the page
+   script that makes them live (``usrubook-charts.js`` and its styles) is added only to
+   pages that hold a chart, and it loads the Vega runtime (``_static/usrubook-vega.js``,
+   from the npm package, see :mod:`usrubook.book.vega`) only when a reader points at or
+   taps a chart. Everything is served by the book: charts work with the network off.
 2. MathJax, which Sphinx loads from a CDN, is replaced by a math renderer that
    stops the build: the book has no formulas, and a page must work offline.
 3. sphinx-thebe's assets are dropped from every page. Jupyter Book always loads
@@ -154,7 +154,7 @@ def _is_design(asset) -> bool:
 def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
     if CHART_CLASS in body:
-        app.add_js_file(BUNDLE_NAME, loading_method="defer")
+        # not the Vega runtime: usrubook-charts.js loads it when a reader reaches for a chart
         app.add_js_file("usrubook-charts.js", loading_method="defer")
         app.add_css_file("usrubook-charts.css")
     uses_design = 'class="sd-' in body or ' sd-' in body

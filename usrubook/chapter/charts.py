@@ -2,8 +2,11 @@
 
 * HTML: a ``<div class="usrubook-chart">``, the chart compiled to a Vega spec at build time
   (as wide as its container, with a dark-mode theme) and a Data view
-  (:mod:`usrubook.chapter.dataview`). ``_static/usrubook-charts.js`` draws it as SVG with the
-  Vega runtime the book serves (``_static/usrubook-vega.js``, see :mod:`usrubook.book.vega`).
+  (:mod:`usrubook.chapter.dataview`); texts the Data view shows are not repeated in the spec, which names
+  their cells (:func:`usrubook.chapter.dataview.share_cells`). The build draws the chart into the div as SVG
+  and moves the spec to a file of its own (:func:`usrubook.book.figures.static_first`);
+  ``_static/usrubook-charts.js`` draws it live with the Vega runtime the book serves
+  (``_static/usrubook-vega.js``, see :mod:`usrubook.book.vega`) when a reader points at or taps it.
   Nothing is fetched from outside the book. The chart's files (rows, spec, SVG, PNG) are written at
   build time and offered after its caption (:mod:`usrubook.book.figures`).
 * PDF: the chart's Vega-Lite spec (``application/vnd.usrubook.vegalite+json``) with the rows
@@ -27,7 +30,7 @@ from collections import Counter
 import altair as alt
 
 from usrubook.book.protocol import CHART_CLASS, MIME, vl_version
-from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, views
+from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, share_cells, views
 from usrubook.chapter.mode import jupyter_mode
 
 VL_VERSION = vl_version()  # e.g. "6.4", as vl-convert names it
@@ -85,6 +88,13 @@ DARK = {
                 "#666666": "#b4b4b4", "#e6e6e6": "#3d3d3d", "#888888": "#9a9a9a", "#ffffff": "#1e1e1e",
                 "white": "#1e1e1e"},
 }
+
+# The drawing made at build time (usrubook.book.figures) has the light theme's colours; in dark mode the page's
+# stylesheet (usrubook.css, "charts: static first") turns each of these fills and strokes into its dark colour.
+# Keys and values are lower-case #rrggbb, as the build writes the drawing's colours. Text drawn black (axis and
+# legend labels, titles) takes the dark theme's label colour.
+STATIC_DARK = {**{c: d for c, d in DARK["colours"].items() if c.startswith("#")},
+               "#000000": DARK["config"]["axis"]["labelColor"]}
 
 # Labels keep at least 10 px (the theme draws them at 12); on a narrow screen long labels are
 # shortened with an ellipsis rather than squeezing the plot, and legends wrap into one column.
@@ -272,10 +282,11 @@ def web_spec(spec: dict) -> dict:
 
 
 def html_output(spec: dict, elem: str) -> str:
-    payload = json.dumps(web_spec(_canonical(spec)), sort_keys=True, ensure_ascii=False,
+    tables = data_tables(spec)
+    # texts the Data view shows are sent once: the spec names their cells (dataview.share_cells)
+    payload = json.dumps(share_cells(web_spec(_canonical(spec)), tables), sort_keys=True, ensure_ascii=False,
                          allow_nan=False).replace("</", "<\\/")
     label = html.escape(spec.get("description") or "Chart", quote=True)
-    tables = data_tables(spec)
     details = html_tables(tables, elem)
     return (f'<div class="usrubook-chart-block">\n'
             f'<div class="{CHART_CLASS}" id="{elem}" role="img" aria-label="{label}"'

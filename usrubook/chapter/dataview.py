@@ -146,3 +146,48 @@ def html_tables(tables: list[dict], elem: str) -> str:
                      f"{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
     parts.append("</details>\n")
     return "\n".join(parts)
+
+
+# A text the Data view shows (a seed's words, an event's title) is sent once: in the Data view. The chart's spec
+# names the cell instead, and the page script (usrubook-charts.js) reads the text back from the Data view before it
+# draws the chart; the build does the same with the tables themselves (:func:`resolve_cells`).
+CELL_KEY = "usrubook_cell"
+SHARED_MIN_CHARS = 32   # a reference takes about 30 characters
+
+
+def _rows_of(vega: dict):
+    for spec in (vega, (vega.get("usermeta") or {}).get("narrow") or {}):
+        for data in spec.get("data", []):
+            values = data.get("values")
+            if isinstance(values, list):
+                yield from (row for row in values if isinstance(row, dict))
+
+
+def share_cells(vega: dict, tables: list[dict]) -> dict:
+    """``vega`` (a compiled spec, and its narrow variant) with every data value that a cell of the Data view
+    ``tables`` shows verbatim, at least SHARED_MIN_CHARS long, replaced by ``{CELL_KEY: [table, row, column]}``."""
+    index: dict[str, list[int]] = {}
+    for t, table in enumerate(tables):
+        for r, cells in enumerate(table["rows"]):
+            for c, text in enumerate(cells):
+                if len(text) >= SHARED_MIN_CHARS:
+                    index.setdefault(text, [t, r, c])
+    for row in _rows_of(vega):
+        for key, value in row.items():
+            if isinstance(value, str) and value in index:
+                row[key] = {CELL_KEY: index[value]}
+    return vega
+
+
+def resolve_cells(vega: dict, tables: list[dict]) -> dict:
+    """The inverse of :func:`share_cells`: each cell reference replaced by the text of that cell of ``tables``."""
+    for row in _rows_of(vega):
+        for key, value in row.items():
+            if isinstance(value, dict) and CELL_KEY in value:
+                t, r, c = value[CELL_KEY]
+                try:
+                    row[key] = tables[t]["rows"][r][c]
+                except (IndexError, TypeError) as exc:
+                    raise ValueError(f"a chart's data names cell {value[CELL_KEY]} of its Data view, which has no such "
+                                     "cell") from exc
+    return vega

@@ -1,20 +1,26 @@
-/* Draws the book's charts with the Vega runtime (_static/usrubook-vega.js).
+/* The book's charts: drawn at build time, made live with the Vega runtime when a reader reaches for them.
  *
- * Each chart is a <div class="usrubook-chart"> followed by its compiled Vega spec in a JSON script
- * (made by usrubook.chapter.charts). This script:
- *  - draws it as SVG, as wide as its container, and keeps it fitted when the container changes;
- *  - re-draws it with the spec's dark configuration when the theme switches to dark mode, and back;
- *  - shows tooltips without empty fields;
- *  - on touch, shows a tapped mark's tooltip fields in a card below the chart, with the link to the passage
- *    behind it; with a mouse, a click opens the passage at once (the Data view beside the chart has the same
- *    links for keyboards).
- * The chart's files (rows, spec, SVG, PNG) are made at build time and linked after its caption.
- * Nothing is fetched from outside the book.
+ * Each chart is a <div class="usrubook-chart"> holding two drawings made at build time (inline SVG, for a phone's
+ * column and a laptop's; the stylesheet shows the one that fits and gives it the dark theme's colours), and naming
+ * its compiled Vega spec, _charts/<id>.js (data-spec), made by usrubook.book.figures. Nothing more is loaded while
+ * the reader reads. When a pointer enters a chart or a finger taps it, this script loads the Vega runtime
+ * (_static/usrubook-vega.js, once per page) and the chart's spec, and draws the chart live:
+ *  - as SVG, as wide as its container, kept fitted when the container changes;
+ *  - re-drawn with the spec's dark configuration when the theme switches to dark mode, and back;
+ *  - with tooltips that show no empty fields;
+ *  - on touch, a tapped mark's tooltip fields in a card below the chart, with the link to the passage behind it
+ *    (the first tap, which made the chart live, shows the card of the mark under the finger); with a mouse, a
+ *    click opens the passage at once (the Data view beside the chart has the same links for keyboards, and
+ *    needs no script).
+ * Texts the Data view shows (a seed's words) are not repeated in the spec: it names their cells, read back here.
+ * Nothing is fetched from outside the book; scripts, not fetch(), so that pages opened from disk work too.
  */
 (function () {
   "use strict";
   var charts = [];
   var tip = null;
+  var here = document.currentScript ? document.currentScript.src : "";
+  var vegaLoaded = null;
   var lastTouch = 0;   // when the reader last touched the page (a touch shows a card, not a tooltip)
 
   function isDark() { return document.documentElement.dataset.theme === "dark"; }
@@ -184,6 +190,75 @@
     card.hidden = false;
   }
 
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(script);
+    });
+  }
+
+  function loadVega() {
+    if (!vegaLoaded) {
+      vegaLoaded = window.vega ? Promise.resolve()
+        : loadScript(here.replace(/usrubook-charts\.js(\?.*)?$/, "usrubook-vega.js"));
+    }
+    return vegaLoaded;
+  }
+
+  /* The texts the spec names by their cell of the Data view ({usrubook_cell: [table, row, column]}), put back. */
+  function resolveCells(chart, spec) {
+    var details = document.getElementById(chart.el.id + "-data");
+    var tables = details ? details.querySelectorAll("table.usrubook-data-table") : [];
+    function rows(s) {
+      (s && s.data || []).forEach(function (d) {
+        (Array.isArray(d.values) ? d.values : []).forEach(function (row) {
+          Object.keys(row || {}).forEach(function (k) {
+            var ref = row[k] && row[k].usrubook_cell;
+            if (ref) { row[k] = tables[ref[0]].tBodies[0].rows[ref[1]].cells[ref[2]].textContent; }
+          });
+        });
+      });
+    }
+    rows(spec);
+    rows(spec.usermeta && spec.usermeta.narrow);
+    return spec;
+  }
+
+  function loadSpec(chart) {
+    var id = chart.el.id;
+    var specs = window.usrubookSpecs || {};
+    var ready = specs[id] ? Promise.resolve() : loadScript(chart.el.dataset.spec);
+    return ready.then(function () {
+      chart.json = JSON.stringify(resolveCells(chart, window.usrubookSpecs[id]));
+    });
+  }
+
+  /* The mark under a point of the live drawing (Vega keeps each SVG element's scenegraph item on it). */
+  function itemAt(chart, x, y) {
+    for (var e = document.elementFromPoint(x, y); e && e !== chart.el; e = e.parentNode) {
+      if (e.__data__ && e.__data__.datum) { return e.__data__; }
+    }
+    return null;
+  }
+
+  /* Make a chart live: load Vega and its spec, then draw it; a tap that started this shows its mark's card. */
+  function activate(chart, tap) {
+    if (chart.live) { return chart.live; }
+    chart.live = loadVega().then(function () { return loadSpec(chart); }).then(function () {
+      return draw(chart);
+    }).then(function () {
+      var item = tap && itemAt(chart, tap.x, tap.y);
+      if (item) { showCard(chart, item); }
+    }).catch(function (err) {
+      chart.live = null;   // the drawing made at build time stays; the next pointer tries again
+      console.warn("usrubook: chart " + chart.el.id + " stays as drawn at build time:", err);
+    });
+    return chart.live;
+  }
+
   function draw(chart) {
     if (chart.view) { chart.view.finalize(); chart.view = null; }
     chart.el.textContent = "";
@@ -218,7 +293,7 @@
       // is its drawing, hidden from assistive technology.
       var svg = chart.el.querySelector("svg");
       if (svg) { svg.setAttribute("aria-hidden", "true"); }
-      chart.el.classList.add("usrubook-drawn");
+      chart.el.classList.add("usrubook-live");
     }).catch(function (err) {
       chart.el.textContent = "This chart could not be drawn: " + err;
       console.error(err);
@@ -238,19 +313,21 @@
   }
 
   function init() {
-    // Marks for `make bench`: from the start of drawing to the last chart drawn.
-    if (window.performance && performance.mark) { performance.mark("usrubook-charts-start"); }
-    var pending = [];
     document.querySelectorAll("div.usrubook-chart").forEach(function (el) {
-      var node = document.getElementById(el.id + "-spec");
-      if (!node || el.dataset.usrubook) { return; }
+      if (!el.dataset.spec || el.dataset.usrubook) { return; }
       el.dataset.usrubook = "1";
-      var chart = { el: el, json: node.textContent, view: null, panels: [],
+      var chart = { el: el, json: null, view: null, panels: [], live: null,
                     card: document.getElementById(el.id + "-card") };
-      el.addEventListener("pointerdown", function (e) { chart.pointer = e.pointerType; }, true);
+      el.classList.add("usrubook-drawn");   // the drawing made at build time
+      el.addEventListener("pointerenter", function (e) {
+        if (e.pointerType === "mouse") { activate(chart); }
+      });
+      el.addEventListener("pointerdown", function (e) {
+        chart.pointer = e.pointerType;
+        if (!chart.view) { activate(chart, e.pointerType !== "mouse" ? { x: e.clientX, y: e.clientY } : null); }
+      }, true);
       el.addEventListener("mouseleave", function () { if (tip) { tip.hidden = true; } });
       charts.push(chart);
-      pending.push(draw(chart));
       if (window.ResizeObserver) {
         var last = el.clientWidth, timer = null;
         new ResizeObserver(function () {
@@ -261,16 +338,13 @@
         }).observe(el);
       }
     });
-    Promise.all(pending).then(function () {
-      if (window.performance && performance.mark) { performance.mark("usrubook-charts-drawn"); }
-    });
     document.addEventListener("pointerdown", function (e) {
       if (e.pointerType && e.pointerType !== "mouse") { lastTouch = Date.now(); }
     }, true);
     document.addEventListener("touchstart", function () { lastTouch = Date.now(); }, { capture: true, passive: true });
     var mode = isDark();
     new MutationObserver(function () {
-      if (isDark() !== mode) { mode = isDark(); charts.forEach(draw); }
+      if (isDark() !== mode) { mode = isDark(); charts.forEach(function (c) { if (c.view) { draw(c); } }); }
     }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     document.addEventListener("keydown", function (e) {
       if (e.key === "Escape") {
