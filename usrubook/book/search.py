@@ -125,6 +125,10 @@ IGNORED = {
     # controls: Cite (with BibTeX and RIS), Get the data, the chapter's re-run links
     "citation controls": f".//details[{_has_class('usrubook-cite')} or {_has_class('usrubook-getdata')}]",
     "re-run links": f".//p[{_has_class('usrubook-rerun')}]",
+    # what only a printed page shows (usrubook.book.chapterpdf): the colophon, and the references the page cites
+    # (the References page lists them all), whose heading would otherwise rank as a section of every chapter
+    "printed only": f".//*[{_has_class('usrubook-print-colophon')} or {_has_class('usrubook-print-refs')}]",
+    "PDF link": f".//p[{_has_class('usrubook-pdf-link')}]",
     # literal blocks (commands, BibTeX and RIS records): code, not prose; the text around them says what they do
     "literal blocks": ".//pre",
 }
