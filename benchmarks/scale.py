@@ -61,10 +61,11 @@ def synthetic_corpus(root: Path, dest: Path, factor: int) -> int:
     _write(dest / SOURCES.path, new_manifest)
     for name, table in CURATED.items():
         rows = _read(root / table.path)
-        if name in SHARED_TABLES:
+        head, body = rows[0], rows[1:]
+        # tables of the world, not of a seed (chronology, treaties, facts …: no source_id) are shared by every copy
+        if name in SHARED_TABLES or (name != "verifications" and "source_id" not in head):
             _write(dest / table.path, rows)
             continue
-        head, body = rows[0], rows[1:]
         key = head.index(table.primary_key[0])
         out = [head]
         for copy in range(factor):
