@@ -182,3 +182,35 @@ def test_code_cells_show_no_stray_values(html_dir):
             if re.fullmatch(r"'.*'|\".*\"|-?[\d.,]+|None|True|False", text, re.S):
                 stray.append(f"{page.relative_to(html_dir)}: {text[:60]}")
     assert stray == []
+
+
+def test_theme_stylesheet_keeps_only_rules_the_book_can_use():
+    from usrubook.book.cssprune import prune
+
+    css = ("@font-face{font-family:x;src:url(a.woff2)}:root{--a:1}.used{color:red}.unused{color:blue}"
+           ".used .gone,.used>a{margin:0}a[href$='.pdf']{x:1}@media (max-width:10px){.unused{a:1}}"
+           "@media print{.used{b:2}}@keyframes k{0%{opacity:0}}.show.used{c:3}")
+    out = prune(css, {"used", "show"})
+    assert out == ("@font-face{font-family:x;src:url(a.woff2)}:root{--a:1}.used{color:red}.used>a{margin:0}"
+                   "a[href$='.pdf']{x:1}@media print{.used{b:2}}@keyframes k{0%{opacity:0}}.show.used{c:3}")
+
+
+def test_served_theme_stylesheet_is_pruned_but_complete_for_the_pages(html_dir):
+    from usrubook.book.cssprune import _classes, _items, _selectors, served_words
+    from usrubook.book.html import theme_css_without_fontawesome
+
+    served = (html_dir / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    full = theme_css_without_fontawesome()
+    assert len(served) < 0.6 * len(full), (len(served), len(full))
+    words = served_words(html_dir)
+
+    def rules(css):
+        for prelude, block in _items(css):
+            if block is not None and prelude.startswith("@media"):
+                yield from rules(block)
+            elif block is not None and not prelude.startswith("@"):
+                yield from _selectors(prelude)
+    kept = set(rules(served))
+    # every selector of the full sheet whose classes all occur in the book is still served
+    missing = [s for s in rules(full) if all(c in words for c in _classes(s)) and s not in kept]
+    assert not missing, missing[:10]

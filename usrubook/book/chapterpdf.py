@@ -127,7 +127,29 @@ def _page_context(app, pagename, templatename, context, doctree):
     if rerun:
         end = rerun.end()
     head = (pdf_link(pagename) if pagename.startswith("chapters/") else "") + colophon(app, pagename, meta)
-    context["body"] = body[:end] + "\n" + head + body[end:] + references_html(app, pagename, meta)
+    refs = references_html(app, pagename, meta)
+    rest = body[end:]
+    if refs:
+        # Each citation link carried its full reference as a title (sphinxcontrib-bibtex): 100 KB of repeats on
+        # the History page. The page's own reference list holds each entry once; the script gives a link its
+        # title from there when a reader points at it or reaches it with the keyboard.
+        rest = CITE_TITLE.sub(r"\1", rest)
+        refs += TITLE_FROM_LIST
+    context["body"] = body[:end] + "\n" + head + rest + refs
+
+
+# a citation link's title attribute (the full reference), as sphinxcontrib-bibtex writes it
+CITE_TITLE = re.compile(r'(<a class="reference internal" href="[^"]*#cite-[^"]*")\s+title="[^"]*"')
+TITLE_FROM_LIST = ("<script>(function () {\n"
+                   "  function title(e) {\n"
+                   "    var a = e.target.closest && e.target.closest('a[href*=\"#cite-\"]');\n"
+                   "    if (!a || a.title) return;\n"
+                   "    var entry = document.getElementById('%s' + decodeURIComponent(a.hash.slice(6)));\n"
+                   "    if (entry) a.title = entry.textContent.replace(/\\s+/g, ' ').trim();\n"
+                   "  }\n"
+                   "  document.addEventListener('pointerover', title);\n"
+                   "  document.addEventListener('focusin', title);\n"
+                   "})();</script>\n") % REF_ID
 
 
 def setup(app):

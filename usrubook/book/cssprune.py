@@ -1,0 +1,109 @@
+"""The theme's stylesheet less the rules no page of the book can use.
+
+pydata-sphinx-theme ships one stylesheet of about 300 KB (Bootstrap's utilities among it) for every page; the
+book uses a third of it. At the end of an HTML build, :func:`prune` keeps a rule only if every class its
+selector names occurs in the built book: as a word of any page (``.html``) or of any script the book serves
+(``.js``, where the theme's scripts add classes such as ``show`` at run time). A selector without classes
+(elements, ids, attributes, ``:root``) is kept; ``@media``/``@supports``/``@container``/``@layer`` blocks are
+pruned inside and dropped when empty; every other at-rule (``@font-face``, ``@keyframes``, ``@import``) stays.
+The test is by whole words over everything served, so a class that can appear is never removed; a word that
+merely looks like a class keeps its rule, which costs bytes, not correctness.
+
+The source is always the full stylesheet (``usrubook.book.html`` writes it before the build), never an
+earlier pruned copy, so a class a later edit starts to use gets its rules back.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_WORD = re.compile(r"[\w-]+")
+_GROUPS = ("@media", "@supports", "@container", "@layer")
+
+
+def _skip_string(css: str, i: int) -> int:
+    quote, i = css[i], i + 1
+    while i < len(css) and css[i] != quote:
+        i += 2 if css[i] == "\\" else 1
+    return i + 1
+
+
+def _items(css: str) -> list[tuple[str, str | None]]:
+    """The top-level items of ``css``: (prelude, block) for a rule or group, (statement, None) for ``@x …;``."""
+    items, i, n = [], 0, len(css)
+    while i < n:
+        j = i
+        while j < n and css[j] not in "{;":
+            if css[j] in "\"'":
+                j = _skip_string(css, j)
+                continue
+            if css.startswith("/*", j):
+                end = css.find("*/", j + 2)
+                j = n if end < 0 else end + 2
+                continue
+            j += 1
+        if j >= n:
+            break
+        prelude = css[i:j].strip()
+        if css[j] == ";":
+            items.append((prelude + ";", None))
+            i = j + 1
+            continue
+        k, depth = j + 1, 1
+        while k < n and depth:
+            if css[k] in "\"'":
+                k = _skip_string(css, k)
+                continue
+            depth += {"{": 1, "}": -1}.get(css[k], 0)
+            k += 1
+        if depth:
+            raise ValueError(f"unbalanced braces in the stylesheet after {prelude[:60]!r}")
+        items.append((prelude, css[j + 1:k - 1]))
+        i = k
+    return items
+
+
+def _selectors(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for c in prelude:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(c)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _classes(selector: str) -> list[str]:
+    # attribute values ([href$=".pdf"]) and url() are not classes
+    return _CLASS.findall(re.sub(r"\[[^\]]*\]|url\([^)]*\)", "", selector))
+
+
+def prune(css: str, words: set[str]) -> str:
+    out = []
+    for prelude, block in _items(css):
+        if block is None:
+            out.append(prelude)
+        elif prelude.startswith(_GROUPS):
+            inner = prune(block, words)
+            if inner.strip():
+                out.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@"):
+            out.append(f"{prelude}{{{block}}}")
+        else:
+            keep = [s for s in _selectors(prelude) if all(c in words for c in _classes(s))]
+            if keep:
+                out.append(f"{','.join(keep)}{{{block}}}")
+    return "".join(out)
+
+
+def served_words(outdir: Path) -> set[str]:
+    """Every word of every page and script under ``outdir``."""
+    words: set[str] = set()
+    for path in sorted(outdir.rglob("*")):
+        if path.suffix in (".html", ".js") and path.is_file():
+            words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
+    return words
