@@ -1,6 +1,7 @@
 # US–Russia Relations: an executable research book.
 #   make book   set up .venv, derive and validate the data, run nbval, build HTML (with a PDF per chapter) and PDF
 #   make test   the test suite (builds first if needed; sets up .venv-lab for the JupyterLab tests)
+#   make check  the inner loop, about a minute: the data, the tests that need no build, one chapter through nbval
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
@@ -17,11 +18,13 @@ PDF    := _build/latex/us-russia-relations.pdf
 NPM    := node_modules/.installed
 
 
-.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test refresh-references bench prose lab clean
+.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test check refresh-references bench prose lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
 	@echo "make test                 run the test suite (builds the book first if needed)"
+	@echo "make check                the quick check while editing (about a minute): make data, the tests that"
+	@echo "                          need no build, and one chapter through nbval (CHAPTER=chapters/trade)"
 	@echo "make release              build the book if needed and write _build/release/us-russia-relations-<version>.zip"
 	@echo "make data                 derive data/ from seeds/ and data/curated/"
 	@echo "                          (ALLOW_REMOVAL=1: curated rows were removed on purpose;"
@@ -97,13 +100,24 @@ book: nbval html pdf
 release: html pdf
 	$(PY) -m usrubook.book.release
 
+# Two workers (pytest-xdist); tests that share a set-up stay on one worker (tests/conftest.py). A plain
+# `.venv/bin/pytest` runs the same suite on one.
+TEST_WORKERS ?= 2
 test: book $(NPM) .venv-lab/.installed
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
+# The inner loop: derive and validate the data, run the tests that need neither a built book nor a copy of
+# it (the `book`, `copy` and `slow` markers, tests/conftest.py), and execute one chapter through nbval.
+CHAPTER ?= chapters/trade
+check: data
+	$(VENV)/bin/pytest -q -m "not book and not copy and not slow"
+	$(PY) -m usrubook.book.nbcheck prepare
+	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval/$(CHAPTER).ipynb
 
 refresh-references: data
 	$(PY) -m usrubook.book.nbcheck refresh
 
-bench: data
+bench: data $(NPM)
 	$(PY) benchmarks/bench.py
 
 # Words per chapter and the share of running prose about the relationship (not about the seeds or the method).

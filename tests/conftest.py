@@ -40,17 +40,50 @@ def pdf_path() -> Path:
     return _require(PDF)
 
 
-def copy_book(dest: Path) -> Path:
-    """A copy of the book's sources (no _build, no .venv), keeping file times."""
+def copy_book(dest: Path, cache: bool = False) -> Path:
+    """A copy of the book's sources (no _build, no .venv), keeping file times. With ``cache``, the book's own
+    executed notebooks come along (jupyter-cache, from the build `make test` makes first): a build of the copy
+    then executes only the chapters whose code or data differ, and reads and writes every page as a clean
+    build does (Sphinx's saved environment is not copied)."""
     ignore = shutil.ignore_patterns("_build", ".venv", ".venv-lab", ".git", "__pycache__", "*.egg-info", ".pytest_cache",
                                     ".ipynb_checkpoints")
     shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    if cache:
+        shutil.copytree(_require(ROOT / "_build" / ".jupyter_cache"), dest / "_build" / ".jupyter_cache")
     return dest
 
 
 @pytest.fixture
 def book_copy(tmp_path) -> Path:
     return copy_book(tmp_path / "book")
+
+
+MAKE_ARGS = ["-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
+
+
+class CleanBuild:
+    """A clean build of a copy of the book, as `make book` makes it (`make html pdf`): its folder, the HTML
+    build's progress log, and a snapshot of its outputs (``_build/html`` and the PDF) taken right after it."""
+
+    def __init__(self, book: Path, log: str, snapshot: Path):
+        self.book, self.log, self.snapshot = book, log, snapshot
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory) -> CleanBuild:
+    """One clean build (HTML, then PDF) of a fresh copy of the book, every notebook executed anew. The
+    determinism test compares its snapshot with the book's own build; the data-change test in test_build.py
+    goes on building in its folder. (Both are in one xdist group, so one worker makes it once.)"""
+    base = tmp_path_factory.mktemp("clean")
+    book = copy_book(base / "book")
+    # -o: treat the environment and node_modules as up to date, so make never re-installs them in the copy
+    result = run(["make", *MAKE_ARGS, "html", "pdf"], cwd=book, timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    snapshot = base / "snapshot"
+    shutil.copytree(book / "_build" / "html", snapshot / "_build" / "html")
+    (snapshot / PDF.relative_to(ROOT)).parent.mkdir(parents=True)
+    shutil.copy2(book / PDF.relative_to(ROOT), snapshot / PDF.relative_to(ROOT))
+    return CleanBuild(book, (book / "_build" / "html.log").read_text(encoding="utf-8"), snapshot)
 
 
 def data_snapshot(book: Path) -> dict:
@@ -173,3 +206,53 @@ def assert_refused(book, mutate, file, column, message, before=None) -> str:
     assert err.count("How to fix:") == 1 and "Traceback" not in err, err
     assert data_snapshot(book) == before
     return err
+
+
+# ---------------------------------------------------------------- markers and parallel runs
+#
+# Every test is marked by what it needs, from the fixtures it uses: `book` (the built book: `make book`),
+# `copy` (a copy of the book, in which it runs make data, a build or nbval); `slow` is set by hand on tests
+# that execute chapters or run a browser, a JupyterLab or a build on their own. `make check` runs the rest.
+#
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). Tests that share an expensive
+# module- or session-wide set-up stay on one worker: those of a module with a module-scoped fixture (a built
+# copy, a browser context) in one xdist group, and the two tests of the clean build in another. The longest
+# tests are put first (`make test` keeps that order: --no-loadscope-reorder), so that the workers finish together.
+NEEDS_BOOK = {"html_dir", "pdf_path", "server", "browser"}
+NEEDS_COPY = {"book_copy", "clean_build", "cached_copy", "built", "lab"}
+SHARED_SESSION = {"clean_build"}
+
+
+def _group(item) -> str | None:
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in item.fixturenames:
+        if name in SHARED_SESSION:
+            return name
+    for name in item.fixturenames:
+        if any(d.scope == "module" for d in defs.get(name, ())):
+            return item.module.__name__
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)     # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        names = set(item.fixturenames)
+        if names & NEEDS_BOOK:
+            item.add_marker(pytest.mark.book)
+        if names & NEEDS_COPY:
+            item.add_marker(pytest.mark.copy)
+        group = _group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_cost)       # stable: the order within a module is kept
+
+
+def _cost(item) -> int:
+    """Where a test goes in the order of the run: the longest first (the clean build and what goes on from
+    it, then other slow tests, then tests on copies of the book), so that two workers finish together."""
+    if SHARED_SESSION & set(item.fixturenames):
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    return 2 if item.get_closest_marker("copy") else 3

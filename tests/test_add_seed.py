@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import VENV, data_snapshot, run, set_cell
+from conftest import VENV, copy_book, data_snapshot, run, set_cell
 from test_prose import _html_text, scan
 
 MAKE = ["make", "-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
@@ -143,8 +143,11 @@ def test_the_data_package_counts_the_seeds():
     assert _seeds_phrase([{"estimated_date": None}]) == "one web article on US–Russia relations (one not yet dated)"
 
 
-def test_a_sixth_seed_goes_from_make_add_seed_to_a_strict_html_build(book_copy, tmp_path):
-    """The path README.md describes, with one full build: add, fill in title and genre, derive, build."""
+@pytest.mark.slow
+def test_a_sixth_seed_goes_from_make_add_seed_to_a_strict_html_build(tmp_path):
+    """The path README.md describes, with one full build: add, fill in title and genre, derive, build. The copy
+    has the book's executed notebooks (the build executes again the pages whose data the new seed changes)."""
+    book_copy = copy_book(tmp_path / "book", cache=True)
     article = tmp_path / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
     added = _add(book_copy, f"FILE={article}")

@@ -1,25 +1,18 @@
 """Two clean builds of the same sources give byte-identical HTML and PDF.
 
-The book is built (HTML, then PDF) in two fresh copies, in different folders, each executing its notebooks
-anew; every file of ``_build/html`` and the PDF must be the same, byte for byte. This takes two full builds:
-about 2 to 4 minutes on 2 cores.
+One of the two is the book's own build, the one `make test` makes first (`make book`; in CI, in a fresh
+clone, a clean build). The other is made here, clean, in a fresh copy in another folder, executing every
+notebook anew, as `make book` builds (`make html pdf`; conftest's ``clean_build``, which test_build.py's
+data-change test then goes on from). Every file of ``_build/html`` and the PDF must be the same, byte for byte.
 """
 import hashlib
 from pathlib import Path
 
-from conftest import copy_book, run
+import pytest
 
-JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+from conftest import ROOT
+
 PDF = Path("_build/latex/us-russia-relations.pdf")
-
-
-def _build(dest: Path) -> Path:
-    book = copy_book(dest)
-    for builder in ([], ["--builder", "pdflatex"]):
-        result = run(JB + builder, cwd=book, timeout=1800)
-        assert result.returncode == 0, (f"build {' '.join(builder) or 'html'} failed in {book}:\n"
-                                        + (result.stdout + result.stderr)[-3000:])
-    return book
 
 
 def _digests(book: Path) -> dict[str, str]:
@@ -36,13 +29,16 @@ def _first_difference(a: Path, b: Path) -> str:
             f"{x[max(0, at - 40):at + 40]!r} / {y[max(0, at - 40):at + 40]!r}")
 
 
-def test_two_clean_builds_are_byte_identical(tmp_path):
-    first, second = _build(tmp_path / "first"), _build(tmp_path / "second")
+@pytest.mark.slow
+def test_two_clean_builds_are_byte_identical(clean_build, html_dir, pdf_path):
+    first, second = ROOT, clean_build.snapshot
     a, b = _digests(first), _digests(second)
     assert len(a) > 50 and (first / PDF).stat().st_size > 100_000
     only = sorted(set(a) ^ set(b))
     differ = sorted(name for name in set(a) & set(b) if a[name] != b[name])
-    report = [f"only in one build: {name}" for name in only]
+    report = [f"only in {'the book' if name in a else 'the clean copy'}: {name}" for name in only]
     report += [f"differs: {name}: {_first_difference(first / name, second / name)}" for name in differ]
-    assert not report, f"{len(only) + len(differ)} of {len(a)} files differ between two clean builds:\n" + \
-        "\n".join(report[:30])
+    assert not report, (
+        f"{len(only) + len(differ)} of {len(a)} files differ between the book's build and a clean build of a copy "
+        "(if the book's _build/ is older than its sources, or holds files of an earlier version, run "
+        "`make clean book` first):\n" + "\n".join(report[:30]))

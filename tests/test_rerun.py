@@ -207,6 +207,7 @@ print(json.dumps({"where": json.loads(lines[0]), "values": json.loads(lines[1]),
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["trade", "europe-asia"])
 def test_kit_runs_outside_the_repository(chapter, tmp_path):
     """The kit, unzipped outside the repository and installed as its requirements.txt says (its last line, ``-e .``,

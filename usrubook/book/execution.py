@@ -174,7 +174,12 @@ class Failure:
 
 def _execute(path: Path, rel: str, nb, timeout, allow_errors):
     """Execute ``nb`` in place, as jupyter-cache would (kernel in the chapter's folder); returns
-    ``(seconds, error, index of the cell that was running)``."""
+    ``(seconds, error, index of the cell that was running, the kernel's standard error)``.
+
+    The kernel's own standard error (the process's, not a cell's: a cell's stderr is one of its outputs) is
+    captured, not passed through to the build's: a kernel shut down while it still answers a control message
+    logs a tornado/ZMQ traceback there, which would otherwise be printed ahead of the build's report."""
+    import tempfile
     import time
 
     from nbclient import NotebookClient
@@ -192,11 +197,15 @@ def _execute(path: Path, rel: str, nb, timeout, allow_errors):
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     start = time.perf_counter()
     error = None
-    try:
-        client.execute(env={**os.environ, CHAPTER_ENV: rel})
-    except Exception as exc:      # a cell failed or timed out, or the kernel died: a failure of this chapter
-        error = exc
-    return time.perf_counter() - start, error, running["index"]
+    with tempfile.TemporaryFile() as kernel_stderr:
+        try:
+            # the keywords go to the kernel's process (jupyter_client's launch_kernel)
+            client.execute(env={**os.environ, CHAPTER_ENV: rel}, stderr=kernel_stderr)
+        except Exception as exc:      # a cell failed or timed out, or the kernel died: a failure of this chapter
+            error = exc
+        kernel_stderr.seek(0)
+        stderr = kernel_stderr.read().decode("utf-8", errors="replace")
+    return time.perf_counter() - start, error, running["index"], strip_ansi(stderr).strip()
 
 
 def _cause(nb, index, error) -> tuple[str, int | None]:
@@ -274,9 +283,11 @@ def pre_execute(app, env, docnames):
     with ThreadPoolExecutor(max_workers=min(len(stale), 2 * (os.cpu_count() or 1))) as pool:
         results = list(pool.map(execute, stale))
     failures = []
-    for (path, text, nb, source_map), (seconds, error, index) in zip(stale, results, strict=True):
+    for (path, text, nb, source_map), (seconds, error, index, stderr) in zip(stale, results, strict=True):
         docname = env.path2doc(str(path))
         report = Path(app.outdir) / "reports" / f"{docname}.err.log"
+        if stderr:      # into the build's progress (make html: its log), never ahead of a failure's report
+            logger.info(f"usrubook: the kernel of {docname} wrote to its standard error:\n{stderr}")
         if error is None:
             cache.cache_notebook_bundle(CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
                                         check_validity=False, overwrite=True)
@@ -289,7 +300,8 @@ def pre_execute(app, env, docnames):
         line = cell.body_line + line_in_cell - 1 if cell and line_in_cell else None
         failure = Failure(path, cell, len(cells), line, cause, report)
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(failure.summary() + "\n\n" + _traceback(error), encoding="utf-8")
+        kernel = f"\n\nThe kernel's own standard error:\n{stderr}\n" if stderr else ""
+        report.write_text(failure.summary() + "\n\n" + _traceback(error) + kernel, encoding="utf-8")
         failures.append(failure)
     if failures:
         _fail("\n".join(str(f) for f in failures),
