@@ -18,7 +18,7 @@ PDF    := _build/latex/us-russia-relations.pdf
 NPM    := node_modules/.installed
 
 
-.PHONY: help venv npm system data add-seed coverage nbval html pdf book release test check refresh-references bench prose lab clean
+.PHONY: FORCE help venv npm system data add-seed coverage nbval html pdf book release test check refresh-references bench prose lab clean
 
 help:
 	@echo "make book                 set up everything, validate data, run nbval, build HTML and PDF"
@@ -57,9 +57,28 @@ npm: $(NPM)
 system:
 	@bash .ci/system-packages
 
+# The builds need the system packages checked once (per _build/), not on every run.
+SYSTEM_STAMP := _build/.system-checked
+$(SYSTEM_STAMP): .ci/system-packages
+	@bash .ci/system-packages
+	@mkdir -p _build && touch $@
+
+# `make data` always derives and validates. The builds do so only when something derive or validate reads
+# changed since they last passed (DATA_STAMP): the seeds, everything in data/ (the curated tables, and the
+# derived ones, so that a hand edit is reported), references.bib and the package's pipeline code (and the
+# folders, for a file added or removed).
+DATA_STAMP := _build/.data-checked
+DATA_SOURCES := $(shell find $(CURDIR)/seeds $(CURDIR)/data $(CURDIR)/usrubook/pipeline ! -path '*/__pycache__*' 2>/dev/null) \
+	$(wildcard usrubook/*.py) references.bib
 data: $(STAMP)
 	$(PY) -m usrubook.pipeline.derive $(if $(ALLOW_REMOVAL),--allow-removal) $(if $(DISCARD),--discard-hand-edits)
 	$(PY) -m usrubook.pipeline.validate
+	@mkdir -p _build && touch $(DATA_STAMP)
+
+$(DATA_STAMP): $(STAMP) $(DATA_SOURCES)
+	$(PY) -m usrubook.pipeline.derive
+	$(PY) -m usrubook.pipeline.validate
+	@mkdir -p _build && touch $@
 
 # FILE, TITLE and GENRE reach the command through the environment (make exports command-line
 # variables), so that quotes and dollar signs in a title arrive as typed.
@@ -73,21 +92,48 @@ nbval: data
 	$(PY) -m usrubook.book.nbcheck prepare
 	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
 
+# make html rebuilds only if a file the build reads changed since the last build that passed (HTML_STAMP, which
+# carries the time that build started), or if one of its main outputs is missing (HTML_OUTPUTS); a no-op
+# `make html` starts nothing. The files it reads (HTML_SOURCES): every page, the data and the seeds (derived and
+# checked first, DATA_STAMP), the usrubook package with its templates, styles and scripts, _templates/, assets/,
+# latex/, every file at the top (configuration, table of contents, references.bib, CITATION.cff, licences,
+# package.json and package-lock.json, requirements, this Makefile), the installed environment ($(STAMP)) and
+# node_modules ($(NPM)); and the folders themselves, whose time changes when a file is added, removed or
+# renamed in them. More than it reads is listed (README.md, say): never less. (Folders are named by their full
+# path: the folder data/ is not the target `data`.) Within the build, Sphinx
+# re-reads only the pages that changed (and those whose code's data changed: usrubook/book/execution.py), and the
+# steps after it keep every output whose inputs are unchanged (usrubook/book/buildcache.py).
+#
 # The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
-# Then the search index (Pagefind, pinned in package.json) of the pages just built: _build/html/pagefind/.
+# Then, at once, the search index (Pagefind, pinned in package.json) of the pages just built,
+# _build/html/pagefind/, and each chapter page printed by Chromium (usrubook/book/chapterpdf.py), beside it:
+# _build/html/chapters/<name>.pdf.
 HTML_LOG := _build/html.log
-html: data system $(NPM)
-	@mkdir -p _build
+HTML_STAMP := _build/.html-built
+HTML_SOURCES := $(shell find $(CURDIR)/chapters $(CURDIR)/evidence $(CURDIR)/data $(CURDIR)/seeds \
+	$(CURDIR)/usrubook $(CURDIR)/_templates $(CURDIR)/assets $(CURDIR)/latex \
+	! -path '*/__pycache__*' ! -path '*/.ipynb_checkpoints*' ! -name '*.ipynb' 2>/dev/null) \
+	$(CURDIR) $(shell find . -maxdepth 1 -type f ! -name '*.ipynb')
+HTML_OUTPUTS := _build/html/index.html _build/html/search.html _build/html/pagefind/pagefind.js \
+	$(patsubst %.md,_build/html/%.html,$(wildcard chapters/*.md evidence/*.md)) \
+	$(patsubst %.md,_build/html/%.pdf,$(wildcard chapters/*.md))
+html: $(HTML_STAMP)
+	@echo "HTML: _build/html/index.html"
+
+$(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(if $(filter-out $(wildcard $(HTML_OUTPUTS)),$(HTML_OUTPUTS)),FORCE)
+	@mkdir -p _build && touch $@.started
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
 		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
-	$(PY) -m usrubook.book.search _build/html
-	@echo "HTML: _build/html/index.html"
-	@# each chapter page printed by Chromium (usrubook/book/chapterpdf.py), beside it: _build/html/chapters/<name>.pdf
-	$(PY) -m usrubook.book.chapterpdf
+	@echo "$(PY) -m usrubook.book.search _build/html & $(PY) -m usrubook.book.chapterpdf"
+	@$(PY) -m usrubook.book.search _build/html & index=$$!; \
+		$(PY) -m usrubook.book.chapterpdf; printed=$$?; wait $$index && exit $$printed
+	@mv $@.started $@
 
-pdf: data system $(NPM)
+FORCE:
+
+pdf: $(DATA_STAMP) $(SYSTEM_STAMP) $(NPM)
 	$(JB) build . --builder pdflatex $(JBFLAGS)
 	@test -s $(PDF) && echo "PDF: $(PDF)"
 	@# the web book serves the PDF too, at the address its pages give (citation_pdf_url, the Book's JSON-LD)

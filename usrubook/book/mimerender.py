@@ -86,6 +86,22 @@ def print_pdf(spec: dict) -> bytes:
                      f"so its {smallest} px text would print below {MIN_PRINT_PT} pt; make it narrower or its text larger")
 
 
+def _printed(spec: dict) -> bytes:
+    """:func:`print_pdf`, kept from one build to the next by the spec, vl-convert's version and this module's code
+    (:data:`usrubook.book.buildcache.CHART_PDFS`): a page read again after a prose edit does not draw its charts again."""
+    from importlib.metadata import version
+
+    from usrubook.book import buildcache
+
+    key = buildcache.Digest([version("vl-convert-python"), vl_version(), buildcache.code_digest("book/mimerender.py"),
+                             spec]).hexdigest()
+    pdf = buildcache.CHART_PDFS.get(key)
+    if pdf is None:
+        pdf = print_pdf(spec)
+        buildcache.CHART_PDFS.put(key, pdf)
+    return pdf
+
+
 class ChartPDF:
     mime_priority_overrides = [("latex", MIME, 1)]
 
@@ -97,7 +113,7 @@ class ChartPDF:
         meta = dict(spec.get("usermeta") or {})
         meta.pop("usrubook_data", None)     # the rows drawn: the web page's Data view, not printed
         spec = {**spec, "usermeta": meta} if meta else {k: v for k, v in spec.items() if k != "usermeta"}
-        pdf = print_pdf(spec)
+        pdf = _printed(spec)
         uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
         image = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
         # The spec, for the web book's "Get the data" files (usrubook.book.figures), which the HTML build

@@ -183,19 +183,23 @@ def kit_requirements(root: Path) -> str:
     return "".join(line + "\n" for line in sorted(lines, key=str.lower)) + "-e .\n"
 
 
-def kit(root: Path, rel: str, meta: dict, look: dict | None = None) -> bytes:
-    """The chapter's self-contained kit, a zip archive with sorted entries dated the book's release."""
+def kit_data(root: Path, rel: str) -> list[str]:
+    """The data files of a chapter's kit: the tables its code loads, and ``data/datapackage.json``."""
     from usrubook.book.execution import dependencies
 
-    source = (root / rel).read_text(encoding="utf-8")
+    return sorted(set(dependencies((root / rel).read_text(encoding="utf-8"))) | {"data/datapackage.json"})
+
+
+def kit(root: Path, rel: str, meta: dict, look: dict | None = None, requirements_txt: str | None = None) -> bytes:
+    """The chapter's self-contained kit, a zip archive with sorted entries dated the book's release."""
     name = Path(rel).stem
-    data = sorted(set(dependencies(source)) | {"data/datapackage.json"})
+    data = kit_data(root, rel)
     tables = [Path(p).stem for p in data if p.endswith(".csv")]
     title = title_of(root, rel)
     files: dict[str, bytes] = {
         f"{name}.ipynb": notebook(root, rel, look),
         "README.md": _readme(name, title, meta["book"], meta["version"], tables).encode("utf-8"),
-        "requirements.txt": kit_requirements(root).encode("utf-8"),
+        "requirements.txt": (requirements_txt or kit_requirements(root)).encode("utf-8"),
         "pyproject.toml": kit_pyproject(name, root).encode("utf-8"),
         KIT_MARKER: (json.dumps({"book": meta["book"], "version": meta["version"], "chapter": rel, "title": title,
                                  "tables": tables}, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"),
@@ -232,19 +236,45 @@ def _page_links(app, pagename, templatename, context, doctree):
     context["body"] = body[:end] + "\n" + links(pagename) + body[end:]
 
 
+def _inputs(root: Path, rel: str, meta: dict, requirements_txt: str) -> str:
+    """Digest of everything a chapter's notebook and kit are made from (see :func:`notebook`, :func:`kit`): the
+    chapter, the titles and numbers its cross-references show (every page's headings, the last build's numbers),
+    the references, its data, the licences, the pins, the book's metadata and release date, the package's code
+    (which the kit holds, and which makes both files) and the versions of jupytext and nbformat."""
+    from importlib.metadata import version
+
+    from usrubook.book.buildcache import Digest, code_digest
+
+    digest = Digest([code_digest(), version("jupytext"), version("nbformat"), meta, requirements_txt,
+                     labtext._heading_titles(root)])
+    return digest.files([root / rel, root / labtext.XREFS, root / "references.bib", root / "CITATION.cff",
+                         *(root / p for p in kit_data(root, rel) + LICENCES)], root).hexdigest()
+
+
 def _write_all(app, exception):
     if exception is not None or app.builder.format != "html":
         return
+    from usrubook.book.buildcache import Record, cache_dir
+
     root = Path(app.srcdir)
     meta = {"book": app.config.html_title, "version": app.config.version}   # both from CITATION.cff (metadata.py)
     out = Path(app.outdir) / OUT
     labtext.write_xrefs(root, app.env)          # the numbers and titles cross-references show, also for make lab
-    look = labtext.lookups(root)
+    record = Record(cache_dir(Path(app.doctreedir).parent), "kits", Path(app.outdir))
+    requirements_txt = kit_requirements(root)
+    look = None
     for docname in chapter_pages(app.env.found_docs):
         rel = docname + ".md"
         name = Path(rel).stem
-        write_if_changed(out / f"{name}.ipynb", notebook(root, rel, look))
-        write_if_changed(out / f"usrubook-{name}.zip", kit(root, rel, meta, look))
+        files = [out / f"{name}.ipynb", out / f"usrubook-{name}.zip"]
+        inputs = _inputs(root, rel, meta, requirements_txt)
+        if record.fresh(name, inputs, files):
+            continue
+        look = labtext.lookups(root) if look is None else look
+        write_if_changed(files[0], notebook(root, rel, look))
+        write_if_changed(files[1], kit(root, rel, meta, look, requirements_txt))
+        record.update(name, inputs, files)
+    record.save()
 
 
 def setup(app):

@@ -27,6 +27,7 @@ for a phrase. The book uses Pagefind (npm package ``pagefind``, pinned in packag
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -226,19 +227,51 @@ def pagefind_command(root: Path = ROOT) -> list[str]:
     raise SearchIndexError(f"{local} is missing: run `make npm` (package.json pins pagefind).")
 
 
+def _pagefind_identity(command: list[str]) -> list:
+    """The Pagefind that indexes: its command, and the size and time of the executable it runs."""
+    out: list = [command]
+    for part in command:
+        path = Path(part)
+        if path.exists():
+            real = path.resolve()
+            out.append([str(real), real.stat().st_size, real.stat().st_mtime_ns])
+            # npm's launcher starts the binary of the platform's package, pinned in package-lock.json
+            lock = next((p / "package-lock.json" for p in real.parents if (p / "package-lock.json").is_file()), None)
+            if lock is not None:
+                out.append(hashlib.sha256(lock.read_bytes()).hexdigest())
+    return out
+
+
 def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -> dict:
     """Index the book's pages (built in ``html_dir``) into ``output`` (default ``html_dir/pagefind``).
-    Returns the pages indexed, the index size in bytes and the seconds taken."""
+    Returns the pages indexed, the index size in bytes, the seconds taken and whether the index was up to date.
+
+    The index is kept as it is if the pages indexed, Pagefind and this module's code are those it was made from
+    and its files hold the bytes made then (``_build/.usrubook-cache/search.json``, :mod:`usrubook.book.buildcache`)."""
+    from usrubook.book.buildcache import Digest, Record, cache_dir, code_digest
+
     start = time.monotonic()
     html_dir = Path(html_dir).resolve()
     output = Path(output).resolve() if output else html_dir / BUNDLE
     pages = indexed_pages(root)
+    command = pagefind_command(root)
+    missing = [page for page in pages if not (html_dir / page).is_file()]
+    if missing:
+        raise SearchIndexError(f"{html_dir / missing[0]} is missing: build the HTML first (make html).")
+    inputs = Digest([code_digest("book/search.py"), _pagefind_identity(command), pages]).files(
+        [html_dir / page for page in pages], html_dir).hexdigest()
+    record = Record(cache_dir(html_dir.parent), "search", html_dir)
+    existing = sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else []
+    if existing and record.fresh(output.as_posix(), inputs, existing):
+        return {"pages": pages, "bytes": sum(p.stat().st_size for p in existing), "seconds": time.monotonic() - start,
+                "output": output, "up_to_date": True}
+    record.forget(output.as_posix())
     with tempfile.TemporaryDirectory(prefix="usrubook-search-") as tmp:
         staging = Path(tmp) / "site"
         stage(html_dir, staging, pages)
         if output.exists():
             shutil.rmtree(output)
-        result = subprocess.run(pagefind_command(root) + ["--site", str(staging), "--output-path", str(output)],
+        result = subprocess.run(command + ["--site", str(staging), "--output-path", str(output)],
                                 capture_output=True, text=True)
     log = result.stdout + result.stderr
     if result.returncode != 0:
@@ -249,8 +282,11 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -
                                f"({', '.join(pages)}):\n{log[-3000:]}")
     for name in UNUSED_BUNDLE_FILES:
         (output / name).unlink(missing_ok=True)
-    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
-    return {"pages": pages, "bytes": size, "seconds": time.monotonic() - start, "output": output}
+    files = sorted(p for p in output.rglob("*") if p.is_file())
+    record.update(output.as_posix(), inputs, files)
+    record.save()
+    size = sum(p.stat().st_size for p in files)
+    return {"pages": pages, "bytes": size, "seconds": time.monotonic() - start, "output": output, "up_to_date": False}
 
 
 def main(argv=None) -> int:
@@ -264,9 +300,9 @@ def main(argv=None) -> int:
     except SearchIndexError as exc:
         print(f"usrubook: search index: {exc}", file=sys.stderr)
         return 1
-    print(f"Search index: {len(info['pages'])} pages, {info['bytes'] / 1024:.0f} KB in "
-          f"{info['output'].relative_to(Path.cwd()) if info['output'].is_relative_to(Path.cwd()) else info['output']}"
-          f" ({info['seconds']:.1f} s)")
+    where = info["output"].relative_to(Path.cwd()) if info["output"].is_relative_to(Path.cwd()) else info["output"]
+    took = "up to date" if info["up_to_date"] else f"{info['seconds']:.1f} s"
+    print(f"Search index: {len(info['pages'])} pages, {info['bytes'] / 1024:.0f} KB in {where} ({took})")
     return 0
 
 

@@ -16,6 +16,8 @@
 * :mod:`usrubook.book.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
 * :mod:`usrubook.book.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
   address, its citation and the references it cites; a chapter page links its PDF;
+* :mod:`usrubook.book.buildcache`: what a rebuild may skip (outputs recorded with the digest of their inputs), and
+  pybtex's plugins and formatted references, and the rendered citations, computed once;
 * :mod:`usrubook.book.mimerender` (a myst-nb entry point, not set up here): charts as vector PDF;
 * the ``eval`` role: ``{eval}`name``` pastes the value a chapter glued under ``name``
   (:func:`usrubook.chapter.prose.glue_value`), as myst-nb's ``glue`` role does. The book executes through
@@ -24,7 +26,7 @@
 """
 from __future__ import annotations
 
-from usrubook.book import chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
+from usrubook.book import buildcache, chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
 from usrubook.book.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -34,6 +36,7 @@ def setup(app):
     from myst_nb.ext.glue.roles import PasteRoleAny
 
     labels.register()
+    buildcache.setup(app)
     app.add_role("eval", PasteRoleAny(), override=True)     # after myst-nb's, which it replaces
     app.add_directive("seed-text", SeedTextDirective)
     app.add_directive("seed-texts", SeedTextsDirective)

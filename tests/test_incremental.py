@@ -1,0 +1,251 @@
+"""Rebuilds do only what a change needs, and never keep an output whose inputs changed.
+
+* make: a no-op `make html` starts nothing, and a change to any kind of file the build reads makes it build
+  again (checked with `make -q` on the stamps, in a copy of the book);
+* the steps after Sphinx keep an output only while the digest of its inputs and its own bytes are those
+  recorded (usrubook/book/buildcache.py): the chapter PDFs, the search index, the chapters' kits;
+* end to end, in a copy with the book's executed notebooks: a prose edit re-reads one page and re-prints one
+  chapter; a changed caption reaches the figure's citation; a second `make html` starts nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import MAKE_ARGS, ROOT, copy_book, run
+
+PAST = time.time() - 3600
+
+
+def _age(book: Path) -> None:
+    """Every source of the copy an hour old (so that a change made now is newer than any stamp)."""
+    for path in [book, *book.rglob("*")]:
+        parts = path.relative_to(book).parts
+        if not {"_build", "node_modules", ".venv"} & set(parts) and not path.is_symlink():
+            os.utime(path, (PAST, PAST))
+
+
+def _fake_build(book: Path) -> None:
+    """The stamps and main outputs of a finished `make html`, made now."""
+    html = book / "_build" / "html"
+    outputs = ["index.html", "search.html", "pagefind/pagefind.js"]
+    outputs += [p.relative_to(book).with_suffix(".html").as_posix() for p in book.glob("chapters/*.md")]
+    outputs += [p.relative_to(book).with_suffix(".html").as_posix() for p in book.glob("evidence/*.md")]
+    outputs += [p.relative_to(book).with_suffix(".pdf").as_posix() for p in book.glob("chapters/*.md")]
+    for rel in outputs:
+        (html / rel).parent.mkdir(parents=True, exist_ok=True)
+        (html / rel).write_text("built", encoding="utf-8")
+    for stamp in (".system-checked", ".data-checked", ".html-built"):
+        (book / "_build" / stamp).touch()
+
+
+def _stale(book: Path, target: str = "_build/.html-built") -> bool:
+    """Whether make would rebuild ``target`` (make -q: 0 up to date, 1 not)."""
+    result = run(["make", "-q", *MAKE_ARGS, target], cwd=book)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.returncode == 1
+
+
+def _touch(path: Path) -> None:
+    now = time.time()
+    os.utime(path, (now, now))
+
+
+# Every kind of file `make html` reads (Makefile, HTML_SOURCES), and whether the data check runs for it too.
+INPUTS = [("chapters/trade.md", False), ("evidence/sources.md", False), ("intro.md", False), ("_toc.yml", False),
+          ("_config.yml", False), ("references.bib", True), ("CITATION.cff", False), ("package-lock.json", False),
+          ("requirements.txt", False), ("data/trade.csv", True), ("data/curated/trade.csv", True),
+          ("data/datapackage.json", True), ("usrubook/book/figures.py", False), ("usrubook/chapter/charts.py", False),
+          ("usrubook/pipeline/derive.py", True), ("usrubook/paths.py", True),
+          ("usrubook/book/static/usrubook.css", False), ("_templates/layout.html", False),
+          ("assets/favicon.svg", False), ("latex/bbm.sty", False)]
+
+
+def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
+    book = book_copy
+    seeds = sorted(book.glob("seeds/*.txt"))
+    _age(book)
+    _fake_build(book)
+    assert not _stale(book), "a finished build with no change since must be up to date"
+    for rel, data in INPUTS + [(seeds[0].relative_to(book).as_posix(), True)]:
+        path = book / rel
+        assert path.is_file(), rel
+        _touch(path)
+        assert _stale(book), f"a change to {rel} must rebuild the HTML"
+        assert _stale(book, "_build/.data-checked") == data, f"{rel}: the data check runs again: {not data}"
+        os.utime(path, (PAST, PAST))
+        assert not _stale(book), rel
+
+    # a file added to a folder of pages, or removed from data/: the folder's time changes
+    added = book / "chapters" / "new-page.md"
+    added.write_text("# New\n", encoding="utf-8")
+    assert _stale(book)
+    added.unlink()
+    os.utime(book / "chapters", (PAST, PAST))
+    assert not _stale(book)
+    (book / "data" / "coverage.csv").unlink()
+    assert _stale(book) and _stale(book, "_build/.data-checked")
+    _age(book)
+    _fake_build(book)
+
+    # what the build does not read does not rebuild it
+    _touch(book / "tests" / "test_data.py")
+    assert not _stale(book)
+
+    # a main output missing: rebuilt
+    (book / "_build" / "html" / "chapters" / "trade.pdf").unlink()
+    assert _stale(book)
+
+
+def test_a_record_keeps_an_output_only_while_its_inputs_and_its_bytes_are_unchanged(tmp_path):
+    from usrubook.book.buildcache import Record
+
+    out = tmp_path / "html" / "a.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"printed")
+    record = Record(tmp_path / "cache", "step", tmp_path / "html")
+    record.update("a", "inputs-1", [out])
+    record.save()
+    again = Record(tmp_path / "cache", "step", tmp_path / "html")
+    assert again.fresh("a", "inputs-1", [out])
+    assert not again.fresh("a", "inputs-2", [out]), "changed inputs"
+    assert not again.fresh("b", "inputs-1", [out]), "never made"
+    out.write_bytes(b"edited by hand")
+    assert not again.fresh("a", "inputs-1", [out]), "output changed since"
+    out.unlink()
+    assert not again.fresh("a", "inputs-1", [out]), "output gone"
+
+
+def test_a_kit_is_made_again_when_anything_it_holds_or_shows_changes(book_copy, monkeypatch):
+    from usrubook.book import buildcache, rerun
+
+    book = book_copy
+    # the kit holds the code of the package that builds it: here, the copy's
+    monkeypatch.setattr(buildcache, "PACKAGE", book / "usrubook")
+    xrefs = book / "_build" / "usrubook-xrefs.json"
+    xrefs.parent.mkdir(parents=True, exist_ok=True)
+    xrefs.write_text(json.dumps({"numref": {}, "ref": {}}), encoding="utf-8")
+    meta = {"book": "Book", "version": "1.0.0"}
+    requirements = rerun.kit_requirements(book)
+
+    def digest(**kw) -> str:
+        return rerun._inputs(book, "chapters/trade.md", kw.get("meta", meta), kw.get("requirements", requirements))
+
+    first = digest()
+    assert digest() == first
+    changes = ["chapters/trade.md", "data/trade_series.csv", "data/datapackage.json", "references.bib",
+               "CITATION.cff", "LICENSE-TEXT", "usrubook/chapter/charts.py", "usrubook/book/rerun.py",
+               "_build/usrubook-xrefs.json"]
+    for rel in changes:
+        path = book / rel
+        old = path.read_bytes()
+        path.write_bytes(old + b"\n")
+        assert digest() != first, f"the trade kit must be made again when {rel} changes"
+        path.write_bytes(old)
+        assert digest() == first
+    # another page's heading, which a cross-reference of the chapter may show
+    page = book / "chapters" / "history.md"
+    old = page.read_text(encoding="utf-8")
+    label = re.search(r"^\(([^()\s]+)\)=\n#+ (.+)$", old, re.M)
+    page.write_text(old.replace(label.group(0), f"({label.group(1)})=\n# Another title"), encoding="utf-8")
+    assert digest() != first
+    page.write_text(old, encoding="utf-8")
+    assert digest(meta={**meta, "version": "1.0.1"}) != first
+    assert digest(requirements=requirements + "extra==1\n") != first
+    # a table the chapter does not load is not in its kit
+    (book / "data" / "treaties.csv").write_text("changed\n", encoding="utf-8")
+    assert digest() == first
+
+
+@pytest.fixture(scope="module")
+def html_copy(tmp_path_factory, html_dir):
+    """A copy of the built web book, in a folder of its own (its cache beside it)."""
+    base = tmp_path_factory.mktemp("incremental")
+    shutil.copytree(html_dir, base / "_build" / "html")
+    return base / "_build" / "html"
+
+
+@pytest.mark.slow
+def test_chapter_pdf_is_printed_again_only_when_its_page_styles_or_pdf_changed(html_copy, capsys):
+    from usrubook.book import chapterpdf
+
+    def printed() -> bool:
+        chapterpdf.build(ROOT, html_copy, ["trade"])
+        out = capsys.readouterr().out
+        assert "trade.pdf" in out, out
+        return "(up to date)" not in out
+
+    pdf = html_copy / "chapters" / "trade.pdf"
+    assert printed(), "no record yet: printed"
+    made = pdf.read_bytes()
+    assert not printed(), "nothing changed"
+    css = html_copy / "_static" / "usrubook.css"
+    css.write_bytes(css.read_bytes() + b"\n/* changed */\n")
+    assert printed(), "a style the page loads changed"
+    assert pdf.read_bytes() == made        # the same bytes: the change prints nothing differently
+    pdf.write_bytes(made[:1000])
+    assert printed(), "the PDF was damaged"
+    assert pdf.read_bytes() == made
+
+
+@pytest.mark.slow
+def test_search_index_is_made_again_only_when_a_page_or_the_index_changed(html_copy):
+    from usrubook.book import search
+
+    first = search.build_index(html_copy)
+    assert not first["up_to_date"]
+    assert search.build_index(html_copy)["up_to_date"]
+    page = html_copy / "chapters" / "trade.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("has never been a major trading partner", "has never been a large trading partner"),
+                    encoding="utf-8")
+    assert not search.build_index(html_copy)["up_to_date"]
+    victim = next(p for p in sorted((html_copy / "pagefind").rglob("*")) if p.is_file())
+    victim.unlink()
+    assert not search.build_index(html_copy)["up_to_date"]
+    assert victim.is_file()
+
+
+@pytest.mark.slow
+def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_nothing(tmp_path):
+    """In a copy with the book's executed notebooks (nothing executes): make html, a prose edit, a caption edit."""
+    book = copy_book(tmp_path / "book", cache=True)
+    first = run(["make", *MAKE_ARGS, "html"], cwd=book, timeout=1800)
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    notebooks = book / "_build" / "html" / "notebooks"
+    kits = {p.name: p.stat().st_mtime_ns for p in notebooks.iterdir()}
+
+    page = book / "chapters" / "trade.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "has never been a major trading partner.", "has never been a large trading partner."), encoding="utf-8")
+    prose = run(["make", *MAKE_ARGS, "html"], cwd=book)
+    assert prose.returncode == 0, (prose.stdout + prose.stderr)[-3000:]
+    log = (book / "_build" / "html.log").read_text(encoding="utf-8")
+    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", log)
+    assert read == ["chapters/trade"], read
+    assert "usrubook: executing" not in log
+    assert re.search(r"trade\.pdf \(\d+ pages", prose.stdout), prose.stdout
+    for name in ("history", "current-state", "europe-asia", "outlook"):
+        assert f"{name}.pdf (up to date)" in prose.stdout, prose.stdout
+    assert "large trading partner" in (book / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
+    changed = sorted(p.name for p in notebooks.iterdir() if p.stat().st_mtime_ns != kits[p.name])
+    assert changed == ["trade.ipynb", "usrubook-trade.zip"], changed
+
+    caption = book / "chapters" / "trade.md"
+    caption.write_text(caption.read_text(encoding="utf-8").replace(
+        "caption: 'Sanctions, export controls, bans", "caption: 'Measures: sanctions, export controls, bans"),
+        encoding="utf-8")
+    again = run(["make", *MAKE_ARGS, "html"], cwd=book)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    cited = json.loads((book / "_build/html/_cite/chapters-trade-fig-trade-measures.json").read_text(encoding="utf-8"))
+    assert "Measures: sanctions" in cited[0]["title"], cited[0]["title"]
+
+    nothing = run(["make", *MAKE_ARGS, "html"], cwd=book)
+    assert nothing.returncode == 0
+    assert "jupyter-book" not in nothing.stdout and "chapterpdf" not in nothing.stdout, nothing.stdout

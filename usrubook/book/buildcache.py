@@ -1,0 +1,248 @@
+"""What a rebuild may skip: each output made after Sphinx (and a few made during it) with the digest of its inputs.
+
+The steps that run when the HTML is written, or after it (the chapters' kits, the data package, the chapter
+PDFs, the search index, the formatted references and citations), record for every output the SHA-256 of all it
+was made from, in ``_build/.usrubook-cache/<step>.json``: the output's inputs (source files, pages, settings)
+and the code that makes it. An output is made again unless the record holds the same input digest *and* the
+output is still there with the bytes recorded for it (the digest of the output, so that a file deleted or
+changed by hand is made again). The record is written only after the step has succeeded. ``make clean``
+removes it with the rest of ``_build/``.
+
+Nothing is keyed on a file's time: a digest changes exactly when a byte of an input does.
+
+:func:`memoize_pybtex_plugins` makes pybtex look its plugins up once per process: sphinxcontrib-bibtex asks for
+one on every citation it resolves, and each question scans the metadata of every installed package.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+CACHE = ".usrubook-cache"
+PACKAGE = Path(__file__).resolve().parent.parent          # the usrubook package
+
+
+def cache_dir(build_dir: Path | str) -> Path:
+    """``<build_dir>/.usrubook-cache`` (``build_dir`` is ``_build``)."""
+    return Path(build_dir) / CACHE
+
+
+class Digest:
+    """A SHA-256 over labelled parts, so that moving a byte from one part to the next changes it."""
+
+    def __init__(self, *parts):
+        self._h = hashlib.sha256()
+        for part in parts:
+            self.add(part)
+
+    def add(self, part, label: str = "") -> "Digest":
+        if isinstance(part, Path):
+            data = part.read_bytes() if part.is_file() else b"\0missing"
+            label = label or part.as_posix()
+        elif isinstance(part, bytes):
+            data = part
+        elif isinstance(part, str):
+            data = part.encode("utf-8")
+        else:
+            data = json.dumps(part, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+        head = label.encode("utf-8")
+        self._h.update(len(head).to_bytes(8, "big") + head + len(data).to_bytes(8, "big"))
+        self._h.update(data)
+        return self
+
+    def files(self, paths, root: Path | None = None) -> "Digest":
+        """Add each file (its path, relative to ``root`` if given, and its bytes), in sorted order."""
+        for path in sorted(Path(p) for p in paths):
+            self.add(path, (path.relative_to(root) if root and path.is_relative_to(root) else path).as_posix())
+        return self
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def code_digest(*modules: str) -> str:
+    """Digest of the source of the named modules of the package (``"book/rerun.py"``), or of all of it (no names)."""
+    paths = [PACKAGE / m for m in modules] if modules else sorted(PACKAGE.rglob("*.py"))
+    return Digest().files([p for p in paths if "__pycache__" not in p.parts], PACKAGE).hexdigest()
+
+
+class Record:
+    """``{output name: {"inputs": digest, "outputs": {path: digest}}}`` of one step, kept in ``<cache>/<step>.json``.
+
+    ``base`` is the folder the output paths are relative to (``_build/html``)."""
+
+    def __init__(self, cache: Path, step: str, base: Path):
+        self.path = Path(cache) / f"{step}.json"
+        self.base = Path(base)
+        try:
+            self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            self.entries = {}
+
+    def fresh(self, name: str, inputs: str, outputs: list[Path]) -> bool:
+        """Whether ``outputs`` were made from inputs of digest ``inputs`` and still hold the bytes they were made with."""
+        entry = self.entries.get(name)
+        if not entry or entry.get("inputs") != inputs:
+            return False
+        recorded = entry.get("outputs", {})
+        rels = [self._rel(p) for p in outputs]
+        return set(rels) == set(recorded) and all(file_digest(self.base / r) == recorded[r] for r in rels)
+
+    def update(self, name: str, inputs: str, outputs: list[Path]) -> None:
+        self.entries[name] = {"inputs": inputs, "outputs": {self._rel(p): file_digest(p) for p in outputs}}
+
+    def forget(self, name: str) -> None:
+        self.entries.pop(name, None)
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def _rel(self, path: Path) -> str:
+        path = Path(path)
+        return (path.relative_to(self.base) if path.is_absolute() and path.is_relative_to(self.base) else path).as_posix()
+
+
+# ---------------------------------------------------------------------------- pybtex
+
+def memoize_pybtex_plugins() -> None:
+    """pybtex's plugin lookup with the installed packages' entry points read once per process (they do not change
+    while the book builds). Plugins registered at run time (``register_plugin``) are looked up before the entry
+    points, as before."""
+    import functools
+
+    import pybtex.plugin as plugin
+
+    if getattr(plugin.entry_points, "usrubook_memo", False):
+        return
+    original = plugin.entry_points
+
+    @functools.lru_cache(maxsize=None)
+    def _cached(group, name):
+        kwargs = {"group": group} if name is None else {"group": group, "name": name}
+        return tuple(original(**kwargs))
+
+    def entry_points(**kwargs):
+        if set(kwargs) - {"group", "name"} or "group" not in kwargs:
+            return original(**kwargs)
+        return _cached(kwargs["group"], kwargs.get("name"))
+
+    entry_points.usrubook_memo = True
+    plugin.entry_points = entry_points
+
+
+class Memo:
+    """Results of a pure function kept from one build to the next, in ``<cache>/<name>`` (a pickle), by a key that
+    digests everything the result depends on. Only the results a build used are saved, so the store does not grow."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.path: Path | None = None
+        self.store: dict = {}
+        self.used: dict = {}
+
+    def get(self, key: str):
+        found = self.used.get(key)
+        if found is None:
+            found = self.store.get(key)
+            if found is not None:
+                self.used[key] = found
+        return found
+
+    def put(self, key: str, value) -> None:
+        self.used[key] = value
+
+    def load(self, cache: Path) -> None:
+        import pickle
+
+        self.path, self.used = Path(cache) / self.name, {}
+        try:
+            with open(self.path, "rb") as f:
+                self.store = pickle.load(f)
+        except Exception:         # none yet, or unreadable (written by other versions): compute anew
+            self.store = {}
+
+    def save(self) -> None:
+        import pickle
+
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(self.used, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+# sphinxcontrib-bibtex formats every entry of references.bib on every build (when it learns the labels, before any
+# page is written), twice (for the bibliography and for the tooltip). A formatted entry depends only on the
+# formatting style (its class and options, and pybtex's code: its version), the label, and the entry's type,
+# fields and names: that is the key.
+FORMATTED = Memo("pybtex-formatted.pickle")
+# citations rendered by citeproc-py (usrubook.book.cite.render)
+RENDERED = Memo("citeproc-rendered.pickle")
+# charts drawn as PDF for the LaTeX build, when a page is read (usrubook.book.mimerender)
+CHART_PDFS = Memo("chart-pdfs.pickle")
+MEMOS = (FORMATTED, RENDERED, CHART_PDFS)
+
+
+def _formatted_key(style, label, entry) -> str:
+    import pybtex
+
+    persons = [(role, [str(p) for p in people]) for role, people in entry.persons.items()]
+    return Digest([getattr(pybtex, "__version__", ""), f"{type(style).__module__}.{type(style).__qualname__}",
+                   f"{type(style.name_style).__module__}.{type(style.name_style).__qualname__}",
+                   style.abbreviate_names, style.min_crossrefs, label, entry.key, entry.type,
+                   [[k, str(v)] for k, v in entry.fields.items()], persons]).hexdigest()
+
+
+
+
+def _memoize_formatting() -> None:
+    from pybtex.style.formatting import BaseStyle
+
+    if getattr(BaseStyle.format_entry, "usrubook_memo", False):
+        return
+    original = BaseStyle.format_entry
+
+    def format_entry(self, label, entry, bib_data=None):
+        if bib_data is not None or FORMATTED.path is None:
+            return original(self, label, entry, bib_data=bib_data)
+        key = _formatted_key(self, label, entry)
+        found = FORMATTED.get(key)
+        if found is None:
+            found = original(self, label, entry)
+            FORMATTED.put(key, found)
+        return found
+
+    format_entry.usrubook_memo = True
+    BaseStyle.format_entry = format_entry
+
+
+def _load_memos(app) -> None:
+    for memo in MEMOS:
+        memo.load(cache_dir(Path(app.doctreedir).parent))
+
+
+def _save_memos(app, exception) -> None:
+    if exception is None:
+        for memo in MEMOS:
+            memo.save()
+
+
+def setup(app) -> None:
+    memoize_pybtex_plugins()
+    _memoize_formatting()
+    app.connect("builder-inited", _load_memos)
+    app.connect("build-finished", _save_memos)
