@@ -274,3 +274,26 @@ def test_chapter_opened_from_disk_draws(browser, html_dir):
     n, errors, blocked = _draws_all(page, (html_dir / "chapters/history.html").as_uri())
     assert n == 3 and errors == [] and blocked == []
     page.close()
+
+
+@pytest.mark.parametrize("how", ["pointer", "keyboard"])
+def test_citation_shows_its_full_reference_when_pointed_at_or_reached(how, server, browser):
+    """A citation link names its reference in full (its title) when a reader points at it or tabs to it; the text
+    comes from the page's own reference list, so the page does not repeat a reference at every citation."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{server}/chapters/history.html", wait_until="load")
+        link = page.locator("article a.reference.internal[href*='#cite-']").first
+        key = link.get_attribute("href").split("#cite-", 1)[1]
+        assert link.get_attribute("title") is None
+        link.scroll_into_view_if_needed()
+        if how == "pointer":
+            link.hover()
+        else:
+            link.focus()
+        entry = page.locator(f"[id='usrubook-ref-{key}']")
+        expected = " ".join(entry.text_content().split())
+        title = link.get_attribute("title")
+        assert title == expected and len(title) > 40, (title, expected)
+    finally:
+        page.close()
