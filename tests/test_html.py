@@ -195,6 +195,20 @@ def test_theme_stylesheet_keeps_only_rules_the_book_can_use():
                    "a[href$='.pdf']{x:1}@media print{.used{b:2}}@keyframes k{0%{opacity:0}}.show.used{c:3}")
 
 
+def test_words_that_decide_the_stylesheet_are_those_sphinx_writes_not_the_later_search_index(tmp_path):
+    """The search index is written after the stylesheet is pruned: on a rebuild it is already there, and its
+    words must not change the served stylesheet (a prose edit would then re-print every chapter PDF)."""
+    from usrubook.book.cssprune import served_words
+
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "a.html").write_text('<p class="used">x</p>', encoding="utf-8")
+    before = served_words(tmp_path)
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "pagefind-ui.js").write_text("deprecated show", encoding="utf-8")
+    assert served_words(tmp_path) == before
+    assert {"used", "p", "class"} <= before
+
+
 def test_served_theme_stylesheet_is_pruned_but_complete_for_the_pages(html_dir):
     from usrubook.book.cssprune import _classes, _items, _selectors, served_words
     from usrubook.book.html import theme_css_without_fontawesome
