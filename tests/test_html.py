@@ -228,3 +228,28 @@ def test_served_theme_stylesheet_is_pruned_but_complete_for_the_pages(html_dir):
     # every selector of the full sheet whose classes all occur in the book is still served
     missing = [s for s in rules(full) if all(c in words for c in _classes(s)) and s not in kept]
     assert not missing, missing[:10]
+
+
+def test_no_page_stops_its_parser_for_a_script_file(html_dir):
+    """Every script file a page loads runs deferred (or async), in the order listed: the parser never waits to
+    fetch and run one, so the text and the charts drawn into it appear sooner (issue 19)."""
+    blocking = []
+    for page in _pages(html_dir):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup.find_all("script", src=True):
+            if not ({"defer", "async"} & set(tag.attrs) or tag.get("type") == "module"):
+                blocking.append(f"{page.relative_to(html_dir)}: {tag['src']}")
+    assert not blocking, blocking[:10]
+
+
+def test_deferred_changes_script_files_only():
+    from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+    from usrubook.book.html import deferred
+
+    plain = deferred(_JavaScript("a.js", priority=200, id="x"))
+    assert plain.attributes == {"id": "x", "defer": "defer"} and plain.priority == 200 and plain.filename == "a.js"
+    for same in (_JavaScript("b.js", **{"async": "async"}), _JavaScript("c.js", defer="defer"),
+                 _JavaScript("d.js", type="module"), _JavaScript("", body="var x = 1;"),
+                 _CascadingStyleSheet("e.css")):
+        assert deferred(same) is same

@@ -21,7 +21,12 @@
    sphinx-design's assets load only on pages that use it (none do now).
 5. A page opens with its text (:func:`text_first`): the hidden set-up cells' "Show code cell content" toggles
    follow the page's first text (a chapter's key points) instead of filling a phone's first screen.
-6. Accessibility fixes of generated markup: myst-nb's "Show code cell"
+6. Nothing holds up the first paint (issue 19): every script file a page loads runs deferred, after the page
+   is parsed and in the order listed (:func:`deferred`), so the parser never stops to fetch and run Sphinx's,
+   the theme's and the extensions' scripts; and ``usrubook.css`` lets the browser skip laying out a section
+   until it comes near the screen (``content-visibility: auto``). Every script still runs before
+   ``DOMContentLoaded``, which is when the theme's and extensions' scripts set up the page.
+7. Accessibility fixes of generated markup: myst-nb's "Show code cell"
    summaries take their name from their visible text (no ``aria-label`` that
    differs from it), and bibliography entries are list items of their list
    (docutils writes the deprecated role ``doc-biblioentry``, which axe-core
@@ -157,6 +162,17 @@ def _is_design(asset) -> bool:
     return "sphinx-design" in name or "design-tabs" in name
 
 
+def deferred(asset):
+    """``asset`` loaded with ``defer`` if it is a script file loaded neither ``async`` nor ``defer`` already
+    (inline scripts, stylesheets and anything else unchanged)."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    if (isinstance(asset, _JavaScript) and asset.filename and not asset.attributes.get("body")
+            and not {"async", "defer"} & set(asset.attributes) and asset.attributes.get("type") != "module"):
+        return _JavaScript(asset.filename, priority=asset.priority, **asset.attributes, defer="defer")
+    return asset
+
+
 def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
     if CHART_CLASS in body:
@@ -167,6 +183,8 @@ def _page_assets(app, pagename, templatename, context, doctree):
     for key in ("script_files", "css_files"):
         if key in context:
             context[key] = [a for a in context[key] if not _is_thebe(a) and (uses_design or not _is_design(a))]
+    if "script_files" in context:
+        context["script_files"] = [deferred(a) for a in context["script_files"]]
     if "doc-biblioentry" in body:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
