@@ -187,3 +187,19 @@ def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
     assert len(fixed) == len(pdf) and fixed.count(b"(D:19700102000000+00'00')") == 2
     with pytest.raises(ValueError):
         fix_dates(b"<</Producer (Skia)>>", 0)
+
+
+def test_tagged_element_names_do_not_depend_on_the_browser_node_numbers():
+    """Chromium names tagged elements after its DOM node numbers, which may differ by one between two prints of
+    the same page; the build numbers them in order, keeping lengths (offsets) and order (the sorted /IDTree)."""
+    from usrubook.book.chapterpdf import canonical_node_ids
+
+    def pdf(first):
+        a, b = b"(node%08d)" % first, b"(node%08d)" % (first + 2)
+        return (b"<</ID " + a + b">>\n<</ID " + b + b">>\n<</Names [" + a + b" 1 0 R " + b + b" 2 0 R]"
+                b"/Limits [" + a + b" " + b + b"]>>")
+
+    one, other = canonical_node_ids(pdf(1888)), canonical_node_ids(pdf(1889))
+    assert one == other and len(one) == len(pdf(1888))
+    assert one.count(b"(node00000001)") == 3 and one.count(b"(node00000002)") == 3
+    assert canonical_node_ids(b"<</Producer (Skia)>>") == b"<</Producer (Skia)>>"

@@ -21,7 +21,9 @@ charts are Vega's SVG, so they stay vector graphics; links to other pages of the
 address (``url`` in CITATION.cff), a citation leads to its entry in the chapter's own reference list; each
 page has a header (chapter and address) and a footer (book, version, page n of m). The PDF is tagged; it has
 no outline, for Chromium (156) writes the title of a heading near a page break twice into the outline. Chromium stamps the time of printing as the PDF's creation and
-modification dates; they are replaced by the book's release date, so that two builds give the same bytes.
+modification dates; they are replaced by the book's release date, and the names Chromium gives tagged elements
+after its internal node numbers are renumbered in order (:func:`canonical_node_ids`), so that two builds give
+the same bytes.
 """
 from __future__ import annotations
 
@@ -203,6 +205,25 @@ def fix_dates(data: bytes, epoch: int) -> bytes:
     return out
 
 
+_NODE_ID = re.compile(rb"\(node(\d+)\)")
+
+
+def canonical_node_ids(data: bytes) -> bytes:
+    """The PDF with the names of its tagged elements numbered from 1, in their order.
+
+    Chromium names a structure element that carries an ``/ID`` (and its entry in the ``/IDTree``) after the
+    browser's internal number of the page's DOM node, ``(node00001889)``. That number depends on how many nodes
+    the browser happened to create before it, which can differ by one between two prints of the same page, so
+    two builds gave different bytes. Each name becomes its rank among the page's names (``node00000001`` …):
+    as long as the old one, so the cross-reference offsets stay right, and in the same order, so the name
+    tree stays sorted."""
+    names = sorted({m for m in _NODE_ID.findall(data)}, key=int)
+    rank = {old: b"%0*d" % (len(old), i) for i, old in enumerate(names, start=1)}
+    if any(len(new) != len(old) for old, new in rank.items()):
+        raise ValueError("usrubook: a chapter PDF has more tagged names than their digits can number")
+    return _NODE_ID.sub(lambda m: b"(node" + rank[m.group(1)] + b")", data)
+
+
 def _templates(meta, number_title: str, url: str) -> tuple[str, str]:
     style = ("font-family: 'DejaVu Sans', sans-serif; font-size: 7.5pt; color: #333; width: 100%; "
              f"margin: 0 {MARGIN['right']} 0 {MARGIN['left']}; display: flex; justify-content: space-between; gap: 2em;")
@@ -250,7 +271,7 @@ async def print_chapter(browser, html_dir: Path, name: str, meta, epoch: int) ->
                               header_template=header, footer_template=footer, tagged=True)
     finally:
         await page.close()
-    return fix_dates(data, epoch)
+    return canonical_node_ids(fix_dates(data, epoch))
 
 
 # Pages printed at once by the one browser: Chromium lays out and prints each in processes of its own, so two
