@@ -217,7 +217,7 @@ def canonical_node_ids(data: bytes) -> bytes:
     two builds gave different bytes. Each name becomes its rank among the page's names (``node00000001`` …):
     as long as the old one, so the cross-reference offsets stay right, and in the same order, so the name
     tree stays sorted."""
-    names = sorted({m for m in _NODE_ID.findall(data)}, key=int)
+    names = sorted(set(_NODE_ID.findall(data)), key=int)
     rank = {old: b"%0*d" % (len(old), i) for i, old in enumerate(names, start=1)}
     if any(len(new) != len(old) for old, new in rank.items()):
         raise ValueError("usrubook: a chapter PDF has more tagged names than their digits can number")

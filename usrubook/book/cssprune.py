@@ -100,19 +100,20 @@ def prune(css: str, words: set[str]) -> str:
     return "".join(out)
 
 
-# Folders of the HTML output written after Sphinx has finished (the search index, :mod:`usrubook.book.search`):
-# absent when the stylesheet is pruned on a clean build, present on a rebuild, so their words must not count, or
-# the served stylesheet would depend on whether the book was built before. Their classes are styled by the
-# book's own stylesheet, never by the theme's.
-AFTER_SPHINX = ("pagefind",)
-
-
 def served_words(outdir: Path) -> set[str]:
-    """Every word of every page and script under ``outdir`` that Sphinx writes (not :data:`AFTER_SPHINX`)."""
+    """Every word of every page and script under ``outdir`` that Sphinx writes.
+
+    The search index (:data:`usrubook.book.search.BUNDLE`) is left out: it is written after Sphinx, so it is
+    absent when a clean build prunes the stylesheet and present on a rebuild, and counting its words would make
+    the served stylesheet depend on whether the book was built before. Its classes are styled by the book's own
+    stylesheet, never by the theme's."""
+    from usrubook.book.search import BUNDLE
+
     words: set[str] = set()
-    for path in sorted(outdir.rglob("*")):
-        if path.relative_to(outdir).parts[0] in AFTER_SPHINX:
+    for top in sorted(outdir.iterdir()):
+        if top.name == BUNDLE:
             continue
-        if path.suffix in (".html", ".js") and path.is_file():
-            words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            if path.suffix in (".html", ".js") and path.is_file():
+                words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
     return words

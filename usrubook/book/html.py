@@ -21,11 +21,9 @@
    sphinx-design's assets load only on pages that use it (none do now).
 5. A page opens with its text (:func:`text_first`): the hidden set-up cells' "Show code cell content" toggles
    follow the page's first text (a chapter's key points) instead of filling a phone's first screen.
-6. Nothing holds up the first paint (issue 19): every script file a page loads runs deferred, after the page
-   is parsed and in the order listed (:func:`deferred`), so the parser never stops to fetch and run Sphinx's,
-   the theme's and the extensions' scripts; and ``usrubook.css`` lets the browser skip laying out a section
-   until it comes near the screen (``content-visibility: auto``). Every script still runs before
-   ``DOMContentLoaded``, which is when the theme's and extensions' scripts set up the page.
+6. The parser never stops for a script (issue 19): every script file a page loads runs deferred, after the
+   page is parsed and in the order listed (:func:`deferred`), Sphinx's, the theme's, the extensions' and the
+   book's alike. Every script still runs before ``DOMContentLoaded``, which is when they set up the page.
 7. Accessibility fixes of generated markup: myst-nb's "Show code cell"
    summaries take their name from their visible text (no ``aria-label`` that
    differs from it), and bibliography entries are list items of their list
@@ -177,14 +175,13 @@ def _page_assets(app, pagename, templatename, context, doctree):
     body = context.get("body", "")
     if CHART_CLASS in body:
         # not the Vega runtime: usrubook-charts.js loads it when a reader reaches for a chart
-        app.add_js_file("usrubook-charts.js", loading_method="defer")
+        app.add_js_file("usrubook-charts.js")    # deferred, as every script file (deferred())
         app.add_css_file("usrubook-charts.css")
     uses_design = 'class="sd-' in body or ' sd-' in body
     for key in ("script_files", "css_files"):
         if key in context:
-            context[key] = [a for a in context[key] if not _is_thebe(a) and (uses_design or not _is_design(a))]
-    if "script_files" in context:
-        context["script_files"] = [deferred(a) for a in context["script_files"]]
+            context[key] = [deferred(a) for a in context[key]
+                            if not _is_thebe(a) and (uses_design or not _is_design(a))]
     if "doc-biblioentry" in body:
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
