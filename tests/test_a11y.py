@@ -2,7 +2,8 @@
 
 Every page of the book (see ``conftest.book_pages``), at 390 and 1280 px, with the reader's system set to light
 and to dark (the book follows it: the theme's default mode is "auto"), after every chart has drawn: no critical
-and no serious violation. axe-core does not check the text of SVG drawings, so every text of every chart (axis
+and no serious violation. Each page is opened once per width and scanned in both modes, the system's setting
+switched in between (``scanned``). axe-core does not check the text of SVG drawings, so every text of every chart (axis
 and legend labels, titles, text marks) is checked here too: WCAG AA contrast (4.5:1) against the background it
 is actually drawn on. The passage that every evidence link lands on (a ``:target`` paragraph of the source
 texts) is scanned too, in both modes, since a plain page load never highlights one. A failure names the page,
@@ -47,6 +48,43 @@ def contexts(browser):
         ctx.close()
 
 
+@pytest.fixture(scope="module")
+def scanned(contexts, server, axe_source):
+    """What axe-core and the chart-text check find on a page at a width, in each mode, from one visit: the page
+    is opened with the system set to one mode and scanned, then the system is switched to the other (the theme
+    follows it at once, as a reader's does) and the page is scanned again. At 390 px the page opens in light
+    mode, at 1280 px in dark, so that every page is also scanned as it first draws in each mode. Made on first
+    use, shared by the tests of a page and width; each test reports one mode."""
+    found = {}
+
+    def get(path: str, width: int) -> dict:
+        if (path, width) not in found:
+            order = MODES if WIDTHS.index(width) % 2 == 0 else MODES[::-1]
+            page = open_page(contexts(order[0], width), f"{server}/{path}")
+            try:
+                result = {}
+                for mode in order:
+                    if mode != order[0]:
+                        page.emulate_media(color_scheme=mode)
+                        page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(mode)}")
+                        # colours that change with a transition (the search button's) are scanned once it ended
+                        page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
+                    # the page took the system's mode
+                    theme = page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]")
+                    texts = None
+                    if path in CHART_PAGES:
+                        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
+                                               "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
+                        texts = page.evaluate(CHART_TEXT_CONTRAST)
+                    result[mode] = {"theme": theme, "violations": run_axe(page, axe_source), "chart_texts": texts}
+            finally:
+                page.close()
+            found[(path, width)] = result
+        return found[(path, width)]
+
+    return get
+
+
 def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:
     """axe-core's violations on ``page`` (all of axe's default rules), each with its nodes' selectors."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -74,15 +112,10 @@ def report(where: str, violations: list[dict]) -> str:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", book_pages())
-def test_no_serious_violations(path, width, mode, contexts, server, axe_source):
-    page = open_page(contexts(mode, width), f"{server}/{path}")
-    try:
-        # the page took the system's mode
-        assert page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]") == [
-            "auto", mode]
-        violations = run_axe(page, axe_source)
-    finally:
-        page.close()
+def test_no_serious_violations(path, width, mode, scanned):
+    found = scanned(path, width)[mode]
+    assert found["theme"] == ["auto", mode]       # the page follows the system's setting
+    violations = found["violations"]
     if any(v["impact"] in FAILING_IMPACTS for v in violations):
         pytest.fail(report(f"{path} at {width} px ({mode} mode)", violations), pytrace=False)
 
@@ -124,17 +157,12 @@ CHART_TEXT_CONTRAST = """() => {
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", CHART_PAGES)
-def test_chart_labels_have_aa_contrast(path, width, mode, contexts, server):
+def test_chart_labels_have_aa_contrast(path, width, mode, scanned):
     """Every text drawn in a chart has at least 4.5:1 contrast with the background it is drawn on (they are all
     small text), in the light and the dark mode the system asks for."""
-    page = open_page(contexts(mode, width), f"{server}/{path}")
-    try:
-        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
-                               "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
-        assert page.evaluate("document.documentElement.dataset.theme") == mode
-        texts = page.evaluate(CHART_TEXT_CONTRAST)
-    finally:
-        page.close()
+    found = scanned(path, width)[mode]
+    assert found["theme"][1] == mode
+    texts = found["chart_texts"]
     assert texts, f"{path}: no chart text found"
     low = [t for t in texts if t["ratio"] < 4.5]
     assert not low, f"{path} at {width} px ({mode} mode): {len(low)} chart text(s) below 4.5:1:\n  " + "\n  ".join(
