@@ -88,10 +88,6 @@ add-seed: $(STAMP)
 coverage: data
 	$(PY) -m usrubook.pipeline.coverage $${SEED:+--seed "$$SEED"}
 
-nbval: data
-	$(PY) -m usrubook.book.nbcheck prepare
-	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
-
 # make html rebuilds only if a file the build reads changed since the last build that passed (HTML_STAMP, which
 # carries the time that build started), or if one of its main outputs is missing (HTML_OUTPUTS); a no-op
 # `make html` starts nothing. The files it reads (HTML_SOURCES): every page, the data and the seeds (derived and
@@ -133,11 +129,33 @@ $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(i
 
 FORCE:
 
-pdf: $(DATA_STAMP) $(SYSTEM_STAMP) $(NPM)
-	$(JB) build . --builder pdflatex $(JBFLAGS)
-	@test -s $(PDF) && echo "PDF: $(PDF)"
+# make nbval runs again only if a file it reads changed since the last run that passed (NBVAL_STAMP, which
+# carries the time that run started): what the HTML build reads (HTML_SOURCES, below) and the reference outputs,
+# tests/reference/. So `make test` after `make book` goes straight to the suite. (The suite runs nbval on a copy
+# of the book too: tests/test_nbval.py.)
+NBVAL_STAMP := _build/.nbval-passed
+nbval: $(NBVAL_STAMP)
+
+$(NBVAL_STAMP): $(STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(shell find $(CURDIR)/tests/reference 2>/dev/null)
+	@mkdir -p _build && touch $@.started
+	$(PY) -m usrubook.book.nbcheck prepare
+	$(VENV)/bin/pytest -p no:cacheprovider --nbval-lax --nbval-current-env -q _build/nbval
+	@mv $@.started $@
+
+# make pdf builds again only if a file the build reads changed since the last build that passed (PDF_STAMP, with
+# the time that build started; the same files as the HTML build's), or if the PDF is missing.
+PDF_STAMP := _build/.pdf-built
+pdf: $(PDF_STAMP)
+	@echo "PDF: $(PDF)"
 	@# the web book serves the PDF too, at the address its pages give (citation_pdf_url, the Book's JSON-LD)
-	@if [ -d _build/html ]; then cp $(PDF) _build/html/us-russia-relations.pdf && echo "PDF served: _build/html/us-russia-relations.pdf"; fi
+	@if [ -d _build/html ] && ! cmp -s $(PDF) _build/html/us-russia-relations.pdf; then \
+		cp $(PDF) _build/html/us-russia-relations.pdf && echo "PDF served: _build/html/us-russia-relations.pdf"; fi
+
+$(PDF_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(if $(wildcard $(PDF)),,FORCE)
+	@mkdir -p _build && touch $@.started
+	$(JB) build . --builder pdflatex $(JBFLAGS)
+	@test -s $(PDF) || { echo "make pdf: the build wrote no $(PDF)" >&2; exit 1; }
+	@mv $@.started $@
 
 book: nbval html pdf
 

@@ -41,7 +41,10 @@ def _fake_build(book: Path) -> None:
     for rel in outputs:
         (html / rel).parent.mkdir(parents=True, exist_ok=True)
         (html / rel).write_text("built", encoding="utf-8")
-    for stamp in (".system-checked", ".data-checked", ".html-built"):
+    pdf = book / "_build" / "latex" / "us-russia-relations.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_text("built", encoding="utf-8")
+    for stamp in (".system-checked", ".data-checked", ".html-built", ".nbval-passed", ".pdf-built"):
         (book / "_build" / stamp).touch()
 
 
@@ -67,20 +70,34 @@ INPUTS = [("chapters/trade.md", False), ("evidence/sources.md", False), ("intro.
           ("assets/favicon.svg", False), ("latex/bbm.sty", False)]
 
 
+NBVAL, PDF_BUILT = "_build/.nbval-passed", "_build/.pdf-built"
+
+
 def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
+    """And so do nbval and the PDF (their stamps: `make book` after `make book` runs neither again)."""
     book = book_copy
     seeds = sorted(book.glob("seeds/*.txt"))
     _age(book)
     _fake_build(book)
     assert not _stale(book), "a finished build with no change since must be up to date"
+    assert not _stale(book, NBVAL) and not _stale(book, PDF_BUILT)
     for rel, data in INPUTS + [(seeds[0].relative_to(book).as_posix(), True)]:
         path = book / rel
         assert path.is_file(), rel
         _touch(path)
         assert _stale(book), f"a change to {rel} must rebuild the HTML"
+        assert _stale(book, NBVAL) and _stale(book, PDF_BUILT), f"a change to {rel} must run nbval and the PDF again"
         assert _stale(book, "_build/.data-checked") == data, f"{rel}: the data check runs again: {not data}"
         os.utime(path, (PAST, PAST))
         assert not _stale(book), rel
+        assert not _stale(book, NBVAL) and not _stale(book, PDF_BUILT), rel
+
+    # a reference output of nbval runs nbval again, and only nbval
+    reference = sorted(p for p in (book / "tests" / "reference").rglob("*") if p.is_file())[0]
+    _touch(reference)
+    assert _stale(book, NBVAL) and not _stale(book) and not _stale(book, PDF_BUILT)
+    os.utime(reference, (PAST, PAST))
+    assert not _stale(book, NBVAL)
 
     # a file added to a folder of pages, or removed from data/: the folder's time changes
     added = book / "chapters" / "new-page.md"
@@ -101,6 +118,9 @@ def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
     # a main output missing: rebuilt
     (book / "_build" / "html" / "chapters" / "trade.pdf").unlink()
     assert _stale(book)
+    assert not _stale(book, PDF_BUILT)
+    (book / "_build" / "latex" / "us-russia-relations.pdf").unlink()
+    assert _stale(book, PDF_BUILT)
 
 
 def test_a_record_keeps_an_output_only_while_its_inputs_and_its_bytes_are_unchanged(tmp_path):
