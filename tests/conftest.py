@@ -73,11 +73,11 @@ class CleanBuild:
 def recorded_builds(book: Path) -> dict:
     """For the HTML and the PDF (LaTeX) build of ``book``: "clean" if the last one started from an empty
     output folder, "incremental" if not, None if none is recorded (usrubook.book.execution)."""
-    from usrubook.book.execution import clean_build_record
+    from usrubook.book.execution import clean_build_record, doctree_dir
 
     found = {}
     for builder in ("html", "latex"):
-        record = clean_build_record(book / "_build" / ".doctrees", builder)
+        record = clean_build_record(doctree_dir(book / "_build", builder), builder)
         found[builder] = record.read_text(encoding="utf-8").strip() if record.is_file() else None
     return found
 

@@ -4,12 +4,13 @@ clean builds of the same sources give byte-identical HTML and PDF.
 The tests of the clean build (conftest's ``clean_build``) are in this one module, so that `make test`, which
 hands each module to one worker (pytest-xdist, --dist loadfile), makes that build once."""
 import hashlib
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, VENV, build_clean, copy_book, recorded_builds, run, set_cell
+from conftest import MAKE_ARGS, ROOT, VENV, build_clean, copy_book, recorded_builds, run, set_cell
 
 JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 
@@ -52,17 +53,60 @@ def _executed(log: str, docname: str) -> bool:
 
 
 @pytest.mark.slow
+def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_nothing(clean_build):
+    """Goes on from the clean build (`make html pdf`), before the data-change test: a prose edit, then a caption
+    edit, each followed by `make html`, then a `make html` with nothing changed. (The PDF build kept its own
+    environment, so the HTML build after it reads only the edited page.)"""
+    book = clean_build.book
+    make_html = ["make", *MAKE_ARGS, "html"]
+    notebooks = book / "_build" / "html" / "notebooks"
+    kits = {p.name: p.stat().st_mtime_ns for p in notebooks.iterdir()}
+
+    page = book / "chapters" / "trade.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "The relationship was therefore asymmetric in two senses.", "The relationship was thus asymmetric in two senses."),
+        encoding="utf-8")
+    prose = run(make_html, cwd=book)
+    assert prose.returncode == 0, (prose.stdout + prose.stderr)[-3000:]
+    log = (book / "_build" / "html.log").read_text(encoding="utf-8")
+    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", log)
+    assert read == ["chapters/trade"], read
+    assert "usrubook: executing" not in log
+    assert re.search(r"trade\.pdf \(\d+ pages", prose.stdout), prose.stdout
+    for name in ("history", "current-state", "europe-asia", "outlook"):
+        assert f"{name}.pdf (up to date)" in prose.stdout, prose.stdout
+    assert "thus asymmetric in two senses" in (book / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
+    changed = sorted(p.name for p in notebooks.iterdir() if p.stat().st_mtime_ns != kits[p.name])
+    assert changed == ["trade.ipynb", "usrubook-trade.zip"], changed
+
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "caption: 'Sanctions, export controls, bans", "caption: 'Measures: sanctions, export controls, bans"),
+        encoding="utf-8")
+    again = run(make_html, cwd=book)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
+    cited = json.loads((book / "_build/html/_cite/chapters-trade-fig-trade-measures.json").read_text(encoding="utf-8"))
+    assert "Measures: sanctions" in cited[0]["title"], cited[0]["title"]
+
+    nothing = run(make_html, cwd=book)
+    assert nothing.returncode == 0
+    assert "jupyter-book" not in nothing.stdout and "chapterpdf" not in nothing.stdout, nothing.stdout
+
+
+@pytest.mark.slow
 def test_data_change_re_executes_the_chapters_that_read_it(clean_build):
-    """Goes on from the clean build (HTML, then PDF) that the determinism test compares."""
+    """Goes on from the clean build (HTML, then PDF) that the determinism test compares, after the prose-edit
+    test."""
     book_copy = clean_build.book
     assert _executed(clean_build.log, "chapters/trade") and _executed(clean_build.log, "intro")
 
-    # The PDF build after the HTML build changed the shared configuration, so the next HTML build
-    # re-reads every page as "added": stale cache entries must still be dropped.
+    # The PDF build after the HTML build keeps its own environment (.doctrees-latex): the next HTML build reads
+    # only the page whose data changed.
     set_cell(book_copy / "data/trade.csv", "goods-imports-2022", "value", "9.9")
     changed = run(JB, cwd=book_copy)
     assert changed.returncode == 0, changed.stdout[-3000:]
     assert "usrubook: data changed, chapters/trade will re-execute" in changed.stdout
+    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", changed.stdout)
+    assert "chapters/trade" in read and "intro" not in read and "chapters/history" not in read, read
     assert _executed(changed.stdout, "chapters/trade")
     html = (book_copy / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
     assert re.search(r'seed.s US\$ <span class="output text_plain">9\.9</span> billion for 2022', html)

@@ -4,8 +4,8 @@
   again (checked with `make -q` on the stamps, in a copy of the book);
 * the steps after Sphinx keep an output only while the digest of its inputs and its own bytes are those
   recorded (usrubook/book/buildcache.py): the chapter PDFs, the search index, the chapters' kits;
-* end to end, in a copy with the book's executed notebooks: a prose edit re-reads one page and re-prints one
-  chapter; a changed caption reaches the figure's citation; a second `make html` starts nothing.
+* end to end (tests/test_build.py, in the folder of the clean build): a prose edit re-reads one page and
+  re-prints one chapter; a changed caption reaches the figure's citation; a second `make html` starts nothing.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MAKE_ARGS, ROOT, copy_book, run
+from conftest import MAKE_ARGS, ROOT, run
 
 PAST = time.time() - 3600
 
@@ -230,42 +230,3 @@ def test_search_index_is_made_again_only_when_a_page_or_the_index_changed(html_c
     victim.unlink()
     assert not search.build_index(html_copy)["up_to_date"]
     assert victim.is_file()
-
-
-@pytest.mark.slow
-def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_nothing(tmp_path):
-    """In a copy with the book's executed notebooks (nothing executes): make html, a prose edit, a caption edit."""
-    book = copy_book(tmp_path / "book", cache=True)
-    first = run(["make", *MAKE_ARGS, "html"], cwd=book, timeout=1800)
-    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
-    notebooks = book / "_build" / "html" / "notebooks"
-    kits = {p.name: p.stat().st_mtime_ns for p in notebooks.iterdir()}
-
-    page = book / "chapters" / "trade.md"
-    page.write_text(page.read_text(encoding="utf-8").replace(
-        "has never been a major trading partner.", "has never been a large trading partner."), encoding="utf-8")
-    prose = run(["make", *MAKE_ARGS, "html"], cwd=book)
-    assert prose.returncode == 0, (prose.stdout + prose.stderr)[-3000:]
-    log = (book / "_build" / "html.log").read_text(encoding="utf-8")
-    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", log)
-    assert read == ["chapters/trade"], read
-    assert "usrubook: executing" not in log
-    assert re.search(r"trade\.pdf \(\d+ pages", prose.stdout), prose.stdout
-    for name in ("history", "current-state", "europe-asia", "outlook"):
-        assert f"{name}.pdf (up to date)" in prose.stdout, prose.stdout
-    assert "large trading partner" in (book / "_build/html/chapters/trade.html").read_text(encoding="utf-8")
-    changed = sorted(p.name for p in notebooks.iterdir() if p.stat().st_mtime_ns != kits[p.name])
-    assert changed == ["trade.ipynb", "usrubook-trade.zip"], changed
-
-    caption = book / "chapters" / "trade.md"
-    caption.write_text(caption.read_text(encoding="utf-8").replace(
-        "caption: 'Sanctions, export controls, bans", "caption: 'Measures: sanctions, export controls, bans"),
-        encoding="utf-8")
-    again = run(["make", *MAKE_ARGS, "html"], cwd=book)
-    assert again.returncode == 0, (again.stdout + again.stderr)[-3000:]
-    cited = json.loads((book / "_build/html/_cite/chapters-trade-fig-trade-measures.json").read_text(encoding="utf-8"))
-    assert "Measures: sanctions" in cited[0]["title"], cited[0]["title"]
-
-    nothing = run(["make", *MAKE_ARGS, "html"], cwd=book)
-    assert nothing.returncode == 0
-    assert "jupyter-book" not in nothing.stdout and "chapterpdf" not in nothing.stdout, nothing.stdout

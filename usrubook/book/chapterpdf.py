@@ -65,12 +65,17 @@ def cited_entries(app, docname: str) -> list:
 
 
 def _entry_html(app, citation) -> str:
-    """An entry's text as the References page prints it (the same pybtex formatting, rendered by Sphinx)."""
+    """An entry's text as the References page prints it (the same pybtex formatting, rendered by Sphinx); each
+    entry is rendered once per build (kept on the application, for the chapters that cite it too)."""
     import pybtex_docutils
     from docutils import nodes
 
-    para = nodes.paragraph("", "", *citation.formatted_entry.text.render(pybtex_docutils.Backend()))
-    return app.builder.render_partial(para)["fragment"].strip()
+    done = app.__dict__.setdefault("_usrubook_entry_html", {})
+    key = (citation.key, citation.formatted_entry.label)
+    if key not in done:
+        para = nodes.paragraph("", "", *citation.formatted_entry.text.render(pybtex_docutils.Backend()))
+        done[key] = app.builder.render_partial(para)["fragment"].strip()
+    return done[key]
 
 
 def references_html(app, docname: str, meta) -> str:

@@ -123,8 +123,15 @@ def _module_path(name: str) -> Path | None:
     return None
 
 
-def _imports(path: Path) -> set[str]:
-    """The package's modules that the module at ``path`` imports (anywhere in it, functions too)."""
+def _imports(path: Path) -> frozenset[str]:
+    """The package's modules that the module at ``path`` imports (anywhere in it, functions too). Each file is
+    parsed once per build process while it is unchanged (every page's closure shares most of the package)."""
+    st = path.stat()
+    return _imports_of(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _imports_of(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     import ast
 
     # the package a relative import starts from: the module's own for an __init__.py, else its parent's
@@ -139,7 +146,7 @@ def _imports(path: Path) -> set[str]:
                 base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
             names.add(base)
             names |= {f"{base}.{a.name}" for a in node.names}
-    return {n for n in names if n == "usrubook" or n.startswith("usrubook.")}
+    return frozenset(n for n in names if n == "usrubook" or n.startswith("usrubook."))
 
 
 @functools.lru_cache(maxsize=32)
@@ -410,6 +417,26 @@ def _env_pickle(app) -> Path:
     from sphinx.application import ENV_PICKLE_FILENAME
 
     return Path(app.doctreedir) / ENV_PICKLE_FILENAME
+
+
+def doctree_dir(build_dir: Path | str, outdir_name: str) -> Path:
+    """Where the build that writes ``<build_dir>/<outdir_name>`` keeps its saved environment and doctrees: the HTML
+    build in ``.doctrees`` (jupyter-book's folder), any other (the LaTeX build: ``latex``) in a folder of its own,
+    ``.doctrees-latex``."""
+    return Path(build_dir) / (".doctrees" if outdir_name == "html" else f".doctrees-{outdir_name}")
+
+
+def own_doctrees(app, config):
+    """``config-inited``, before Sphinx loads its saved environment: give the build the environment of its own
+    output folder (:func:`doctree_dir`). jupyter-book gives the HTML and the LaTeX build one folder, so each found
+    the other's environment (another builder, other settings) and read every page again: after `make book`, a
+    prose edit re-read all fourteen pages, and so did every `make pdf` after `make html`."""
+    outdir = Path(app.outdir)
+    if Path(app.doctreedir) != outdir.parent / ".doctrees":
+        return      # a folder chosen by whoever runs Sphinx, not jupyter-book's shared one
+    own = doctree_dir(outdir.parent, outdir.name)
+    own.mkdir(parents=True, exist_ok=True)
+    app.doctreedir = type(app.doctreedir)(own)
 
 
 def clean_build_record(doctreedir: Path | str, builder: str) -> Path:

@@ -42,6 +42,7 @@ def setup(app):
     app.add_directive("seed-texts", SeedTextsDirective)
     app.connect("source-read", execution.note_dependencies)
     app.connect("env-before-read-docs", execution.pre_execute)
+    app.connect("config-inited", execution.own_doctrees, priority=100)
     app.connect("builder-inited", execution.keep_environment, priority=100)
     app.connect("build-finished", execution.restore_environment, priority=100)
     metadata.setup(app)
