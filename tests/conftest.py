@@ -41,13 +41,16 @@ def pdf_path() -> Path:
 
 
 def copy_book(dest: Path, cache: bool = False) -> Path:
-    """A copy of the book's sources (no _build, no .venv), keeping file times. With ``cache``, the book's own
-    executed notebooks come along (jupyter-cache, from the build `make test` makes first): a build of the copy
+    """A copy of the book's sources (no _build, no .venv; node_modules linked), keeping file times. With
+    ``cache``, the book's own executed notebooks come along (jupyter-cache, from the build `make test` makes first): a build of the copy
     then executes only the chapters whose code or data differ, and reads and writes every page as a clean
     build does (Sphinx's saved environment is not copied)."""
     ignore = shutil.ignore_patterns("_build", ".venv", ".venv-lab", ".git", "__pycache__", "*.egg-info", ".pytest_cache",
-                                    ".ipynb_checkpoints")
+                                    ".ipynb_checkpoints", "node_modules")
     shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    # the installed JavaScript (38 MB), which builds only read: linked, not copied into every copy
+    if (ROOT / "node_modules").is_dir():
+        (dest / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     if cache:
         shutil.copytree(_require(ROOT / "_build" / ".jupyter_cache"), dest / "_build" / ".jupyter_cache")
     return dest
