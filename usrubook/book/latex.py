@@ -392,8 +392,24 @@ def canonical_chart_pdfs(app, exception):
             path.write_bytes(canonical)
 
 
+def parts_numbering_first(app, config):
+    """``config-inited``, after sphinx-external-toc has read the table of contents, before Sphinx compares the
+    settings with those the last build saved: for the LaTeX build (written to ``_build/latex``) of a book in parts,
+    ``numfig_secnum_depth = 2``, the value sphinx-jupyterbook-latex sets for it later (``builder-inited``,
+    ``setup_latex_transforms``), under the same conditions. Set only then, it made every LaTeX build find its
+    settings changed since the last ("config changed ('numfig_secnum_depth')") and read every page again."""
+    if Path(app.outdir).name != "latex":
+        return
+    site = getattr(config, "external_site_map", None)
+    to_parts = config["jblatex_captions_to_parts"]
+    if to_parts is True or (to_parts is None and site is not None and site.file_format == "jb-book"
+                            and len(site.root.subtrees) > 1):
+        config["numfig_secnum_depth"] = 2
+
+
 def setup(app):
     app.connect("config-inited", latex_preamble)
+    app.connect("config-inited", parts_numbering_first, priority=950)     # after sphinx-external-toc's (900)
     app.connect("builder-inited", fix_pdf_date)
     app.connect("build-finished", canonical_chart_pdfs)
     for name, role in medium_roles().items():
