@@ -230,3 +230,29 @@ def test_search_index_is_made_again_only_when_a_page_or_the_index_changed(html_c
     victim.unlink()
     assert not search.build_index(html_copy)["up_to_date"]
     assert victim.is_file()
+
+
+def test_the_latex_build_sets_its_numbering_before_sphinx_compares_settings(tmp_path):
+    """sphinx-jupyterbook-latex sets numfig_secnum_depth = 2 for a book in parts only once the builder exists,
+    after Sphinx has compared the settings with the last build's: every LaTeX build then read every page again.
+    usrubook sets it first (config-inited), for the LaTeX build only, under the same conditions."""
+    from types import SimpleNamespace
+
+    from usrubook.book.latex import parts_numbering_first
+
+    def site(subtrees):
+        return SimpleNamespace(file_format="jb-book", root=SimpleNamespace(subtrees=[None] * subtrees))
+
+    def depth(outdir, to_parts=None, site_map=None):
+        config = {"jblatex_captions_to_parts": to_parts, "numfig_secnum_depth": 1}
+        holder = type("Config", (dict,), {})(config)
+        if site_map is not None:
+            holder.external_site_map = site_map
+        parts_numbering_first(SimpleNamespace(outdir=str(tmp_path / outdir)), holder)
+        return holder["numfig_secnum_depth"]
+
+    assert depth("latex", site_map=site(3)) == 2          # this book: parts in the table of contents
+    assert depth("latex", to_parts=True) == 2
+    assert depth("latex", site_map=site(1)) == 1          # one part: chapters at the top
+    assert depth("latex", to_parts=False, site_map=site(3)) == 1
+    assert depth("html", site_map=site(3)) == 1           # the web book's numbering is not touched
