@@ -33,6 +33,7 @@ help:
 	@echo "make coverage             share of the seeds' candidate facts accounted for, and the gaps"
 	@echo "                          (SEED=seed005: one seed, its gaps as a coding checklist)"
 	@echo "make nbval                run the chapters and compare checked cells with tests/reference/"
+	@echo "                          (again only when a file it reads changed; rm _build/.nbval-passed to force)"
 	@echo "make refresh-references   store new reference outputs (on purpose; review the diff)"
 	@echo "make bench                print build times and page sizes"
 	@echo "make prose                words per chapter, and the share of prose about the relationship"
@@ -130,7 +131,7 @@ $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(i
 FORCE:
 
 # make nbval runs again only if a file it reads changed since the last run that passed (NBVAL_STAMP, which
-# carries the time that run started): what the HTML build reads (HTML_SOURCES, below) and the reference outputs,
+# carries the time that run started): what the HTML build reads (HTML_SOURCES, above) and the reference outputs,
 # tests/reference/. So `make test` after `make book` goes straight to the suite. (The suite runs nbval on a copy
 # of the book too: tests/test_nbval.py.)
 NBVAL_STAMP := _build/.nbval-passed

@@ -102,8 +102,9 @@ def build_clean(base: Path) -> CleanBuild:
 @pytest.fixture(scope="session")
 def clean_build(tmp_path_factory) -> CleanBuild:
     """One clean build (HTML, then PDF) of a fresh copy of the book, every notebook executed anew. The
-    determinism test compares its snapshot with the book's own build; the data-change test goes on building in
-    its folder. (Both are in test_build.py, which `make test` hands to one worker: the build is made once.)"""
+    determinism test compares its snapshot with the book's own build; the prose-edit, data-change and
+    broken-cross-reference tests go on building in its folder. (All are in test_build.py, which `make test`
+    hands to one worker: the build is made once.)"""
     return build_clean(tmp_path_factory.mktemp("clean"))
 
 

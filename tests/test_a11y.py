@@ -68,7 +68,7 @@ def scanned(contexts, server, axe_source):
                         page.emulate_media(color_scheme=mode)
                         page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(mode)}")
                         # colours that change with a transition (the search button's) are scanned once it ended
-                        page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")
+                        page.evaluate(SETTLED)
                     # the page took the system's mode
                     theme = page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]")
                     texts = None
@@ -83,6 +83,14 @@ def scanned(contexts, server, axe_source):
         return found[(path, width)]
 
     return get
+
+
+# Resolves when every finite animation and transition of the page has ended (or was cancelled), or after 2 s.
+SETTLED = """() => Promise.race([
+  Promise.all(document.getAnimations()
+    .filter(a => Number.isFinite(a.effect ? a.effect.getComputedTiming().endTime : Infinity))
+    .map(a => a.finished.catch(() => null))),
+  new Promise(r => setTimeout(r, 2000))])"""
 
 
 def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:

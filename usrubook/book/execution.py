@@ -5,8 +5,8 @@ would otherwise be served stale outputs. A chapter depends on the tables its
 code loads (``load("trade")`` means ``data/trade.csv``; ``datapackage_descriptor()``
 means ``data/datapackage.json``) and on the ``usrubook`` package. Sphinx is told
 of these dependencies, so it re-reads the chapter when one changes; and before
-any page is read (whatever the reason: a change, or a full re-read after the PDF
-build changed the configuration) its jupyter-cache record counts as stale if a
+any page is read (whatever the reason: a change, or a full re-read after a change
+of configuration or in a moved folder) its jupyter-cache record counts as stale if a
 dependency is newer than the record, so the page executes again.
 
 Before anything is executed, every page to be read is checked for ``load()`` of a
