@@ -96,9 +96,25 @@ def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_n
 
 
 @pytest.mark.slow
+def test_broken_cross_reference_fails_the_build_and_names_the_line(clean_build):
+    """In the folder of the clean build, after the prose-edit test (which leaves it built) and before the
+    data-change test (whose changed data would make this build execute chapters first)."""
+    page = clean_build.book / "chapters/trade.md"
+    old = page.read_text(encoding="utf-8")
+    page.write_text(old.replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"), encoding="utf-8")
+    try:
+        result = run(JB, cwd=clean_build.book)
+    finally:
+        page.write_text(old, encoding="utf-8")
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
+
+
+@pytest.mark.slow
 def test_data_change_re_executes_the_chapters_that_read_it(clean_build):
     """Goes on from the clean build (HTML, then PDF) that the determinism test compares, after the prose-edit
-    test."""
+    and broken-cross-reference tests."""
     book_copy = clean_build.book
     assert _executed(clean_build.log, "chapters/trade") and _executed(clean_build.log, "intro")
 
@@ -141,21 +157,6 @@ def _data_change_and_after(book_copy, data):
     assert prose.returncode == 0
     assert "chapters/trade.md: Using cached notebook" in prose.stdout
     assert not _executed(prose.stdout, "chapters/trade")
-
-
-@pytest.mark.slow
-def test_broken_cross_reference_fails_the_build_and_names_the_line(clean_build):
-    """In the folder of the clean build (after the data-change test, which leaves it built)."""
-    page = clean_build.book / "chapters/trade.md"
-    old = page.read_text(encoding="utf-8")
-    page.write_text(old.replace("{numref}`fig-trade-measures`", "{numref}`fig-trade-missing`"), encoding="utf-8")
-    try:
-        result = run(JB, cwd=clean_build.book)
-    finally:
-        page.write_text(old, encoding="utf-8")
-    assert result.returncode != 0
-    out = result.stdout + result.stderr
-    assert re.search(r"chapters/trade\.md:\d+: WARNING: undefined label: 'fig-trade-missing'", out), out[-3000:]
 
 
 PDF = Path("_build/latex/us-russia-relations.pdf")
