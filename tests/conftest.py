@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +107,23 @@ def clean_build(tmp_path_factory) -> CleanBuild:
     broken-cross-reference tests go on building in its folder. (All are in test_build.py, which `make test`
     hands to one worker: the build is made once.)"""
     return build_clean(tmp_path_factory.mktemp("clean"))
+
+
+def pages_reading(book: Path, data_file: str) -> list[str]:
+    """The pages of ``book`` (``chapters/trade.md`` ...) whose code loads ``data_file`` (``data/trade.csv``), as the
+    build works them out (usrubook.book.execution.dependencies)."""
+    from usrubook.book.execution import dependencies
+
+    return sorted(p.relative_to(book).as_posix() for p in book.rglob("*.md")
+                  if "_build" not in p.parts in (text := p.read_text(encoding="utf-8")) and data_file in dependencies(text))
+
+
+_READ = re.compile(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)")
+
+
+def pages_read(log: str) -> list[str]:
+    """The pages a Sphinx build's progress log shows it read, in order (``chapters/trade`` ...)."""
+    return _READ.findall(log)
 
 
 def data_snapshot(book: Path) -> dict:

@@ -48,6 +48,25 @@ def contexts(browser):
         ctx.close()
 
 
+# Resolves when every finite animation and transition of the page has ended (or was cancelled), or after 2 s.
+SETTLED = """() => Promise.race([
+  Promise.all(document.getAnimations()
+    .filter(a => Number.isFinite(a.effect ? a.effect.getComputedTiming().endTime : Infinity))
+    .map(a => a.finished.catch(() => null))),
+  new Promise(r => setTimeout(r, 2000))])"""
+
+
+def _scan(page, path: str, axe_source: str) -> dict:
+    """The page's mode and theme as it shows them, axe-core's violations, and (on a chart page) its chart texts."""
+    texts = None
+    if path in CHART_PAGES:
+        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
+                               "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
+        texts = page.evaluate(CHART_TEXT_CONTRAST)
+    return {"theme": page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]"),
+            "violations": run_axe(page, axe_source), "chart_texts": texts}
+
+
 @pytest.fixture(scope="module")
 def scanned(contexts, server, axe_source):
     """What axe-core and the chart-text check find on a page at a width, in each mode, from one visit: the page
@@ -58,39 +77,22 @@ def scanned(contexts, server, axe_source):
     found = {}
 
     def get(path: str, width: int) -> dict:
-        if (path, width) not in found:
-            order = MODES if WIDTHS.index(width) % 2 == 0 else MODES[::-1]
-            page = open_page(contexts(order[0], width), f"{server}/{path}")
-            try:
-                result = {}
-                for mode in order:
-                    if mode != order[0]:
-                        page.emulate_media(color_scheme=mode)
-                        page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(mode)}")
-                        # colours that change with a transition (the search button's) are scanned once it ended
-                        page.evaluate(SETTLED)
-                    # the page took the system's mode
-                    theme = page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]")
-                    texts = None
-                    if path in CHART_PAGES:
-                        page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
-                                               "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
-                        texts = page.evaluate(CHART_TEXT_CONTRAST)
-                    result[mode] = {"theme": theme, "violations": run_axe(page, axe_source), "chart_texts": texts}
-            finally:
-                page.close()
-            found[(path, width)] = result
-        return found[(path, width)]
+        if (path, width) in found:
+            return found[(path, width)]
+        first, second = MODES if WIDTHS.index(width) % 2 == 0 else MODES[::-1]
+        page = open_page(contexts(first, width), f"{server}/{path}")
+        try:
+            result = {first: _scan(page, path, axe_source)}
+            page.emulate_media(color_scheme=second)
+            page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(second)}")
+            page.evaluate(SETTLED)      # colours that change with a transition (the search button's) have ended
+            result[second] = _scan(page, path, axe_source)
+        finally:
+            page.close()
+        found[(path, width)] = result
+        return result
 
     return get
-
-
-# Resolves when every finite animation and transition of the page has ended (or was cancelled), or after 2 s.
-SETTLED = """() => Promise.race([
-  Promise.all(document.getAnimations()
-    .filter(a => Number.isFinite(a.effect ? a.effect.getComputedTiming().endTime : Infinity))
-    .map(a => a.finished.catch(() => null))),
-  new Promise(r => setTimeout(r, 2000))])"""
 
 
 def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:

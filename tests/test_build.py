@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MAKE_ARGS, ROOT, build_clean, copy_book, recorded_builds, run, set_cell
+from conftest import (MAKE_ARGS, ROOT, build_clean, copy_book, pages_read, pages_reading, recorded_builds, run,
+                      set_cell)
 
 JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 
@@ -72,7 +73,7 @@ def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_n
     prose = run(make_html, cwd=book)
     assert prose.returncode == 0, (prose.stdout + prose.stderr)[-3000:]
     log = (book / "_build" / "html.log").read_text(encoding="utf-8")
-    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", log)
+    read = pages_read(log)
     assert read == ["chapters/trade"], read
     assert "usrubook: executing" not in log
     assert re.search(r"trade\.pdf \(\d+ pages", prose.stdout), prose.stdout
@@ -129,16 +130,12 @@ def test_data_change_re_executes_the_chapters_that_read_it(clean_build):
 
 
 def _data_change_and_after(book_copy, data):
-    from usrubook.book.execution import dependencies
-
     set_cell(data, "goods-imports-2022", "value", "9.9")
     changed = run(JB, cwd=book_copy)
     assert changed.returncode == 0, changed.stdout[-3000:]
     assert "usrubook: data changed, chapters/trade will re-execute" in changed.stdout
-    read = re.findall(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)", changed.stdout)
-    readers = {p.relative_to(book_copy).with_suffix("").as_posix() for p in book_copy.rglob("*.md")
-               if "_build" not in p.parts and "{code-cell}" in (text := p.read_text(encoding="utf-8"))
-               and "data/trade.csv" in dependencies(text)}
+    read = pages_read(changed.stdout)
+    readers = {page.removesuffix(".md") for page in pages_reading(book_copy, "data/trade.csv")}
     assert "chapters/trade" in readers and "intro" not in readers
     assert set(read) == readers, read
     assert _executed(changed.stdout, "chapters/trade")

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import MAKE_ARGS, ROOT, VENV, copy_book, run, set_cell
+from conftest import MAKE_ARGS, ROOT, VENV, copy_book, pages_reading, run, set_cell
 
 JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 SCREEN = 20     # lines: what a terminal shows without scrolling
@@ -120,11 +120,7 @@ def test_broken_data_file_names_the_file_line_and_column_in_every_chapter_that_r
     assert result.returncode != 0
     screen = _first_screen(result.stderr)
     # every page whose code loads the table fails, and each is named
-    from usrubook.book.execution import dependencies
-
-    readers = sorted(str(p.relative_to(built)) for p in built.rglob("*.md") if "_build" not in p.parts
-                     and "{code-cell}" in (text := p.read_text(encoding="utf-8"))
-                     and "data/trade.csv" in dependencies(text))
+    readers = pages_reading(built, "data/trade.csv")
     assert {"chapters/trade.md", "evidence/methods.md"} <= set(readers)
     assert f"{len(readers)} chapters failed:" in screen, result.stderr[-3000:]
     for page in readers:
