@@ -115,7 +115,8 @@ def pages_reading(book: Path, data_file: str) -> list[str]:
     from usrubook.book.execution import dependencies
 
     return sorted(p.relative_to(book).as_posix() for p in book.rglob("*.md")
-                  if "_build" not in p.parts in (text := p.read_text(encoding="utf-8")) and data_file in dependencies(text))
+                  if "_build" not in p.parts and "{code-cell}" in (text := p.read_text(encoding="utf-8"))
+                  and data_file in dependencies(text))
 
 
 _READ = re.compile(r"reading sources\.\.\. .*?\[\s*\d+%\]\s*(?:\x1b\[[0-9;]*m)?([\w/-]+)")
