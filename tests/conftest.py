@@ -65,6 +65,13 @@ def book_copy(tmp_path) -> Path:
 MAKE_ARGS = ["-o", f"{VENV}/.installed", "-o", "node_modules/.installed", f"VENV={VENV}"]
 
 
+def make_stale(book: Path, target: str = "_build/.html-built") -> bool:
+    """Whether make would remake ``target`` in ``book`` (make -q: 0 up to date, 1 not)."""
+    result = run(["make", "-q", *MAKE_ARGS, target], cwd=book)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.returncode == 1
+
+
 class CleanBuild:
     """A clean build of a copy of the book, as `make book` makes it (`make html pdf`): its folder, the HTML
     build's progress log, a snapshot of its outputs (``_build/html`` and the PDF) taken right after it, and

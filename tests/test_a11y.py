@@ -3,7 +3,9 @@
 Every page of the book (see ``conftest.book_pages``), at 390 and 1280 px, with the reader's system set to light
 and to dark (the book follows it: the theme's default mode is "auto"), after every chart has drawn: no critical
 and no serious violation. Each page is opened once per width and scanned in both modes, the system's setting
-switched in between (``scanned``). axe-core does not check the text of SVG drawings, so every text of every chart (axis
+switched in between (``scanned``). In the second mode axe-core runs only its colour rules when the page's markup
+and every element's rendering (shown or hidden, and its box) are what they were in the first: its other rules read
+nothing else, so their findings are the first mode's. axe-core does not check the text of SVG drawings, so every text of every chart (axis
 and legend labels, titles, text marks) is checked here too: WCAG AA contrast (4.5:1) against the background it
 is actually drawn on. The passage that every evidence link lands on (a ``:target`` paragraph of the source
 texts) is scanned too, in both modes, since a plain page load never highlights one. A failure names the page,
@@ -56,15 +58,35 @@ SETTLED = """() => Promise.race([
   new Promise(r => setTimeout(r, 2000))])"""
 
 
-def _scan(page, path: str, axe_source: str) -> dict:
-    """The page's mode and theme as it shows them, axe-core's violations, and (on a chart page) its chart texts."""
+# The rules whose findings can depend on the colours a mode gives. Every other rule of axe-core reads the DOM, its
+# ARIA and what is rendered where: its findings are the same in both modes when those are (RENDERED).
+COLOUR_RULES = ("color-contrast", "link-in-text-block")
+# A digest of the DOM (the whole markup of the body) and of every element's rendering: shown or not, and its box
+# in the page. The mode a page shows is set on <html>, outside it.
+RENDERED = """() => {
+  const parts = [document.body.outerHTML];
+  for (const e of document.body.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    parts.push((e.checkVisibility({visibilityProperty: true, opacityProperty: true}) ? 'v' : 'h') +
+      [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round).join(','));
+  }
+  const s = parts.join('|');
+  let a = 0x811c9dc5, b = 0;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); a = Math.imul(a ^ c, 16777619); b = (Math.imul(b, 31) + c) | 0; }
+  return s.length + ':' + (a >>> 0).toString(16) + ':' + (b >>> 0).toString(16);
+}"""
+
+
+def _scan(page, path: str, axe_source: str, rules=None) -> dict:
+    """The page's mode and theme as it shows them, axe-core's violations (of ``rules``, or of all its default
+    rules), and (on a chart page) its chart texts."""
     texts = None
     if path in CHART_PAGES:
         page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
                                "c => c.classList.contains('usrubook-drawn'))", timeout=20000)
         texts = page.evaluate(CHART_TEXT_CONTRAST)
     return {"theme": page.evaluate("[document.documentElement.dataset.mode, document.documentElement.dataset.theme]"),
-            "violations": run_axe(page, axe_source), "chart_texts": texts}
+            "violations": run_axe(page, axe_source, rules=rules), "chart_texts": texts}
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +105,18 @@ def scanned(contexts, server, axe_source):
         page = open_page(contexts(first, width), f"{server}/{path}")
         try:
             result = {first: _scan(page, path, axe_source)}
+            rendered = page.evaluate(RENDERED)
             page.emulate_media(color_scheme=second)
             page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(second)}")
             page.evaluate(SETTLED)      # colours that change with a transition (the search button's) have ended
-            result[second] = _scan(page, path, axe_source)
+            if page.evaluate(RENDERED) == rendered:
+                # the same markup, every element shown or hidden as before and in the same box: only the colour
+                # rules can find anything new; the other rules' findings are those of the first mode
+                result[second] = _scan(page, path, axe_source, rules=COLOUR_RULES)
+                result[second]["violations"] += [v for v in result[first]["violations"] if v["id"] not in COLOUR_RULES]
+                result[second]["rules"] = "colour"
+            else:
+                result[second] = _scan(page, path, axe_source)
         finally:
             page.close()
         found[(path, width)] = result
@@ -95,12 +125,14 @@ def scanned(contexts, server, axe_source):
     return get
 
 
-def run_axe(page, axe_source: str, context: str = "document") -> list[dict]:
-    """axe-core's violations on ``page`` (all of axe's default rules), each with its nodes' selectors."""
+def run_axe(page, axe_source: str, context: str = "document", rules=None) -> list[dict]:
+    """axe-core's violations on ``page`` (of ``rules``, or of all axe's default rules), each with its nodes'
+    selectors."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
+    only = f", runOnly: {{type: 'rule', values: {json.dumps(list(rules))}}}" if rules else ""
     return page.evaluate(f"""async () => {{
-        const r = await axe.run({context}, {{resultTypes: ['violations']}});
+        const r = await axe.run({context}, {{resultTypes: ['violations']{only}}});
         return r.violations.map(v => ({{id: v.id, impact: v.impact, help: v.help,
             nodes: v.nodes.map(n => ({{target: n.target.join(' '), html: n.html.slice(0, 160),
                                      why: (n.any[0] || n.all[0] || n.none[0] || {{}}).message || ''}}))}}));

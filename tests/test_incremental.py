@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MAKE_ARGS, ROOT, run
+from conftest import ROOT, make_stale, run
 
 PAST = time.time() - 3600
 
@@ -48,13 +48,6 @@ def _fake_build(book: Path) -> None:
         (book / "_build" / stamp).touch()
 
 
-def _stale(book: Path, target: str = "_build/.html-built") -> bool:
-    """Whether make would rebuild ``target`` (make -q: 0 up to date, 1 not)."""
-    result = run(["make", "-q", *MAKE_ARGS, target], cwd=book)
-    assert result.returncode in (0, 1), result.stdout + result.stderr
-    return result.returncode == 1
-
-
 def _touch(path: Path) -> None:
     now = time.time()
     os.utime(path, (now, now))
@@ -79,48 +72,48 @@ def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
     seeds = sorted(book.glob("seeds/*.txt"))
     _age(book)
     _fake_build(book)
-    assert not _stale(book), "a finished build with no change since must be up to date"
-    assert not _stale(book, NBVAL) and not _stale(book, PDF_BUILT)
+    assert not make_stale(book), "a finished build with no change since must be up to date"
+    assert not make_stale(book, NBVAL) and not make_stale(book, PDF_BUILT)
     for rel, data in INPUTS + [(seeds[0].relative_to(book).as_posix(), True)]:
         path = book / rel
         assert path.is_file(), rel
         _touch(path)
-        assert _stale(book), f"a change to {rel} must rebuild the HTML"
-        assert _stale(book, NBVAL) and _stale(book, PDF_BUILT), f"a change to {rel} must run nbval and the PDF again"
-        assert _stale(book, "_build/.data-checked") == data, f"{rel}: the data check runs again: {not data}"
+        assert make_stale(book), f"a change to {rel} must rebuild the HTML"
+        assert make_stale(book, NBVAL) and make_stale(book, PDF_BUILT), f"a change to {rel} must run nbval and the PDF again"
+        assert make_stale(book, "_build/.data-checked") == data, f"{rel}: the data check runs again: {not data}"
         os.utime(path, (PAST, PAST))
-        assert not _stale(book), rel
-        assert not _stale(book, NBVAL) and not _stale(book, PDF_BUILT), rel
+        assert not make_stale(book), rel
+        assert not make_stale(book, NBVAL) and not make_stale(book, PDF_BUILT), rel
 
     # a reference output of nbval runs nbval again, and only nbval
     reference = sorted(p for p in (book / "tests" / "reference").rglob("*") if p.is_file())[0]
     _touch(reference)
-    assert _stale(book, NBVAL) and not _stale(book) and not _stale(book, PDF_BUILT)
+    assert make_stale(book, NBVAL) and not make_stale(book) and not make_stale(book, PDF_BUILT)
     os.utime(reference, (PAST, PAST))
-    assert not _stale(book, NBVAL)
+    assert not make_stale(book, NBVAL)
 
     # a file added to a folder of pages, or removed from data/: the folder's time changes
     added = book / "chapters" / "new-page.md"
     added.write_text("# New\n", encoding="utf-8")
-    assert _stale(book)
+    assert make_stale(book)
     added.unlink()
     os.utime(book / "chapters", (PAST, PAST))
-    assert not _stale(book)
+    assert not make_stale(book)
     (book / "data" / "coverage.csv").unlink()
-    assert _stale(book) and _stale(book, "_build/.data-checked")
+    assert make_stale(book) and make_stale(book, "_build/.data-checked")
     _age(book)
     _fake_build(book)
 
     # what the build does not read does not rebuild it
     _touch(book / "tests" / "test_data.py")
-    assert not _stale(book)
+    assert not make_stale(book)
 
     # a main output missing: rebuilt
     (book / "_build" / "html" / "chapters" / "trade.pdf").unlink()
-    assert _stale(book)
-    assert not _stale(book, PDF_BUILT)
+    assert make_stale(book)
+    assert not make_stale(book, PDF_BUILT)
     (book / "_build" / "latex" / "us-russia-relations.pdf").unlink()
-    assert _stale(book, PDF_BUILT)
+    assert make_stale(book, PDF_BUILT)
 
 
 def test_a_record_keeps_an_output_only_while_its_inputs_and_its_bytes_are_unchanged(tmp_path):
