@@ -103,6 +103,7 @@ def _pdf_text(pdf_path):
 def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path):
     pdf = _pdf_text(pdf_path)
     checked = {"Figure": 0, "Table": 0}
+    soups = {}
     for path in _cite_files(html_dir, "json"):
         (item,) = json.loads(path.read_text(encoding="utf-8"))
         if item["type"] != "figure":
@@ -112,8 +113,9 @@ def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path
         assert m, item["title"]
         number, caption = m.groups()
         page, anchor = item["URL"][len(book_metadata(html_dir.parent.parent).version_url):].split("#")
-        soup = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
-        target = soup.find(id=anchor)
+        if page not in soups:       # each page parsed once, for all its figures and tables
+            soups[page] = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
+        target = soups[page].find(id=anchor)
         assert target is not None, item["URL"]
         shown = (target.find(class_="caption-number") or target.find_previous(class_="caption-number")).get_text()
         prefix = "Fig." if kind == "Figure" else "Table"
