@@ -108,10 +108,16 @@ coverage: data
 # _build/html/chapters/<name>.pdf.
 HTML_LOG := _build/html.log
 HTML_STAMP := _build/.html-built
+# The names at the top of the book, less those git ignores (environments, _build, caches, converted notebooks),
+# written to TOP_LEVEL when they change: a file added or removed there rebuilds the book; a .venv-lab made by
+# `make test` does not. (The folders below are prerequisites themselves: their times change with their files.)
+TOP_LEVEL := _build/.top-level
+$(shell mkdir -p _build && LC_ALL=C ls -A | grep -vxE '\.git|_build|\.venv|\.venv-lab|__pycache__|.*\.egg-info|\.ipynb_checkpoints|\.jupyter_cache|\.pytest_cache|node_modules|.*\.ipynb' > $(TOP_LEVEL).new; \
+	if cmp -s $(TOP_LEVEL).new $(TOP_LEVEL); then rm -f $(TOP_LEVEL).new; else mv $(TOP_LEVEL).new $(TOP_LEVEL); fi)
 HTML_SOURCES := $(shell find $(CURDIR)/chapters $(CURDIR)/evidence $(CURDIR)/data $(CURDIR)/seeds \
 	$(CURDIR)/usrubook $(CURDIR)/_templates $(CURDIR)/assets $(CURDIR)/latex \
 	! -path '*/__pycache__*' ! -path '*/.ipynb_checkpoints*' ! -name '*.ipynb' 2>/dev/null) \
-	$(CURDIR) $(shell find . -maxdepth 1 -type f ! -name '*.ipynb')
+	$(TOP_LEVEL) $(shell find . -maxdepth 1 -type f ! -name '*.ipynb')
 HTML_OUTPUTS := _build/html/index.html _build/html/search.html _build/html/pagefind/pagefind.js \
 	$(patsubst %.md,_build/html/%.html,$(wildcard chapters/*.md evidence/*.md)) \
 	$(patsubst %.md,_build/html/%.pdf,$(wildcard chapters/*.md))

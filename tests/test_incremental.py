@@ -33,6 +33,7 @@ def _age(book: Path) -> None:
 
 def _fake_build(book: Path) -> None:
     """The stamps and main outputs of a finished `make html`, made now."""
+    make_stale(book)        # make lists the top of the book (_build/.top-level) as it reads the Makefile, first
     html = book / "_build" / "html"
     outputs = ["index.html", "search.html", "pagefind/pagefind.js"]
     outputs += [p.relative_to(book).with_suffix(".html").as_posix() for p in book.glob("chapters/*.md")]
@@ -104,9 +105,19 @@ def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
     _age(book)
     _fake_build(book)
 
-    # what the build does not read does not rebuild it
+    # what the build does not read does not rebuild it: a test, or what git ignores at the top of the book (the
+    # environment `make test` makes there); a file added at the top of the book does
     _touch(book / "tests" / "test_data.py")
     assert not make_stale(book)
+    (book / ".venv-lab").mkdir()
+    (book / "chapters" / "trade.ipynb").write_text("{}", encoding="utf-8")
+    os.utime(book / "chapters", (PAST, PAST))
+    assert not make_stale(book) and not make_stale(book, NBVAL)
+    (book / "notes.md").write_text("# Notes\n", encoding="utf-8")
+    assert make_stale(book) and make_stale(book, NBVAL)
+    (book / "notes.md").unlink()
+    _age(book)
+    _fake_build(book)
 
     # a main output missing: rebuilt
     (book / "_build" / "html" / "chapters" / "trade.pdf").unlink()
