@@ -260,3 +260,39 @@ def test_the_latex_build_sets_its_numbering_before_sphinx_compares_settings(tmp_
     assert depth("latex", site_map=site(1)) == 1          # one part: chapters at the top
     assert depth("latex", to_parts=False, site_map=site(3)) == 1
     assert depth("html", site_map=site(3)) == 1           # the web book's numbering is not touched
+
+
+def test_a_memo_keeps_what_a_build_did_not_use_until_no_build_has_for_a_month(tmp_path, monkeypatch):
+    """The HTML and LaTeX builds share the memos (citations rendered, charts drawn for print) and each uses only
+    some of them; a rebuild uses only those of the pages it writes. What one build did not use is there for the next."""
+    import pickle
+    import time
+
+    from usrubook.book.buildcache import Memo
+
+    html, latex = Memo("m.pickle"), Memo("m.pickle")
+    html.load(tmp_path)
+    html.put("citation", "APA")
+    html.save()
+    latex.load(tmp_path)
+    assert latex.get("chart") is None
+    latex.put("chart", b"%PDF")
+    latex.save()                                    # used only the chart
+    again = Memo("m.pickle")
+    again.load(tmp_path)
+    assert again.get("citation") == "APA" and again.get("chart") == b"%PDF"
+
+    month = Memo.KEEP_DAYS * 86400
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + month + 60)
+    later = Memo("m.pickle")
+    later.load(tmp_path)
+    later.put("chart", b"%PDF")
+    later.save()                                    # the citation was last used more than KEEP_DAYS ago
+    entries = pickle.loads((tmp_path / "m.pickle").read_bytes())["entries"]
+    assert set(entries) == {"chart"}
+
+    (tmp_path / "m.pickle").write_bytes(pickle.dumps({"citation": "APA"}))     # written by an older version
+    old = Memo("m.pickle")
+    old.load(tmp_path)
+    assert old.get("citation") is None

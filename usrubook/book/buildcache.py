@@ -144,20 +144,28 @@ def memoize_pybtex_plugins() -> None:
 
 class Memo:
     """Results of a pure function kept from one build to the next, in ``<cache>/<name>`` (a pickle), by a key that
-    digests everything the result depends on. Only the results a build used are saved, so the store does not grow."""
+    digests everything the result depends on.
+
+    A build saves the results it used and keeps the others it found: the HTML and LaTeX builds share the folder
+    and each uses only some (the LaTeX build no citation, the HTML build no chart drawn for print), and a rebuild
+    uses only those of the pages it writes. A result no build has used for :data:`KEEP_DAYS` days is dropped, so
+    the store does not grow with keys that can no longer come up (those of an older version of the code)."""
+
+    KEEP_DAYS = 30
+    FORMAT = 2
 
     def __init__(self, name: str):
         self.name = name
         self.path: Path | None = None
-        self.store: dict = {}
+        self.store: dict = {}       # key: (time last used, result)
         self.used: dict = {}
 
     def get(self, key: str):
         found = self.used.get(key)
         if found is None:
-            found = self.store.get(key)
-            if found is not None:
-                self.used[key] = found
+            stored = self.store.get(key)
+            if stored is not None:
+                found = self.used[key] = stored[1]
         return found
 
     def put(self, key: str, value) -> None:
@@ -169,19 +177,24 @@ class Memo:
         self.path, self.used = Path(cache) / self.name, {}
         try:
             with open(self.path, "rb") as f:
-                self.store = pickle.load(f)
+                saved = pickle.load(f)
+            self.store = saved["entries"] if saved.get("format") == self.FORMAT else {}
         except Exception:         # none yet, or unreadable (written by other versions): compute anew
             self.store = {}
 
     def save(self) -> None:
         import pickle
+        import time
 
         if self.path is None:
             return
+        now = time.time()
+        entries = {k: v for k, v in self.store.items() if now - v[0] < self.KEEP_DAYS * 86400}
+        entries.update((k, (now, v)) for k, v in self.used.items())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            pickle.dump(self.used, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": self.FORMAT, "entries": entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
 
