@@ -11,6 +11,7 @@ against the built book served on 127.0.0.1.
 """
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote_plus, urlsplit
 
@@ -97,13 +98,19 @@ def test_new_start_lists_the_treaty_sections_first(query, search):
 
 def _target(html_dir, href: str):
     """The element a result's link lands on, in the built page."""
-    from bs4 import BeautifulSoup
-
     parts = urlsplit(href)
     path = html_dir / parts.path.lstrip("/")
     assert path.is_file(), f"a result links to a missing page: {href}"
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    soup = _page_soup(path)
     return soup.find(id=parts.fragment) if parts.fragment else soup
+
+
+@functools.lru_cache(maxsize=None)
+def _page_soup(path):
+    """A built page, parsed once for all the results that link to it (read, never changed)."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def test_sanctions_ranked_by_relevance_with_section_hits(search, html_dir):
