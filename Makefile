@@ -108,12 +108,16 @@ coverage: data
 # _build/html/chapters/<name>.pdf.
 HTML_LOG := _build/html.log
 HTML_STAMP := _build/.html-built
-# The names at the top of the book, less those git ignores (environments, _build, caches, converted notebooks),
-# written to TOP_LEVEL when they change: a file added or removed there rebuilds the book; a .venv-lab made by
-# `make test` does not. (The folders below are prerequisites themselves: their times change with their files.)
+# The names at the top of the book, less those of what no build reads (the environments, $(VENV) among them,
+# _build, node_modules and caches, as in .gitignore, and converted notebooks), written to TOP_LEVEL when they
+# change: a file or folder added or removed there rebuilds the book; the .venv-lab that `make test` makes does
+# not. (The folders below are prerequisites themselves: their times change with their files.) Not for `make help`
+# or `make clean`.
 TOP_LEVEL := _build/.top-level
-$(shell mkdir -p _build && LC_ALL=C ls -A | grep -vxE '\.git|_build|\.venv|\.venv-lab|__pycache__|.*\.egg-info|\.ipynb_checkpoints|\.jupyter_cache|\.pytest_cache|node_modules|.*\.ipynb' > $(TOP_LEVEL).new; \
-	if cmp -s $(TOP_LEVEL).new $(TOP_LEVEL); then rm -f $(TOP_LEVEL).new; else mv $(TOP_LEVEL).new $(TOP_LEVEL); fi)
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+$(shell export LC_ALL=C; mkdir -p _build && ls -A | grep -vxE '\.git|_build|\.venv|\.venv-lab|$(subst .,\.,$(notdir $(VENV)))|__pycache__|.*\.egg-info|\.ipynb_checkpoints|\.jupyter_cache|\.pytest_cache|node_modules|.*\.ipynb' > $(TOP_LEVEL).$$$$; \
+	if cmp -s $(TOP_LEVEL).$$$$ $(TOP_LEVEL); then rm -f $(TOP_LEVEL).$$$$; else mv $(TOP_LEVEL).$$$$ $(TOP_LEVEL); fi)
+endif
 HTML_SOURCES := $(shell find $(CURDIR)/chapters $(CURDIR)/evidence $(CURDIR)/data $(CURDIR)/seeds \
 	$(CURDIR)/usrubook $(CURDIR)/_templates $(CURDIR)/assets $(CURDIR)/latex \
 	! -path '*/__pycache__*' ! -path '*/.ipynb_checkpoints*' ! -name '*.ipynb' 2>/dev/null) \
@@ -138,8 +142,8 @@ FORCE:
 
 # make nbval runs again only if a file it reads changed since the last run that passed (NBVAL_STAMP, which
 # carries the time that run started): what the HTML build reads (HTML_SOURCES, above) and the reference outputs,
-# tests/reference/. So `make test` after `make book` goes straight to the suite. (The suite runs nbval on a copy
-# of the book too: tests/test_nbval.py.)
+# tests/reference/. So `make test` after `make book` goes straight to the suite. (The suite's nbval test takes an
+# up-to-date stamp as its answer, and otherwise runs nbval on a copy of the book: tests/test_nbval.py.)
 NBVAL_STAMP := _build/.nbval-passed
 nbval: $(NBVAL_STAMP)
 

@@ -4,8 +4,8 @@ Every page of the book (see ``conftest.book_pages``), at 390 and 1280 px, with t
 and to dark (the book follows it: the theme's default mode is "auto"), after every chart has drawn: no critical
 and no serious violation. Each page is opened once per width and scanned in both modes, the system's setting
 switched in between (``scanned``). In the second mode axe-core runs only its colour rules when the page's markup
-and every element's rendering (shown or hidden, and its box) are what they were in the first: its other rules read
-nothing else, so their findings are the first mode's. axe-core does not check the text of SVG drawings, so every text of every chart (axis
+and every element's rendering (shown or hidden, its box, its scrolling) are what they were in the first, before
+and after that scan: its other rules read nothing else, so their findings are the first mode's. axe-core does not check the text of SVG drawings, so every text of every chart (axis
 and legend labels, titles, text marks) is checked here too: WCAG AA contrast (4.5:1) against the background it
 is actually drawn on. The passage that every evidence link lands on (a ``:target`` paragraph of the source
 texts) is scanned too, in both modes, since a plain page load never highlights one. A failure names the page,
@@ -58,17 +58,19 @@ SETTLED = """() => Promise.race([
   new Promise(r => setTimeout(r, 2000))])"""
 
 
-# The rules whose findings can depend on the colours a mode gives. Every other rule of axe-core reads the DOM, its
-# ARIA and what is rendered where: its findings are the same in both modes when those are (RENDERED).
+# The rules whose findings can depend on the colours a mode gives. Every other rule of axe-core reads the document's
+# markup, its ARIA and what is rendered where: its findings are the same in both modes when those are (RENDERED).
 COLOUR_RULES = ("color-contrast", "link-in-text-block")
-# A digest of the DOM (the whole markup of the body) and of every element's rendering: shown or not, and its box
-# in the page. The mode a page shows is set on <html>, outside it.
+# A digest of the whole markup (<html>'s attributes but the two that name the mode, <head>, <body>) and of every
+# element's rendering: shown or not, its box in the page, whether and how far it scrolls.
 RENDERED = """() => {
-  const parts = [document.body.outerHTML];
+  const root = document.documentElement;
+  const parts = [[...root.attributes].filter(a => a.name !== 'data-mode' && a.name !== 'data-theme')
+                   .map(a => a.name + '=' + a.value).join(' '), document.head.outerHTML, document.body.outerHTML];
   for (const e of document.body.querySelectorAll('*')) {
-    const r = e.getBoundingClientRect();
-    parts.push((e.checkVisibility({visibilityProperty: true, opacityProperty: true}) ? 'v' : 'h') +
-      [r.x + scrollX, r.y + scrollY, r.width, r.height].map(Math.round).join(','));
+    const r = e.getBoundingClientRect(), cs = getComputedStyle(e);
+    parts.push((e.checkVisibility({visibilityProperty: true, opacityProperty: true}) ? 'v' : 'h') + cs.overflowX +
+      cs.overflowY + [r.x + scrollX, r.y + scrollY, r.width, r.height, e.scrollWidth, e.scrollHeight].map(Math.round).join(','));
   }
   const s = parts.join('|');
   let a = 0x811c9dc5, b = 0;
@@ -109,13 +111,15 @@ def scanned(contexts, server, axe_source):
             page.emulate_media(color_scheme=second)
             page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(second)}")
             page.evaluate(SETTLED)      # colours that change with a transition (the search button's) have ended
+            result[second] = None
             if page.evaluate(RENDERED) == rendered:
-                # the same markup, every element shown or hidden as before and in the same box: only the colour
-                # rules can find anything new; the other rules' findings are those of the first mode
-                result[second] = _scan(page, path, axe_source, rules=COLOUR_RULES)
-                result[second]["violations"] += [v for v in result[first]["violations"] if v["id"] not in COLOUR_RULES]
-                result[second]["rules"] = "colour"
-            else:
+                # the same markup, every element shown or hidden as before, in the same box and scrolling alike:
+                # only the colour rules can find anything new; the other rules' findings are the first mode's
+                colour = _scan(page, path, axe_source, rules=COLOUR_RULES)
+                if page.evaluate(RENDERED) == rendered:        # and still so once scanned
+                    colour["violations"] += [v for v in result[first]["violations"] if v["id"] not in COLOUR_RULES]
+                    result[second] = colour
+            if result[second] is None:
                 result[second] = _scan(page, path, axe_source)
         finally:
             page.close()

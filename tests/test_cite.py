@@ -373,3 +373,19 @@ def test_apa_titles_are_in_sentence_case_and_chicago_in_title_case(root):
                          url=meta.page_url("chapters/europe-asia"))
     apa, _ = cite.render(page, "apa")
     assert "Europe and Asia: A survey. In US–Russia relations: An executable research book" in apa, apa
+
+
+def test_citations_render_the_same_after_the_styles_are_read_again():
+    """citeproc-py's macro lookup is memoised per parsed style (usrubook.book.cite._memoize_macros): a style read
+    again renders as the first did, in plain text and in HTML, whichever was rendered last."""
+    from usrubook.book import cite
+
+    item = {"id": "x", "type": "webpage", "title": "Trade and sanctions", "container-title": "Example",
+            "author": [{"family": "Doe", "given": "Jane"}], "issued": {"date-parts": [[2024, 3, 8]]},
+            "URL": "https://example.org/a"}
+    first = [cite._render(item, style) for style in cite.STYLES.values()]
+    cite._style.cache_clear()
+    again = [cite._render(item, style) for style in cite.STYLES.values()]
+    assert again == first
+    assert first[0] == ("Doe, J. (2024, March 8). Trade and sanctions. Example. https://example.org/a",
+                        "Doe, J. (2024, March 8). <i>Trade and sanctions</i>. Example. https://example.org/a")

@@ -118,6 +118,16 @@ def test_make_html_rebuilds_when_any_input_changes_and_only_then(book_copy):
     (book / "notes.md").unlink()
     _age(book)
     _fake_build(book)
+    # so does a folder added there, or a file renamed (whose time stays as it was): the list of names changed
+    (book / "extra").mkdir()
+    os.utime(book / "extra", (PAST, PAST))
+    assert make_stale(book) and make_stale(book, NBVAL)
+    (book / "extra").rmdir()
+    _fake_build(book)
+    (book / "CHANGELOG.md").rename(book / "CHANGES.md")
+    assert make_stale(book) and make_stale(book, NBVAL)
+    (book / "CHANGES.md").rename(book / "CHANGELOG.md")
+    _fake_build(book)
 
     # a main output missing: rebuilt
     (book / "_build" / "html" / "chapters" / "trade.pdf").unlink()
@@ -281,6 +291,18 @@ def test_a_memo_keeps_what_a_build_did_not_use_until_no_build_has_for_a_month(tm
     again = Memo("m.pickle")
     again.load(tmp_path)
     assert again.get("citation") == "APA" and again.get("chart") == b"%PDF"
+
+    # two builds at once (make -j book): the one that saves last keeps what the other saved meanwhile
+    one, other = Memo("m.pickle"), Memo("m.pickle")
+    one.load(tmp_path)
+    other.load(tmp_path)
+    one.put("term", "T")
+    one.save()
+    other.put("figure", "F")
+    other.save()
+    both = Memo("m.pickle")
+    both.load(tmp_path)
+    assert both.get("term") == "T" and both.get("figure") == "F" and both.get("citation") == "APA"
 
     month = Memo.KEEP_DAYS * 86400
     now = time.time()

@@ -171,25 +171,30 @@ class Memo:
     def put(self, key: str, value) -> None:
         self.used[key] = value
 
-    def load(self, cache: Path) -> None:
+    def _read(self) -> dict:
         import pickle
 
-        self.path, self.used = Path(cache) / self.name, {}
         try:
             with open(self.path, "rb") as f:
                 saved = pickle.load(f)
-            self.store = saved["entries"] if saved.get("format") == self.FORMAT else {}
+            return saved["entries"] if saved.get("format") == self.FORMAT else {}
         except Exception:         # none yet, or unreadable (written by other versions): compute anew
-            self.store = {}
+            return {}
+
+    def load(self, cache: Path) -> None:
+        self.path, self.used = Path(cache) / self.name, {}
+        self.store = self._read()
 
     def save(self) -> None:
+        """The results this build used, and those kept in the file as it is now (another build, such as the LaTeX
+        build beside the HTML build in `make -j book`, may have saved since this one loaded it)."""
         import pickle
         import time
 
         if self.path is None:
             return
         now = time.time()
-        entries = {k: v for k, v in self.store.items() if now - v[0] < self.KEEP_DAYS * 86400}
+        entries = {k: v for k, v in {**self.store, **self._read()}.items() if now - v[0] < self.KEEP_DAYS * 86400}
         entries.update((k, (now, v)) for k, v in self.used.items())
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")

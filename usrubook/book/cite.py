@@ -191,8 +191,10 @@ def _style(name: str):
 
 def _memoize_macros() -> None:
     """citeproc-py finds a macro of a style or locale by an XPath search of the whole file each time the macro is
-    called, thousands of times for one reference: that lookup (of a file it read, by the file and the macro's
-    name) is made once per process. It was two fifths of the time citeproc-py took to render the book's citations."""
+    called, thousands of times for one reference: that lookup is made once per parsed style (or locale) and
+    macro name. It was two fifths of the time citeproc-py took to render the book's citations. The key is the
+    parsed tree itself, not its file: citeproc-py keeps the output format on the style it parsed, so a macro
+    of another parse of the same file would render in that parse's format."""
     from citeproc import model
 
     original = model.CitationStylesElement.get_macro
@@ -201,13 +203,12 @@ def _memoize_macros() -> None:
     found = {}
 
     def get_macro(self, name):
-        url = self.getroottree().docinfo.URL
-        if url is None:                 # a style read from a string: not kept
-            return original(self, name)
-        key = (url, name)
-        if key not in found:
-            found[key] = original(self, name)
-        return found[key]
+        root = self.get_root()
+        key = (id(root), name)
+        hit = found.get(key)
+        if hit is None or hit[0] is not root:       # (the root is kept with its macro, so its id is not reused)
+            hit = found[key] = (root, original(self, name))
+        return hit[1]
 
     get_macro.usrubook_memo = True
     model.CitationStylesElement.get_macro = get_macro
