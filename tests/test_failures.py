@@ -263,3 +263,31 @@ def test_code_cells_are_located_in_the_chapter():
     for c in cells:       # the first line of code: after the fence and the cell's options
         first = lines[c.body_line - 1]
         assert c.body_line > c.fence_line and first.strip() and not first.startswith((":", "---", "```"))
+
+
+def test_chapter_kernels_listen_on_files_not_tcp_ports(tmp_path):
+    """The build starts chapter kernels two at a time, and the tests run builds side by side: a TCP port that
+    jupyter_client found free can be taken by another kernel before this one binds it, which then dies
+    ("Address already in use"). The build's kernels use ZeroMQ's IPC transport: socket files in a folder of
+    their own."""
+    import nbformat
+
+    from usrubook.book.execution import _execute, _ipc_kernel_manager
+
+    manager = _ipc_kernel_manager(tmp_path)(kernel_name="python3")
+    assert manager.transport == "ipc" and manager.ip == str(tmp_path / "kernel")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import json, os, ipykernel.connect\n"
+        "print(json.load(open(ipykernel.connect.get_connection_file()))['transport'])")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+    def run(page):          # two kernels at once, as the build starts them
+        copy = nbformat.from_dict(nb)
+        seconds, error, index, stderr = _execute(page, page.name, copy, 60, False)
+        assert error is None, (error, stderr)
+        return copy.cells[0].outputs[0]["text"].strip()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(run, [tmp_path / "a.md", tmp_path / "b.md"])) == ["ipc", "ipc"]

@@ -238,6 +238,21 @@ class Failure:
         return f"{self.summary()}\n    Full traceback: {shown(self.report)}"
 
 
+def _ipc_kernel_manager(folder: Path):
+    """A kernel manager class whose kernels listen on socket files in ``folder`` (ZeroMQ's IPC transport), not on
+    TCP ports. jupyter_client picks a TCP port by asking the system for a free one and lets it go before the
+    kernel binds it: two kernels started at once (the build runs two; the tests run builds side by side) can
+    get the same port, and the second dies ("Address already in use", "Kernel died before replying to
+    kernel_info")."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
+
+    return IPCKernelManager
+
+
 def _execute(path: Path, rel: str, nb, timeout, allow_errors):
     """Execute ``nb`` in place, as jupyter-cache would (kernel in the chapter's folder); returns
     ``(seconds, error, index of the cell that was running, the kernel's standard error)``.
@@ -256,14 +271,14 @@ def _execute(path: Path, rel: str, nb, timeout, allow_errors):
     def started(cell, cell_index, **kwargs):
         running["index"] = cell_index
 
-    client = NotebookClient(nb, timeout=meta.get("timeout", timeout), allow_errors=meta.get("allow_errors", allow_errors),
-                            record_timing=False, resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_execute=started,
-                            # no "Kernel is running over TCP without encryption" warning per kernel
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     start = time.perf_counter()
     error = None
-    with tempfile.TemporaryFile() as kernel_stderr:
+    with tempfile.TemporaryDirectory(prefix="usrubook-kernel-") as sockets, tempfile.TemporaryFile() as kernel_stderr:
+        client = NotebookClient(nb, timeout=meta.get("timeout", timeout),
+                                allow_errors=meta.get("allow_errors", allow_errors),
+                                record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+                                on_cell_execute=started, kernel_manager_class=_ipc_kernel_manager(Path(sockets)),
+                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         try:
             # the keywords go to the kernel's process (jupyter_client's launch_kernel)
             client.execute(env={**os.environ, CHAPTER_ENV: rel}, stderr=kernel_stderr)
