@@ -111,15 +111,14 @@ def scanned(contexts, server, axe_source):
             page.emulate_media(color_scheme=second)
             page.wait_for_function(f"document.documentElement.dataset.theme === {json.dumps(second)}")
             page.evaluate(SETTLED)      # colours that change with a transition (the search button's) have ended
-            result[second] = None
-            if page.evaluate(RENDERED) == rendered:
-                # the same markup, every element shown or hidden as before, in the same box and scrolling alike:
-                # only the colour rules can find anything new; the other rules' findings are the first mode's
-                colour = _scan(page, path, axe_source, rules=COLOUR_RULES)
-                if page.evaluate(RENDERED) == rendered:        # and still so once scanned
-                    colour["violations"] += [v for v in result[first]["violations"] if v["id"] not in COLOUR_RULES]
-                    result[second] = colour
-            if result[second] is None:
+            # the same markup, every element shown or hidden as before, in the same box and scrolling alike (before
+            # the scan and after it): only the colour rules can find anything new; the others' findings are the
+            # first mode's. Otherwise every rule runs again.
+            colour = _scan(page, path, axe_source, rules=COLOUR_RULES) if page.evaluate(RENDERED) == rendered else None
+            if colour is not None and page.evaluate(RENDERED) == rendered:
+                colour["violations"] += [v for v in result[first]["violations"] if v["id"] not in COLOUR_RULES]
+                result[second] = colour
+            else:
                 result[second] = _scan(page, path, axe_source)
         finally:
             page.close()

@@ -270,6 +270,8 @@ def test_chapter_kernels_listen_on_files_not_tcp_ports(tmp_path):
     jupyter_client found free can be taken by another kernel before this one binds it, which then dies
     ("Address already in use"). The build's kernels use ZeroMQ's IPC transport: socket files in a folder of
     their own."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import nbformat
 
     from usrubook.book.execution import _execute, _ipc_kernel_manager
@@ -277,7 +279,7 @@ def test_chapter_kernels_listen_on_files_not_tcp_ports(tmp_path):
     manager = _ipc_kernel_manager(tmp_path)(kernel_name="python3")
     assert manager.transport == "ipc" and manager.ip == str(tmp_path / "kernel")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import json, os, ipykernel.connect\n"
+        "import json, ipykernel.connect\n"
         "print(json.load(open(ipykernel.connect.get_connection_file()))['transport'])")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -286,8 +288,6 @@ def test_chapter_kernels_listen_on_files_not_tcp_ports(tmp_path):
         seconds, error, index, stderr = _execute(page, page.name, copy, 60, False)
         assert error is None, (error, stderr)
         return copy.cells[0].outputs[0]["text"].strip()
-
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(2) as pool:
         assert list(pool.map(run, [tmp_path / "a.md", tmp_path / "b.md"])) == ["ipc", "ipc"]
