@@ -1,5 +1,5 @@
 """Shared fixtures: the book root, the built outputs, throw-away copies of the book, and a real browser
-(Debian's Chromium through Playwright) with the built HTML served on 127.0.0.1."""
+(Debian's headless Chromium through Playwright) with the built HTML served on 127.0.0.1."""
 from __future__ import annotations
 
 import functools
@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 
 import pytest
+
+from usrubook.book.chapterpdf import chromium_path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.prefix)
@@ -168,7 +170,6 @@ def set_cell(csv_path: Path, figure_id: str, column: str, value: str) -> str:
 
 # ---------------------------------------------------------------- the book in a browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDTHS = (390, 768, 1280, 1920)
 
 
@@ -213,8 +214,12 @@ def browser():
     """One headless Debian Chromium for the whole session; each test opens its own context or page."""
     from playwright.sync_api import sync_playwright
 
+    try:    # the browser that prints the chapters: Debian's chromium-headless-shell (usrubook.book.chapterpdf)
+        chromium = chromium_path()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+        b = p.chromium.launch(executable_path=chromium, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         yield b
