@@ -1,6 +1,7 @@
 """The PDF loses nothing of the web book: every caption and table row, every character, the same figure and
 table numbers, working passage links, print wording, a preface in the contents, no blank pages with running
 heads, a clean bibliography, and chart text large enough to read."""
+import json
 import re
 import subprocess
 import zlib
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from docutils import nodes
 
 from conftest import VENV, run
 
@@ -645,3 +647,49 @@ def test_page_labels_are_the_printed_page_numbers(pdf_path):
     assert not wrong, "page labels that are not the printed numbers:\n" + "\n".join(wrong[:10])
     # e.g. the first page of the chapters prints 1 and is labelled 1; the contents' first page is i
     assert labels[1] == "i" and "1" in labels
+
+
+def test_only_the_latex_build_draws_chart_pdfs(monkeypatch):
+    """A chart's print PDF is drawn for the LaTeX build alone; the web build's node carries the spec only (for the
+    "Get the data" files), and a LaTeX build given such a node stops instead of printing no chart."""
+    from types import SimpleNamespace
+
+    from usrubook.book import buildcache, mimerender
+    from usrubook.book.protocol import MIME
+
+    spec = {"description": "Two bars", "data": {"values": [{"x": "a", "y": 1}, {"x": "b", "y": 2}]},
+            "mark": "bar", "encoding": {"x": {"field": "x", "type": "nominal"}, "y": {"field": "y", "type": "quantitative"}},
+            "usermeta": {"usrubook_data": [{"x": "a"}]}}
+    drawn, written = [], []
+    real = mimerender.print_pdf
+    monkeypatch.setattr(mimerender, "print_pdf", lambda s: drawn.append(s) or real(s))
+    monkeypatch.setattr(buildcache, "CHART_PDFS", SimpleNamespace(get=lambda key: None, put=lambda key, value: None))
+
+    def render(builder_format):
+        app = SimpleNamespace(builder=SimpleNamespace(format=builder_format))
+        renderer = SimpleNamespace(renderer=SimpleNamespace(sphinx_env=SimpleNamespace(app=app)),
+                                   write_file=lambda path, content, **kw: written.append(content) or path[0])
+        [node] = mimerender.ChartPDF.handle_mime(renderer, SimpleNamespace(mime_type=MIME, content=spec), False)
+        return node
+
+    web = render("html")
+    assert (drawn, written) == ([], [])
+    assert mimerender.SPEC_ONLY in web["classes"] and not isinstance(web, nodes.image)
+    assert json.loads(web[mimerender.SPEC_ATTRIBUTE]) == {k: v for k, v in spec.items() if k != "usermeta"}
+    printed = render("latex")
+    assert isinstance(printed, nodes.image) and printed["uri"].endswith(".pdf")
+    assert len(drawn) == 1 and written[0].startswith(b"%PDF")
+    assert printed[mimerender.SPEC_ATTRIBUTE] == web[mimerender.SPEC_ATTRIBUTE]
+    # a LaTeX build that meets the web build's node (another builder's doctrees) stops and says why
+    from docutils.utils import new_document
+    from sphinx.errors import SphinxError
+
+    from usrubook.book.latex import print_transforms
+
+    document = new_document("chapters/trade.md")
+    document.settings.env = SimpleNamespace(docname="chapters/trade", app=SimpleNamespace(
+        builder=SimpleNamespace(name="latex", format="latex")))
+    document += nodes.figure("", web)
+    [guard] = [t for t in print_transforms() if t.__name__ == "ChartsDrawn"]
+    with pytest.raises(SphinxError, match="chapters/trade: its charts were read by another builder"):
+        guard(document).apply()

@@ -93,6 +93,22 @@ def print_transforms():
                 elif {WEB_CLASS, PRINT_CLASS} & set(node["classes"]):
                     node.parent.replace(node, node.children)
 
+    class ChartsDrawn(SphinxPostTransform):
+        """Stop a LaTeX build whose pages were read by another builder, which draws no print PDF of a chart
+        (:mod:`usrubook.book.mimerender`): the PDF would silently lose its charts."""
+        default_priority = 1
+        formats = ("latex",)
+
+        def run(self, **kwargs):
+            from sphinx.errors import SphinxError
+
+            from usrubook.book.mimerender import SPEC_ONLY
+
+            if any(SPEC_ONLY in node["classes"] for node in self.document.findall(nodes.container)):
+                raise SphinxError(f"{self.env.docname}: its charts were read by another builder, without their print "
+                                  "PDFs; give the LaTeX build a doctree folder of its own (sphinx-build -d), as "
+                                  "jupyter-book's build does (usrubook.book.execution.own_doctrees)")
+
     class LongTables(SphinxPostTransform):
         """Every table is a longtable: it breaks across pages instead of running off the page."""
         default_priority = 200
@@ -162,7 +178,7 @@ def print_transforms():
             at = 1 if top.children and isinstance(top[0], nodes.title) else 0
             top.insert(at, raw)
 
-    return [SymbolFont, MediumOnly, LongTables, ParagraphTargets, BibliographyInReferences, PrefaceHeading]
+    return [SymbolFont, MediumOnly, ChartsDrawn, LongTables, ParagraphTargets, BibliographyInReferences, PrefaceHeading]
 
 
 def medium_roles():

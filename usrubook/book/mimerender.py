@@ -3,9 +3,9 @@
 Chart outputs carry their Vega-Lite spec as ``application/vnd.usrubook.vegalite+json``
 besides the ``text/html`` the web book draws; the spec's ``usermeta.usrubook_data``
 holds the rows the chart draws (:func:`usrubook.chapter.dataview.data_tables`). Only
-the LaTeX builder prefers this output; the plugin converts the spec with vl-convert
+the LaTeX builder prefers this output; in the LaTeX build, the plugin converts the spec with vl-convert
 once, at build time, so kernels never pay for PDF output that the HTML build does not
-use. The rows the chart draws are not printed: they are the web page's accessible alternative
+use (and the HTML build does not draw it either). The rows the chart draws are not printed: they are the web page's accessible alternative
 to the chart (its Data view) and its CSV, which the figure's caption names.
 Registered through the ``myst_nb.mime_renderers`` entry point (pyproject.toml).
 """
@@ -19,6 +19,8 @@ from docutils import nodes
 from usrubook.book.protocol import MIME, vl_version
 
 SPEC_ATTRIBUTE = "usrubook_vl"
+# The class of the node that, outside the LaTeX build, carries a chart's spec and no PDF
+SPEC_ONLY = "usrubook-chart-spec"
 
 # The PDF's text width (US letter with one-inch margins) in points, and the smallest chart text allowed in print.
 # A chart wider than the text is scaled down to fit it, so its width is limited to what keeps its smallest text
@@ -113,10 +115,15 @@ class ChartPDF:
         meta = dict(spec.get("usermeta") or {})
         meta.pop("usrubook_data", None)     # the rows drawn: the web page's Data view, not printed
         spec = {**spec, "usermeta": meta} if meta else {k: v for k, v in spec.items() if k != "usermeta"}
-        pdf = _printed(spec)
-        uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
-        image = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
-        # The spec, for the web book's "Get the data" files (usrubook.book.figures), which the HTML build
-        # writes from this output before myst-nb drops it in favour of text/html.
-        image[SPEC_ATTRIBUTE] = json.dumps(spec, ensure_ascii=False)   # key order as made: CSV columns in order
-        return [image]
+        env = renderer.renderer.sphinx_env
+        if env is not None and env.app.builder.format != "latex":
+            # The web book draws the chart from its text/html output; this output only carries the spec, for
+            # the "Get the data" files (usrubook.book.figures), which the HTML build writes from it before
+            # myst-nb drops it in favour of text/html. No PDF is drawn: the LaTeX build has its own doctrees.
+            holder = nodes.container(classes=[SPEC_ONLY])
+        else:
+            pdf = _printed(spec)
+            uri = renderer.write_file([f"{hashlib.sha256(pdf).hexdigest()}.pdf"], pdf, overwrite=False, exists_ok=True)
+            holder = nodes.image(uri=uri, alt=spec.get("description") or "Chart")
+        holder[SPEC_ATTRIBUTE] = json.dumps(spec, ensure_ascii=False)   # key order as made: CSV columns in order
+        return [holder]
