@@ -318,3 +318,51 @@ def test_a_memo_keeps_what_a_build_did_not_use_until_no_build_has_for_a_month(tm
     old = Memo("m.pickle")
     old.load(tmp_path)
     assert old.get("citation") is None
+
+
+def test_read_only_doctrees_are_unpickled_once_until_the_page_is_read_again(tmp_path):
+    """buildcache.read_only_doctree: the figure numbering and each {numref} share one unpickled doctree per page;
+    a page read again (new saved bytes) is unpickled anew; while such a reader runs, env.get_doctree gives the
+    shared doctree, and afterwards (also after an error) Sphinx's own method again."""
+    import pickle
+
+    from docutils import nodes
+    from docutils.utils import new_document
+    from sphinx.environment import BuildEnvironment
+
+    from usrubook.book import buildcache
+
+    def saved(text):
+        document = new_document("page.md")
+        document += nodes.paragraph(text, text)
+        document.reporter = document.transformer = None
+        return pickle.dumps(document, pickle.HIGHEST_PROTOCOL)
+
+    class Env:      # what BuildEnvironment.get_doctree reads
+        doctreedir = str(tmp_path)
+        _pickled_doctree_cache = {"page": saved("first")}
+
+        def doc2path(self, docname):
+            return str(tmp_path / f"{docname}.md")
+
+    env = Env()
+    first = buildcache.read_only_doctree(env, "page")
+    assert first.astext() == "first" and buildcache.read_only_doctree(env, "page") is first
+    assert BuildEnvironment.get_doctree(env, "page") is not first      # Sphinx's own: a new doctree each time
+    env._pickled_doctree_cache["page"] = saved("second")                # the page was read again
+    second = buildcache.read_only_doctree(env, "page")
+    assert second.astext() == "second" and buildcache.read_only_doctree(env, "page") is second
+
+    class Reader:
+        @buildcache._reading_doctrees
+        def look(self, env, fail=False):
+            found = [env.get_doctree("page"), env.get_doctree("page")]
+            if fail:
+                raise ValueError("stop")
+            return found
+
+    assert Reader().look(env) == [second, second]
+    assert "get_doctree" not in vars(env)
+    with pytest.raises(ValueError):
+        Reader().look(env, fail=True)
+    assert "get_doctree" not in vars(env)

@@ -12,12 +12,15 @@ Nothing is keyed on a file's time: a digest changes exactly when a byte of an in
 
 :func:`memoize_pybtex_plugins` makes pybtex look its plugins up once per process: sphinxcontrib-bibtex asks for
 one on every citation it resolves, and each question scans the metadata of every installed package.
+:func:`read_only_doctree` unpickles a page's saved doctree once per build for the code that only reads it.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import weakref
 from pathlib import Path
 
 CACHE = ".usrubook-cache"
@@ -248,6 +251,56 @@ def _memoize_formatting() -> None:
     BaseStyle.format_entry = format_entry
 
 
+# Each build environment's doctrees as read-only code has asked for them: {docname: (saved bytes, doctree)}
+_READ_ONLY = weakref.WeakKeyDictionary()
+
+
+def read_only_doctree(env, docname: str):
+    """``docname``'s doctree, for code that only reads it: unpickled once per build and then shared. Sphinx's
+    ``env.get_doctree`` unpickles the saved doctree at every call (about 60 ms for a large page), and a build that
+    writes every page asked for one about 50 times: to number the figures, for each ``{numref}``, for captions.
+    The doctree is unpickled again when the page has been read again (Sphinx then holds new bytes for it). Never
+    change what this returns: the next caller gets the same object."""
+    from sphinx.environment import BuildEnvironment
+
+    memo = _READ_ONLY.setdefault(env, {})
+    kept = memo.get(docname)
+    if kept is not None and kept[0] is env._pickled_doctree_cache.get(docname):
+        return kept[1]
+    doctree = BuildEnvironment.get_doctree(env, docname)
+    memo[docname] = (env._pickled_doctree_cache[docname], doctree)
+    return doctree
+
+
+def _reading_doctrees(function):
+    """``function(self, env, …)``, during which ``env.get_doctree`` is :func:`read_only_doctree`."""
+    @functools.wraps(function)
+    def wrapper(self, env, *args, **kwargs):
+        if "get_doctree" in vars(env):      # called from within another such function
+            return function(self, env, *args, **kwargs)
+        env.get_doctree = functools.partial(read_only_doctree, env)
+        try:
+            return function(self, env, *args, **kwargs)
+        finally:
+            del env.get_doctree
+    wrapper.usrubook_memo = True
+    return wrapper
+
+
+def share_doctree_reads() -> None:
+    """Sphinx's two readers of saved doctrees that only look things up in them share :func:`read_only_doctree`:
+    the figure numbering of every page (``TocTreeCollector.assign_figure_numbers``, after pages are read) and each
+    ``{numref}`` (``StandardDomain._resolve_numref_xref``, which looks up the target's node). Other callers of
+    ``env.get_doctree`` (writing a page, the LaTeX builder's assembling of the book) change the doctree they get,
+    and keep getting their own."""
+    from sphinx.domains.std import StandardDomain
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    for cls, name in ((TocTreeCollector, "assign_figure_numbers"), (StandardDomain, "_resolve_numref_xref")):
+        if not getattr(getattr(cls, name), "usrubook_memo", False):
+            setattr(cls, name, _reading_doctrees(getattr(cls, name)))
+
+
 def _load_memos(app) -> None:
     for memo in MEMOS:
         memo.load(cache_dir(Path(app.doctreedir).parent))
@@ -262,5 +315,6 @@ def _save_memos(app, exception) -> None:
 def setup(app) -> None:
     memoize_pybtex_plugins()
     _memoize_formatting()
+    share_doctree_reads()
     app.connect("builder-inited", _load_memos)
     app.connect("build-finished", _save_memos)

@@ -82,11 +82,14 @@ def short_caption(text: str) -> str:
 
 
 def _caption_of(app, docname: str, kind: str, target_id: str) -> str:
-    """The short caption of a figure or table. The page's doctree is loaded once per build for all its captions;
-    they are kept on the application, not in the saved environment, so that a changed caption is read anew."""
+    """The short caption of a figure or table. The page's captions are read once per build from its doctree
+    (shared with Sphinx's figure numbering: :func:`usrubook.book.buildcache.read_only_doctree`); they are kept on
+    the application, not in the saved environment, so that a changed caption is read anew."""
+    from usrubook.book.buildcache import read_only_doctree
+
     cache = app.__dict__.setdefault("_usrubook_captions", {})
     if docname not in cache:
-        doctree = app.env.get_doctree(docname)
+        doctree = read_only_doctree(app.env, docname)
         found = {}
         for node in doctree.findall(lambda n: isinstance(n, (nodes.figure, nodes.table))):
             figure = isinstance(node, nodes.figure)
