@@ -389,3 +389,30 @@ def test_citations_render_the_same_after_the_styles_are_read_again():
     assert again == first
     assert first[0] == ("Doe, J. (2024, March 8). Trade and sanctions. Example. https://example.org/a",
                         "Doe, J. (2024, March 8). <i>Trade and sanctions</i>. Example. https://example.org/a")
+
+
+def test_citeproc_renders_the_same_with_its_answers_kept(monkeypatch):
+    """usrubook.book.cite._memoize_structure keeps citeproc-py's answers about a style's tree (does an element
+    call a variable, which term a locale gives); the book's kinds of reference render exactly as with
+    citeproc-py's own lookups, in both styles, plain and HTML."""
+    from citeproc import model
+
+    from usrubook.book import cite
+
+    items = [{"id": "p", "type": "chapter", "title": "Trade", "container-title": "US–Russia Relations",
+              "author": [{"literal": "The authors"}], "issued": {"date-parts": [[2026, 1, 15]]},
+              "URL": "https://example.org/chapters/trade.html", "version": "1.0.0", "publisher": "The authors"},
+             {"id": "w", "type": "webpage", "title": "Trade and sanctions", "container-title": "Example",
+              "author": [{"family": "Doe", "given": "Jane"}, {"family": "Roe", "given": "Rick"}],
+              "issued": {"date-parts": [[2024, 3, 8]]}, "accessed": {"date-parts": [[2026, 1, 2]]},
+              "URL": "https://example.org/a"},
+             {"id": "b", "type": "book", "title": "A book", "author": [{"family": "Doe", "given": "Jane"}],
+              "issued": {"date-parts": [[2014]]}, "publisher": "Press", "edition": "2"}]
+    cite._render(items[0], cite.STYLES["apa"])      # the memos are in place
+    kept = [cite._render(item, style) for item in items for style in cite.STYLES.values()]
+    for cls in (model.Parent, model.Text):
+        monkeypatch.setattr(cls, "calls_variable", cls.calls_variable.__wrapped__)
+    monkeypatch.setattr(model.Locale, "get_term", model.Locale.get_term.__wrapped__)
+    cite._style.cache_clear()
+    assert [cite._render(item, style) for item in items for style in cite.STYLES.values()] == kept
+    cite._style.cache_clear()

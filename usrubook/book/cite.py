@@ -35,7 +35,7 @@ import html as _html
 import json
 import re
 import warnings
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 
 from docutils import nodes
@@ -215,6 +215,44 @@ def _memoize_macros() -> None:
 
     get_macro.usrubook_memo = True
     model.CitationStylesElement.get_macro = get_macro
+    _memoize_structure(model)
+
+
+def _memoize_structure(model) -> None:
+    """Two more questions citeproc-py asks of a style's or locale's tree for every reference, whose answers depend
+    on the tree alone: whether an element (with its children and macros) calls a variable, asked at every group
+    and again of every child; and which term a locale gives for a name and form, an XPath search each time.
+    Each answer is kept with the element it is about (lxml returns the same element object while it is kept)."""
+    def memo(original):
+        found = {}
+
+        @wraps(original)
+        def calls_variable(self):
+            hit = found.get(self)
+            if hit is None:
+                hit = found[self] = original(self)
+            return hit
+        return calls_variable
+
+    for cls in (model.Parent, model.Text):      # the two that look into children and macros
+        cls.calls_variable = memo(cls.calls_variable)
+
+    terms = {}
+    original_term = model.Locale.get_term
+
+    @wraps(original_term)
+    def get_term(self, name, form=None, zero_padded=False):
+        key = (self, name, form, zero_padded)
+        if key not in terms:
+            try:
+                terms[key] = original_term(self, name, form, zero_padded)
+            except IndexError:
+                terms[key] = None
+        if terms[key] is None:
+            raise IndexError(name)
+        return terms[key]
+
+    model.Locale.get_term = get_term
 
 
 def render(item: dict, style: str) -> tuple[str, str]:
