@@ -40,7 +40,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from usrubook.book.cells import Cell, code_cells, line_in_cell, located, strip_ansi
-from usrubook.chapter.data import CHAPTER_ENV, unknown_table
+from usrubook.book.protocol import CHAPTER_ENV
 from usrubook.pipeline.schema import DERIVED, SOURCES_BOX_TABLES
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ def load_problems(source: str) -> list[tuple[int, str]]:
     for m in _LOAD.finditer(source):
         name = m.group(1)
         if name not in DERIVED:
+            # (imported here: usrubook.chapter.data imports pandas, which the build itself never needs)
+            from usrubook.chapter.data import unknown_table
+
             problem, fix = unknown_table(name)
             problems.append((_line_of(source, m.start()), f"{problem}\n    How to fix: {fix}"))
     return sorted(problems)

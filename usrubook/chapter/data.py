@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from usrubook.book.protocol import CHAPTER_ENV
 from usrubook.errors import DataError
 from usrubook.pipeline.csvio import read_table
 from usrubook.paths import book_root
@@ -18,7 +19,6 @@ _DTYPES = {"string": "string", "date": "string", "integer": "Int64", "number": "
 
 # The book build starts each chapter's kernel with this variable set to the chapter's path (relative to the
 # book root, e.g. "chapters/trade.md"), so that an error raised here can name the chapter and its line.
-CHAPTER_ENV = "USRUBOOK_CHAPTER"
 
 
 class UnknownTableError(DataError, KeyError):
