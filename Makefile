@@ -104,7 +104,7 @@ coverage: data
 # The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
 # Then, at once, the search index (Pagefind, pinned in package.json) of the pages just built,
-# _build/html/pagefind/, and each chapter page printed by Chromium (usrubook/book/chapterpdf.py), beside it:
+# _build/html/pagefind/, and each chapter page printed by Chromium's headless shell (usrubook/book/chapterpdf.py), beside it:
 # _build/html/chapters/<name>.pdf.
 HTML_LOG := _build/html.log
 HTML_STAMP := _build/.html-built

@@ -1,4 +1,4 @@
-"""Accessibility: axe-core (pinned in package-lock.json, installed by `make`) injected into Debian Chromium.
+"""Accessibility: axe-core (pinned in package-lock.json, installed by `make`) injected into Debian's headless Chromium.
 
 Every page of the book (see ``conftest.book_pages``), at 390 and 1280 px, with the reader's system set to light
 and to dark (the book follows it: the theme's default mode is "auto"), after every chart has drawn: no critical

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import CHARTS_DRAWN
 
-# The server (the built book on 127.0.0.1) and browser (Debian Chromium) fixtures are in conftest.py.
+# The server (the built book on 127.0.0.1) and browser (Debian's headless Chromium) fixtures are in conftest.py.
 
 CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
                "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]

@@ -322,36 +322,46 @@ def test_a_memo_keeps_what_a_build_did_not_use_until_no_build_has_for_a_month(tm
 
 def test_read_only_doctrees_are_unpickled_once_until_the_page_is_read_again(tmp_path):
     """buildcache.read_only_doctree: the figure numbering and each {numref} share one unpickled doctree per page;
-    a page read again (new saved bytes) is unpickled anew; while such a reader runs, env.get_doctree gives the
-    shared doctree, and afterwards (also after an error) Sphinx's own method again."""
+    a page Sphinx reads again (env-purge-doc) is unpickled anew, and nothing is kept after the build; while such
+    a reader runs, env.get_doctree gives the shared doctree, and afterwards (also after an error) Sphinx's own
+    method again. The two Sphinx functions are the ones patched."""
     import pickle
 
     from docutils import nodes
     from docutils.utils import new_document
+    from sphinx.domains.std import StandardDomain
     from sphinx.environment import BuildEnvironment
+    from sphinx.environment.collectors.toctree import TocTreeCollector
 
     from usrubook.book import buildcache
 
-    def saved(text):
+    def save(text):
         document = new_document("page.md")
         document += nodes.paragraph(text, text)
         document.reporter = document.transformer = None
-        return pickle.dumps(document, pickle.HIGHEST_PROTOCOL)
+        (tmp_path / "page.doctree").write_bytes(pickle.dumps(document, pickle.HIGHEST_PROTOCOL))
 
     class Env:      # what BuildEnvironment.get_doctree reads
         doctreedir = str(tmp_path)
-        _pickled_doctree_cache = {"page": saved("first")}
+
+        def __init__(self):
+            self._pickled_doctree_cache = {}
 
         def doc2path(self, docname):
             return str(tmp_path / f"{docname}.md")
 
     env = Env()
+    save("first")
     first = buildcache.read_only_doctree(env, "page")
     assert first.astext() == "first" and buildcache.read_only_doctree(env, "page") is first
     assert BuildEnvironment.get_doctree(env, "page") is not first      # Sphinx's own: a new doctree each time
-    env._pickled_doctree_cache["page"] = saved("second")                # the page was read again
+    buildcache._forget_doctree(None, env, "page")                        # Sphinx reads the page again
     second = buildcache.read_only_doctree(env, "page")
-    assert second.astext() == "second" and buildcache.read_only_doctree(env, "page") is second
+    assert second is not first and buildcache.read_only_doctree(env, "page") is second
+    buildcache._forget_doctrees(None, None)                              # the build ends
+    assert buildcache._SHARED["doctrees"] == {} and buildcache._SHARED["env"] is None
+    other = Env()                                                        # another build's environment
+    assert buildcache.read_only_doctree(other, "page") is not second
 
     class Reader:
         @buildcache._reading_doctrees
@@ -361,8 +371,13 @@ def test_read_only_doctrees_are_unpickled_once_until_the_page_is_read_again(tmp_
                 raise ValueError("stop")
             return found
 
-    assert Reader().look(env) == [second, second]
-    assert "get_doctree" not in vars(env)
+    shared = buildcache.read_only_doctree(other, "page")
+    assert Reader().look(other) == [shared, shared]
+    assert "get_doctree" not in vars(other)
     with pytest.raises(ValueError):
-        Reader().look(env, fail=True)
-    assert "get_doctree" not in vars(env)
+        Reader().look(other, fail=True)
+    assert "get_doctree" not in vars(other)
+    buildcache._forget_doctrees(None, None)
+    buildcache.share_doctree_reads()
+    assert TocTreeCollector.assign_figure_numbers.usrubook_memo
+    assert StandardDomain._resolve_numref_xref.usrubook_memo

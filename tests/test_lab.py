@@ -1,7 +1,7 @@
 """A chapter in a real JupyterLab (make lab's environment, .venv-lab): it opens as a notebook, runs, reads as the book
 does (prose with the computed values, citations and cross-references as the web book gives them, admonitions, tables;
 no dollar signs read as math), draws interactive charts offline with their tooltips, and saving it changes no byte. Needs .venv-lab, which `make test` sets up (`make lab` does too). The browser is the
-session's Debian Chromium (conftest.py)."""
+session's Debian headless Chromium (conftest.py)."""
 import json
 import os
 import secrets

@@ -686,10 +686,13 @@ def test_only_the_latex_build_draws_chart_pdfs(monkeypatch):
 
     from usrubook.book.latex import print_transforms
 
-    document = new_document("chapters/trade.md")
-    document.settings.env = SimpleNamespace(docname="chapters/trade", app=SimpleNamespace(
+    from sphinx import addnodes
+
+    # as the LaTeX builder assembles the book: one doctree, named after the root page, each page in its start_of_file
+    document = new_document("intro.md")
+    document.settings.env = SimpleNamespace(docname="intro", app=SimpleNamespace(
         builder=SimpleNamespace(name="latex", format="latex")))
-    document += nodes.figure("", web)
+    document += addnodes.start_of_file("", nodes.section("", nodes.figure("", web)), docname="chapters/trade")
     [guard] = [t for t in print_transforms() if t.__name__ == "ChartsDrawn"]
     with pytest.raises(SphinxError, match="chapters/trade: its charts were read by another builder"):
         guard(document).apply()

@@ -20,7 +20,6 @@ import functools
 import hashlib
 import json
 import os
-import weakref
 from pathlib import Path
 
 CACHE = ".usrubook-cache"
@@ -251,25 +250,33 @@ def _memoize_formatting() -> None:
     BaseStyle.format_entry = format_entry
 
 
-# Each build environment's doctrees as read-only code has asked for them: {docname: (saved bytes, doctree)}
-_READ_ONLY = weakref.WeakKeyDictionary()
+# The doctrees that code which only reads them has asked for in this build: their environment, {docname: doctree}
+_SHARED: dict = {"env": None, "doctrees": {}}
 
 
 def read_only_doctree(env, docname: str):
     """``docname``'s doctree, for code that only reads it: unpickled once per build and then shared. Sphinx's
     ``env.get_doctree`` unpickles the saved doctree at every call (about 60 ms for a large page), and a build that
     writes every page asked for one about 50 times: to number the figures, for each ``{numref}``, for captions.
-    The doctree is unpickled again when the page has been read again (Sphinx then holds new bytes for it). Never
+    A page that Sphinx reads again is forgotten (``env-purge-doc``), and all are at the end of the build. Never
     change what this returns: the next caller gets the same object."""
     from sphinx.environment import BuildEnvironment
 
-    memo = _READ_ONLY.setdefault(env, {})
-    kept = memo.get(docname)
-    if kept is not None and kept[0] is env._pickled_doctree_cache.get(docname):
-        return kept[1]
-    doctree = BuildEnvironment.get_doctree(env, docname)
-    memo[docname] = (env._pickled_doctree_cache[docname], doctree)
-    return doctree
+    if _SHARED["env"] is not env:
+        _SHARED.update(env=env, doctrees={})
+    doctrees = _SHARED["doctrees"]
+    if docname not in doctrees:
+        doctrees[docname] = BuildEnvironment.get_doctree(env, docname)
+    return doctrees[docname]
+
+
+def _forget_doctree(app, env, docname) -> None:
+    if _SHARED["env"] is env:
+        _SHARED["doctrees"].pop(docname, None)
+
+
+def _forget_doctrees(app, exception) -> None:
+    _SHARED.update(env=None, doctrees={})
 
 
 def _reading_doctrees(function):
@@ -316,5 +323,7 @@ def setup(app) -> None:
     memoize_pybtex_plugins()
     _memoize_formatting()
     share_doctree_reads()
+    app.connect("env-purge-doc", _forget_doctree)
+    app.connect("build-finished", _forget_doctrees)
     app.connect("builder-inited", _load_memos)
     app.connect("build-finished", _save_memos)

@@ -14,9 +14,9 @@ media and hides them on screen):
 A chapter page also links its PDF (a line after the re-run line under its title, HTML only).
 
 After the HTML build, ``python -m usrubook.book.chapterpdf`` (a step of ``make html``) prints each chapter page
-with Chromium's headless shell in print media to ``_build/html/chapters/<chapter>.pdf``, beside its page (several pages at once in
-one browser; a PDF is printed again only if its page, the book's styles and scripts, the metadata or the browser
-changed, :func:`build`):
+with Chromium's headless shell (:func:`chromium_path`) in print media to ``_build/html/chapters/<chapter>.pdf``,
+beside its page (several pages at once in one browser; a PDF is printed again only if its page, the book's styles
+and scripts, the metadata or the browser changed, :func:`build`):
 charts are Vega's SVG, so they stay vector graphics; links to other pages of the book point to the web book's
 address (``url`` in CITATION.cff), a citation leads to its entry in the chapter's own reference list; each
 page has a header (chapter and address) and a footer (book, version, page n of m). The PDF is tagged; it has
@@ -257,8 +257,8 @@ def chromium_path() -> str:
 
     path = shutil.which(HEADLESS_SHELL)
     if path is None:
-        raise FileNotFoundError(f"{HEADLESS_SHELL} is not installed. It is a Debian package, which `make` installs "
-                                f"(.ci/system-packages); or install it yourself: sudo apt-get install {HEADLESS_SHELL}")
+        raise FileNotFoundError(f"{HEADLESS_SHELL} is not installed. It is a Debian package: `make system` installs "
+                                f"it with the book's other system packages, or: sudo apt-get install {HEADLESS_SHELL}")
     return path
 
 
@@ -329,8 +329,6 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
     A PDF whose page, styles, scripts, metadata and browser are those it was printed from, and whose bytes are
     those printed, is kept (``_build/.usrubook-cache/chapterpdf.json``, :mod:`usrubook.book.buildcache`); the
     others are printed, several pages at once (:data:`PARALLEL`) by one browser."""
-    import asyncio
-
     from usrubook.book.buildcache import Record, cache_dir
     from usrubook.book.latex import release_epoch
     from usrubook.book.metadata import book_metadata
@@ -354,7 +352,7 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
             continue
         todo.append((name, path, inputs))
     if todo:
-        for name, path, inputs, data, seconds in asyncio.run(_print_all(html_dir, todo, meta, epoch)):
+        for name, path, inputs, data, seconds in _run(_print_all(html_dir, todo, meta, epoch)):
             write_if_changed(path, data)
             record.update(path.as_posix(), inputs, [path])
             if not quiet:
@@ -362,6 +360,20 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
                 print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
         record.save()
     return out
+
+
+def _run(coroutine):
+    """``asyncio.run(coroutine)``, also when this thread already runs an event loop (a caller that drives a
+    browser with Playwright's synchronous API, as the tests do): then in a thread of its own."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _print_all(html_dir: Path, todo: list, meta, epoch: int) -> list:

@@ -57,6 +57,12 @@ def _latex_text(text: str) -> str:
     return escape(text)
 
 
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def print_transforms():
     from docutils import nodes
     from sphinx import addnodes
@@ -104,9 +110,14 @@ def print_transforms():
 
             from usrubook.book.mimerender import SPEC_ONLY
 
-            if any(SPEC_ONLY in node["classes"] for node in self.document.findall(nodes.container)):
-                raise SphinxError(f"{self.env.docname}: its charts were read by another builder, without their print "
-                                  "PDFs; give the LaTeX build a doctree folder of its own (sphinx-build -d), as "
+            for node in self.document.findall(nodes.container):
+                if SPEC_ONLY not in node["classes"]:
+                    continue
+                # the book is one assembled doctree: the page is the one whose start the chart follows
+                page = next((up["docname"] for up in _ancestors(node) if isinstance(up, addnodes.start_of_file)),
+                            self.env.docname)
+                raise SphinxError(f"{page}: its charts were read by another builder, without their print PDFs; "
+                                  "give the LaTeX build a doctree folder of its own (sphinx-build -d), as "
                                   "jupyter-book's build does (usrubook.book.execution.own_doctrees)")
 
     class LongTables(SphinxPostTransform):

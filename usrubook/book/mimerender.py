@@ -3,9 +3,9 @@
 Chart outputs carry their Vega-Lite spec as ``application/vnd.usrubook.vegalite+json``
 besides the ``text/html`` the web book draws; the spec's ``usermeta.usrubook_data``
 holds the rows the chart draws (:func:`usrubook.chapter.dataview.data_tables`). Only
-the LaTeX builder prefers this output; in the LaTeX build, the plugin converts the spec with vl-convert
-once, at build time, so kernels never pay for PDF output that the HTML build does not
-use (and the HTML build does not draw it either). The rows the chart draws are not printed: they are the web page's accessible alternative
+the LaTeX builder prefers this output; in the LaTeX build alone, the plugin converts the spec with vl-convert
+once, at build time, so neither the kernels nor the HTML build pay for a PDF the web book does not use.
+The rows the chart draws are not printed: they are the web page's accessible alternative
 to the chart (its Data view) and its CSV, which the figure's caption names.
 Registered through the ``myst_nb.mime_renderers`` entry point (pyproject.toml).
 """

@@ -3,9 +3,10 @@
 A chart output (:mod:`usrubook.chapter.charts`) carries a ``<div class="usrubook-chart">``
 for the web page and its Vega-Lite spec under :data:`MIME` for the PDF; the
 build (:mod:`usrubook.book.vega`, :mod:`usrubook.book.mimerender`,
-:mod:`usrubook.book.html`) reads them by these names. The build tells each chapter's kernel which chapter it
-runs in the environment variable :data:`CHAPTER_ENV` (:mod:`usrubook.book.execution`), so that an error can
-name the chapter's line (:mod:`usrubook.chapter.data`).
+:mod:`usrubook.book.html`) reads them by these names. The build starts each chapter's kernel with the
+environment variable :data:`CHAPTER_ENV` set to the chapter's path (from the book's root, e.g.
+"chapters/trade.md"; :mod:`usrubook.book.execution`), so that an error can name the chapter and its line
+(:mod:`usrubook.chapter.data`).
 """
 from __future__ import annotations
 

@@ -17,10 +17,6 @@ from usrubook.pipeline.schema import DERIVED
 
 _DTYPES = {"string": "string", "date": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
-# The book build starts each chapter's kernel with this variable set to the chapter's path (relative to the
-# book root, e.g. "chapters/trade.md"), so that an error raised here can name the chapter and its line.
-
-
 class UnknownTableError(DataError, KeyError):
     """``load()`` was asked for a table that ``data/`` does not have; names where it was called."""
 
