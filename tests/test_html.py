@@ -253,3 +253,12 @@ def test_deferred_changes_script_files_only():
                  _JavaScript("d.js", type="module"), _JavaScript("", body="var x = 1;"),
                  _CascadingStyleSheet("e.css")):
         assert deferred(same) is same
+
+
+def test_pages_carry_no_live_code_configuration(html_dir):
+    """The book has no live code (thebe: false): no page carries sphinx-thebe's configuration, which names a
+    Binder repository of someone else's examples, or its kernel-name script (usrubook.book.html)."""
+    found = [f"{page.relative_to(html_dir)}: {marker}" for page in _pages(html_dir)
+             for marker in ("text/x-thebe-config", "kernelName", "binder-examples")
+             if marker in page.read_text(encoding="utf-8")]
+    assert not found, "\n".join(found)

@@ -381,3 +381,28 @@ def test_read_only_doctrees_are_unpickled_once_until_the_page_is_read_again(tmp_
     buildcache.share_doctree_reads()
     assert TocTreeCollector.assign_figure_numbers.usrubook_memo
     assert StandardDomain._resolve_numref_xref.usrubook_memo
+
+
+def test_a_change_to_the_build_code_writes_every_page_again(monkeypatch):
+    """Sphinx writes again only pages whose sources changed; a change to the book's own CSS or JavaScript, or to
+    the build's code (usrubook/book/*.py), makes every page outdated (usrubook.book.html._static_changed), so that
+    no page keeps HTML that the old code wrote."""
+    from types import SimpleNamespace
+
+    from usrubook.book import buildcache, html
+
+    named = []
+    real = buildcache.code_digest
+
+    def spy(*modules):
+        named.extend(modules)
+        return real(*modules)
+
+    monkeypatch.setattr(buildcache, "code_digest", spy)
+    env = SimpleNamespace(found_docs={"intro", "chapters/trade"})
+    assert html._static_changed(None, env, set(), set(), set()) == ["chapters/trade", "intro"]
+    assert html._static_changed(None, env, set(), set(), set()) == []
+    assert "book/html.py" in named and "book/cite.py" in named
+    assert all((buildcache.PACKAGE / m).is_file() for m in named), named
+    monkeypatch.setattr(buildcache, "code_digest", lambda *modules: real(*modules) + "changed")
+    assert html._static_changed(None, env, set(), set(), set()) == ["chapters/trade", "intro"]

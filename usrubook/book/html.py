@@ -10,7 +10,9 @@
    stops the build: the book has no formulas, and a page must work offline.
 3. sphinx-thebe's assets are dropped from every page. Jupyter Book always loads
    sphinx-thebe; with live code off it still writes an inline script naming
-   thebe's CDN address (twice after an incremental build: a page error).
+   thebe's CDN address (twice after an incremental build: a page error), and at the end of every page its
+   configuration, which names a Binder repository of someone else's examples, and a script that sets a kernel
+   name (:func:`_drop_thebe_config`).
 4. Page weight: no page loads Font Awesome (a 1.45 MB script and a 153 KB font).
    ``_templates/layout.html`` drops the script through the ``usrubook_trim_head``
    filter, the theme's stylesheet is served without Font Awesome's rules (a copy
@@ -133,21 +135,40 @@ def _remove_unused_theme_files(app, exception):
 def _static_digest() -> str:
     import hashlib
 
+    from usrubook.book.buildcache import code_digest
+
     digest = hashlib.sha256()
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(STATIC).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(b"\0code\0" + code_digest(*sorted(f"book/{p.name}" for p in STATIC.parent.glob("*.py"))).encode())
     return digest.hexdigest()
 
 
 def _static_changed(app, env, added, changed, removed):
-    """Every page when the book's own CSS or JavaScript changed: Sphinx copies static files only when it
-    writes a page, and each page links them with a checksum (``?v=``) of their content."""
+    """Every page when the book's own CSS or JavaScript, or the code of the build (``usrubook/book/*.py``),
+    changed: Sphinx copies static files only when it writes a page, and each page links them with a checksum
+    (``?v=``) of their content; and Sphinx writes again only the pages whose sources changed, so a page the
+    build's code writes differently (its head, its cite controls, what it drops) would keep its old HTML."""
     digest = _static_digest()
     if getattr(env, "usrubook_static_digest", None) == digest:
         return []
     env.usrubook_static_digest = digest
     return sorted(env.found_docs)
+
+
+_THEBE_NODES = re.compile(r'^\s*<script type="text/x-thebe-config">|^<script>kernelName = ')
+
+
+def _drop_thebe_config(app, doctree, docname):
+    """``doctree-resolved``, after sphinx-thebe's: remove the two raw HTML nodes it appends to every page (its
+    configuration, naming a Binder repository, and ``kernelName``). The book has no live code (``thebe: false``
+    in _config.yml), so nothing reads them."""
+    from docutils import nodes
+
+    for node in list(doctree.children):
+        if isinstance(node, nodes.raw) and node.get("format") == "html" and _THEBE_NODES.match(node.astext()):
+            doctree.remove(node)
 
 
 def _is_thebe(asset) -> bool:
@@ -267,3 +288,4 @@ def setup(app):
     app.connect("html-page-context", _page_assets)
     search.setup(app)
     app.connect("doctree-resolved", _text_first)
+    app.connect("doctree-resolved", _drop_thebe_config, priority=900)    # after sphinx-thebe's (500)
