@@ -173,6 +173,16 @@ def set_cell(csv_path: Path, figure_id: str, column: str, value: str) -> str:
 WIDTHS = (390, 768, 1280, 1920)
 
 
+@functools.lru_cache(maxsize=None)
+def parsed_page(path: Path):
+    """A page of the suite's own build (``_build/html``, which no test changes), parsed with BeautifulSoup once per
+    test process for every test that reads it. Never change what this returns (``decompose`` and the like): the
+    next reader gets the same object. Parse a copy's page, or one a test changes, yourself."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html.parser")
+
+
 def book_pages() -> list[str]:
     """Every page of the web book, as paths under _build/html: the pages of _toc.yml, plus the two pages
     Sphinx adds that a reader reaches from every page (the search page, through the search box, and the

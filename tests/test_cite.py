@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import zotero_model
-from conftest import book_pages
+from conftest import book_pages, parsed_page
 from usrubook.book.metadata import book_metadata
 
 CSL_TYPES = {"book", "chapter", "figure"}
@@ -103,7 +103,6 @@ def _pdf_text(pdf_path):
 def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path):
     pdf = _pdf_text(pdf_path)
     checked = {"Figure": 0, "Table": 0}
-    soups = {}
     for path in _cite_files(html_dir, "json"):
         (item,) = json.loads(path.read_text(encoding="utf-8"))
         if item["type"] != "figure":
@@ -113,9 +112,7 @@ def test_figure_and_table_citations_carry_the_printed_numbers(html_dir, pdf_path
         assert m, item["title"]
         number, caption = m.groups()
         page, anchor = item["URL"][len(book_metadata(html_dir.parent.parent).version_url):].split("#")
-        if page not in soups:       # each page parsed once, for all its figures and tables
-            soups[page] = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
-        target = soups[page].find(id=anchor)
+        target = parsed_page(html_dir / page).find(id=anchor)
         assert target is not None, item["URL"]
         shown = (target.find(class_="caption-number") or target.find_previous(class_="caption-number")).get_text()
         prefix = "Fig." if kind == "Figure" else "Table"
@@ -141,7 +138,7 @@ def test_page_citations_carry_chapter_numbers(html_dir, root):
     for number, doc in enumerate(docs, 1):
         (item,) = json.loads((html_dir / "_cite" / (doc.replace("/", "-") + ".json")).read_text(encoding="utf-8"))
         assert item["chapter-number"] == str(number), doc
-        soup = BeautifulSoup((html_dir / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+        soup = parsed_page(html_dir / f"{doc}.html")
         # the page's figures and tables are numbered within its chapter number
         for shown in soup.select("span.caption-number"):
             assert shown.get_text().split()[1].startswith(f"{number}."), (doc, shown.get_text())
@@ -149,7 +146,7 @@ def test_page_citations_carry_chapter_numbers(html_dir, root):
 
 def test_every_page_has_a_cite_control_near_its_title(html_dir):
     for page in _book_pages(html_dir):
-        soup = BeautifulSoup((html_dir / page).read_text(encoding="utf-8"), "html.parser")
+        soup = parsed_page(html_dir / page)
         h1 = soup.find("h1")
         control = h1.find_next("details")
         assert control is not None and "usrubook-cite" in control["class"], page
@@ -376,7 +373,7 @@ def test_apa_titles_are_in_sentence_case_and_chicago_in_title_case(root):
 
 
 def test_citations_render_the_same_after_the_styles_are_read_again():
-    """citeproc-py's macro lookup is memoised per parsed style (usrubook.book.cite._memoize_macros): a style read
+    """citeproc-py's macro lookup is memoised per parsed style (usrubook.book.cite._memoize_citeproc): a style read
     again renders as the first did, in plain text and in HTML, whichever was rendered last."""
     from usrubook.book import cite
 
@@ -392,9 +389,9 @@ def test_citations_render_the_same_after_the_styles_are_read_again():
 
 
 def test_citeproc_renders_the_same_with_its_answers_kept(monkeypatch):
-    """usrubook.book.cite._memoize_structure keeps citeproc-py's answers about a style's tree (does an element
-    call a variable, which term a locale gives); the book's kinds of reference render exactly as with
-    citeproc-py's own lookups, in both styles, plain and HTML."""
+    """usrubook.book.cite._memoize_citeproc keeps citeproc-py's answers about a style's tree (which macro a name
+    calls, does an element call a variable, which term a locale gives); the book's kinds of reference render
+    exactly as with citeproc-py's own lookups, in both styles, plain and HTML."""
     from citeproc import model
 
     from usrubook.book import cite
@@ -410,9 +407,9 @@ def test_citeproc_renders_the_same_with_its_answers_kept(monkeypatch):
               "issued": {"date-parts": [[2014]]}, "publisher": "Press", "edition": "2"}]
     cite._render(items[0], cite.STYLES["apa"])      # the memos are in place
     kept = [cite._render(item, style) for item in items for style in cite.STYLES.values()]
-    for cls in (model.Parent, model.Text):
-        monkeypatch.setattr(cls, "calls_variable", cls.calls_variable.__wrapped__)
-    monkeypatch.setattr(model.Locale, "get_term", model.Locale.get_term.__wrapped__)
+    for cls, name in ((model.CitationStylesElement, "get_macro"), (model.Parent, "calls_variable"),
+                      (model.Text, "calls_variable"), (model.Locale, "get_term")):
+        monkeypatch.setattr(cls, name, getattr(cls, name).__wrapped__)
     cite._style.cache_clear()
     assert [cite._render(item, style) for item in items for style in cite.STYLES.values()] == kept
     cite._style.cache_clear()

@@ -11,13 +11,12 @@ against the built book served on 127.0.0.1.
 """
 from __future__ import annotations
 
-import functools
 import re
 from urllib.parse import quote_plus, urlsplit
 
 import pytest
 
-from conftest import set_mode
+from conftest import parsed_page, set_mode
 
 RESULTS = """() => [...document.querySelectorAll('#usrubook-search-results > li')].map(li => {
   const title = li.querySelector('.usrubook-search__title');
@@ -101,16 +100,8 @@ def _target(html_dir, href: str):
     parts = urlsplit(href)
     path = html_dir / parts.path.lstrip("/")
     assert path.is_file(), f"a result links to a missing page: {href}"
-    soup = _page_soup(path)
+    soup = parsed_page(path)
     return soup.find(id=parts.fragment) if parts.fragment else soup
-
-
-@functools.lru_cache(maxsize=None)
-def _page_soup(path):
-    """A built page, parsed once for all the results that link to it (read, never changed)."""
-    from bs4 import BeautifulSoup
-
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def test_sanctions_ranked_by_relevance_with_section_hits(search, html_dir):

