@@ -247,6 +247,21 @@ CHARTS_DRAWN = ("() => [...document.querySelectorAll('div.usrubook-chart')]"
                 ".every(c => c.querySelector('svg'))")
 
 
+# two frames: what a script or a scroll changed has been laid out and drawn
+SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+# usrubook.css ("long pages") switched off: every section laid out and painted, nothing clipped at its edge
+UNCONTAINED = "* { content-visibility: visible !important; }"
+
+
+def scroll_to(locator) -> None:
+    """Scroll ``locator``'s element to the middle of the window, as a reader's scrolling brings it there, and let
+    the page draw it. (Not Playwright's ``scroll_into_view_if_needed``: Chromium's non-standard
+    scrollIntoViewIfNeeded, which it calls, places an element of a section not yet laid out (content-visibility:
+    auto, usrubook.css) by where the element would be with every section laid out, far from where it is drawn.)"""
+    locator.evaluate("e => e.scrollIntoView({block: 'center'})")
+    locator.page.evaluate(SETTLE)
+
+
 def open_page(context, url: str, timeout: int = 30000):
     """A new page of ``context`` at ``url``, loaded and with every chart drawn."""
     page = context.new_page()

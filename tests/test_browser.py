@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHARTS_DRAWN
+from conftest import CHARTS_DRAWN, scroll_to
 
 # The server (the built book on 127.0.0.1) and browser (Debian's headless Chromium) fixtures are in conftest.py.
 
@@ -17,7 +17,7 @@ def _live(page, n=None):
     charts = page.locator("div.usrubook-chart")
     n = charts.count() if n is None else n
     for i in range(n):
-        charts.nth(i).scroll_into_view_if_needed()
+        scroll_to(charts.nth(i))
         charts.nth(i).hover()
     page.wait_for_function(
         f"document.querySelectorAll('div.usrubook-chart.usrubook-live svg.marks').length === {n}", timeout=20000)
@@ -162,6 +162,7 @@ def test_get_the_data_downloads_the_figure_files_by_keyboard(server, browser, ht
 
 def _tooltip_rows(page, locator) -> dict:
     """The rows of the desktop tooltip of a mark, hovered with a mouse: {field: text}."""
+    scroll_to(locator)
     locator.hover(force=True)
     tip = page.locator("#usrubook-tooltip")
     tip.wait_for(state="visible", timeout=5000)
@@ -190,7 +191,7 @@ def test_touch_shows_the_tooltip_and_the_quote_before_leaving_the_page(server, b
     page = context.new_page()
     _drawn(page, url)
     ring = _rings(page, "#fig-history-early-tone").first
-    ring.scroll_into_view_if_needed()
+    scroll_to(ring)
     ring.tap(force=True)
     card = page.locator("#fig-history-early-tone .usrubook-chart-card")
     card.wait_for(state="visible", timeout=5000)
@@ -215,7 +216,7 @@ def test_first_tap_on_a_drawn_chart_shows_its_card(server, browser):
     page.goto(f"{server}/chapters/history.html", wait_until="load")
     page.wait_for_function(CHARTS_DRAWN, timeout=20000)
     ring = page.locator("#fig-history-early-tone svg.usrubook-static-narrow g.mark-symbol").nth(1).locator("circle").first
-    ring.scroll_into_view_if_needed()
+    scroll_to(ring)
     ring.tap(force=True)
     card = page.locator("#fig-history-early-tone .usrubook-chart-card")
     card.wait_for(state="visible", timeout=10000)
@@ -286,7 +287,7 @@ def test_citation_shows_its_full_reference_when_pointed_at_or_reached(how, serve
         link = page.locator("article a.reference.internal[href*='#cite-']").first
         key = link.get_attribute("href").split("#cite-", 1)[1]
         assert link.get_attribute("title") is None
-        link.scroll_into_view_if_needed()
+        scroll_to(link)
         if how == "pointer":
             link.hover()
         else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import WIDTHS, book_pages, open_page
+from conftest import SETTLE, UNCONTAINED, WIDTHS, book_pages, open_page
 
 CHART_PAGES = ["chapters/history.html", "chapters/current-state.html", "chapters/europe-asia.html",
                "chapters/trade.html", "chapters/outlook.html", "evidence/sources.html", "evidence/methods.html"]
@@ -98,14 +98,16 @@ def measured(browser, server):
     drawn at build time; then, on a page with charts, once more after a pointer has made each chart live (Vega's
     drawing at the column's real width), its charts and labels added, marked "(live)"."""
     contexts, cache = {}, {}
-    settle = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
     def get(width: int, path: str) -> dict:
         if (width, path) not in cache:
             if width not in contexts:
                 contexts[width] = browser.new_context(viewport={"width": width, "height": 900})
             page = open_page(contexts[width], f"{server}/{path}")
-            page.evaluate(settle)
+            # every section laid out, as it is once scrolled into view: overflow that the sections' paint
+            # containment would clip unseen shows as the document's (test_sections_are_drawn_as_they_come_into_view)
+            page.add_style_tag(content=UNCONTAINED)
+            page.evaluate(SETTLE)
             m = page.evaluate(MEASURE)
             if page.locator("div.usrubook-chart").count():
                 # a mouse pointer entering a chart makes it live (usrubook-charts.js): sent to every chart at once
@@ -114,7 +116,7 @@ def measured(browser, server):
                               "c.dispatchEvent(new PointerEvent('pointerenter', {pointerType: 'mouse'})))")
                 page.wait_for_function("[...document.querySelectorAll('div.usrubook-chart')].every("
                                        "c => c.classList.contains('usrubook-live'))", timeout=20000)
-                page.evaluate(settle)
+                page.evaluate(SETTLE)
                 live = page.evaluate(MEASURE)
                 m["charts"] += [{**c, "chart": c["chart"] + " (live)"} for c in live["charts"]]
                 m["labels"] += [{**c, "figure": c["figure"] + " (live)"} for c in live["labels"]]
@@ -293,8 +295,11 @@ STICKY = """async () => {
     const table = box.querySelector('table');
     const name = table.id || (table.caption ? table.caption.textContent.trim().slice(0, 40) : 'a table');
     const th = box.querySelector('thead th');
-    // the box's top just below the theme's header bar, which stays at the top of the window
-    window.scrollBy(0, box.getBoundingClientRect().top - 120);
+    // the box's top just below the theme's header bar, which stays at the top of the window (scrolled there as
+    // a reader does, so that its section is laid out before the box is measured: usrubook.css, "long pages")
+    box.scrollIntoView({block: 'start'});
+    window.scrollBy(0, -120);
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
     const tall = box.scrollHeight > box.clientHeight + 1;
     const fitsScreen = box.getBoundingClientRect().height <= window.innerHeight;
     if (!tall) { out.push({name, tall, fitsScreen}); continue; }
@@ -325,3 +330,46 @@ def test_long_tables_keep_their_header_in_view(path, browser, server):
         abs(t["offset"]) > 3 or t["covered"] or t["opaque"] in ("rgba(0, 0, 0, 0)", "transparent")))]
     assert not bad, f"{path} at 390 px: tables whose header scrolls away or whose box is taller than the screen: {bad}"
     assert any(t["tall"] for t in tables), f"{path}: no table is taller than its box (nothing to test): {tables}"
+
+
+# A heading deep in the History chapter, its last paragraph, and what a reader's browser knows about them.
+DEEP = """([id]) => {
+  const section = document.getElementById(id), heading = section.querySelector('h3, h2');
+  // the chapter's own text (not the references printed after it, which show only in print)
+  const last = [...document.querySelector('article.bd-article > section').querySelectorAll('section > p')].pop();
+  const skipped = e => !e.checkVisibility({contentVisibilityAuto: true});
+  return {headingTop: Math.round(heading.getBoundingClientRect().top), screen: window.innerHeight,
+          lastSkipped: skipped(last), headingSkipped: skipped(heading),
+          sections: document.querySelectorAll('article.bd-article section > section').length,
+          auto: [...document.querySelectorAll('article.bd-article section > section')]
+            .filter(s => getComputedStyle(s).contentVisibility === 'auto').length};
+}"""
+
+
+def test_sections_are_drawn_as_they_come_into_view(browser, server):
+    """On screen a long chapter lays out and paints only what is near the viewport (usrubook.css, "long pages"):
+    at load on a phone its last paragraph is skipped; a link to a section deep in the page shows that section's
+    heading at the top of the screen; scrolled into view, the last paragraph is drawn. In print every section is
+    laid out (the chapter PDFs are printed from these pages)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = open_page(context, f"{server}/chapters/history.html")
+        first = page.evaluate(DEEP, ["the-collapse-of-arms-control"])
+        page.goto(f"{server}/chapters/history.html#the-collapse-of-arms-control", wait_until="load")
+        page.evaluate(SETTLE)
+        linked = page.evaluate(DEEP, ["the-collapse-of-arms-control"])
+        page.evaluate("() => [...document.querySelector('article.bd-article > section').querySelectorAll('section > p')]"
+                      ".pop().scrollIntoView()")
+        page.evaluate(SETTLE)
+        scrolled = page.evaluate(DEEP, ["the-collapse-of-arms-control"])
+        page.emulate_media(media="print")
+        printed = page.evaluate(DEEP, ["the-collapse-of-arms-control"])
+        page.close()
+    finally:
+        context.close()
+    assert first["sections"] and first["auto"] == first["sections"], f"sections drawn as they come into view: {first}"
+    assert first["lastSkipped"], f"at load the last paragraph of History is already laid out: {first}"
+    assert not linked["headingSkipped"] and 0 <= linked["headingTop"] < linked["screen"] // 3, (
+        f"a link to #the-collapse-of-arms-control does not show its heading at the top of the screen: {linked}")
+    assert not scrolled["lastSkipped"], f"scrolled into view, the last paragraph is not drawn: {scrolled}"
+    assert printed["auto"] == 0 and not printed["lastSkipped"], f"in print, sections are still skipped: {printed}"
