@@ -9,7 +9,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-JB     := $(VENV)/bin/jupyter-book
+# jupyter-book's command line, ending at once when done, without the interpreter's teardown (usrubook/book/jb.py)
+JB     := $(PY) -m usrubook.book.jb
 STAMP  := $(VENV)/.installed
 # Strict: any Sphinx warning is an error (-W), every reference must resolve (-n),
 # and all warnings are reported before failing (--keep-going).

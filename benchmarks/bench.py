@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.prefix) / "bin"
-JB = [str(VENV_BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+JB = [str(VENV_BIN / "python"), "-m", "usrubook.book.jb", "build", ".", "-W", "-n", "--keep-going"]
 ENV = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
@@ -307,7 +307,7 @@ def main(argv=None) -> int:
         nbval_prep = timed([str(VENV_BIN / "python"), "-m", "usrubook.book.nbcheck", "prepare"], book, env)
         nbval = nbval_prep + timed([str(VENV_BIN / "pytest"), "-p", "no:cacheprovider", "--nbval-lax",
                                     "--nbval-current-env", "-q", "_build/nbval"], book, env)
-        pdf = timed(JB[:3] + ["--builder", "pdflatex"] + JB[3:], book, env)
+        pdf = timed(JB[:5] + ["--builder", "pdflatex"] + JB[5:], book, env)
         floor = floor_per_page() * len(pages)
 
         rows.extend(build_rows(times, floor, len(pages)))

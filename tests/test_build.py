@@ -13,7 +13,7 @@ import pytest
 from conftest import (MAKE_ARGS, ROOT, build_clean, copy_book, pages_read, pages_reading, recorded_builds, run,
                       set_cell)
 
-JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+JB = ["python", "-m", "usrubook.book.jb", "build", ".", "-W", "-n", "--keep-going"]   # as make runs it
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_prose_edit_rebuilds_one_page_and_its_outputs_and_a_second_make_starts_n
 
     nothing = run(make_html, cwd=book)
     assert nothing.returncode == 0
-    assert "jupyter-book" not in nothing.stdout and "chapterpdf" not in nothing.stdout, nothing.stdout
+    assert "usrubook.book.jb build" not in nothing.stdout and "chapterpdf" not in nothing.stdout, nothing.stdout
 
 
 @pytest.mark.slow

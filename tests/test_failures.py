@@ -12,7 +12,7 @@ import pytest
 
 from conftest import MAKE_ARGS, ROOT, VENV, copy_book, pages_reading, run, set_cell
 
-JB = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+JB = ["python", "-m", "usrubook.book.jb", "build", ".", "-W", "-n", "--keep-going"]   # as make runs it
 SCREEN = 20     # lines: what a terminal shows without scrolling
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 

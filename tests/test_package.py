@@ -64,13 +64,35 @@ def test_folders_follow_the_flow():
         "pipeline", "chapter", "book"}
 
 
-def test_the_build_process_does_not_import_pandas():
+def test_the_build_process_does_not_import_pandas_or_altair():
     """The book's Sphinx extension (and the myst-nb chart renderer it registers) imports no pandas: it took 0.8 s
-    at the start of every build. The chapters' kernels import it; the build only reads their outputs."""
+    at the start of every build. The chapters' kernels import it; the build only reads their outputs. Nor does it
+    import Altair (0.12 s) for the Vega-Lite version of its charts, which it reads from Altair's files: the
+    version Altair itself gives."""
     import subprocess
     import sys
 
     code = ("import sys, jupyter_book.cli.main, usrubook.book.sphinxext, usrubook.book.mimerender; "
-            "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))")
+            "from usrubook.book.protocol import vl_version; v = vl_version(); "
+            "print(sorted(m for m in ('pandas', 'numpy', 'altair') if m in sys.modules)); "
+            "import altair; print(v, '.'.join(altair.VEGALITE_VERSION.split('.')[:2]))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]", result.stdout
+    imported, versions = result.stdout.strip().splitlines()
+    assert imported == "[]", result.stdout
+    read, altairs = versions.split()
+    assert read == altairs, f"read from Altair's files: {read}; Altair says {altairs}"
+
+
+def test_the_build_command_ends_with_jupyter_books_status_and_output():
+    """``python -m usrubook.book.jb`` (the Makefile's $(JB)) ends with os._exit: what jupyter-book printed still
+    arrives, and its exit status is the process's, for a command that succeeds and for one that fails."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "usrubook.book.jb"]
+    ok = subprocess.run(command + ["--version"], cwd=PACKAGE.parent, capture_output=True, text=True)
+    assert ok.returncode == 0 and "Jupyter Book" in ok.stdout and "MyST-NB" in ok.stdout, ok
+    bad = subprocess.run(command + ["build", "no-such-folder"], cwd=PACKAGE.parent, capture_output=True, text=True)
+    assert bad.returncode == 2 and "'no-such-folder' does not exist" in bad.stderr, bad
+    from usrubook.book.jb import status_of
+    assert [status_of(None), status_of(0), status_of(3)] == [0, 0, 3]

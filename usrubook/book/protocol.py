@@ -10,13 +10,29 @@ environment variable :data:`CHAPTER_ENV` set to the chapter's path (from the boo
 """
 from __future__ import annotations
 
+import functools
+
 CHART_CLASS = "usrubook-chart"
 CHAPTER_ENV = "USRUBOOK_CHAPTER"
 MIME = "application/vnd.usrubook.vegalite+json"
 
 
+@functools.lru_cache(maxsize=None)
 def vl_version() -> str:
-    """The Vega-Lite version of the installed Altair as vl-convert names it, e.g. "6.4"."""
-    import altair as alt
+    """The Vega-Lite version of the installed Altair as vl-convert names it, e.g. "6.4". Read from Altair's files
+    (``altair/vegalite/__init__.py`` names the schema it exports, whose ``SCHEMA_VERSION`` is the version), so
+    that the build does not import Altair (0.12 s) for it; from Altair itself if its files say otherwise."""
+    import importlib.util
+    import re
+    from pathlib import Path
 
-    return ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    spec = importlib.util.find_spec("altair")
+    try:
+        vegalite = Path(spec.origin).parent / "vegalite"
+        exported = re.search(r"^from \.(v\d+) import \*", (vegalite / "__init__.py").read_text("utf-8"), re.M)
+        schema = (vegalite / exported.group(1) / "schema" / "__init__.py").read_text("utf-8")
+        return re.search(r'^SCHEMA_VERSION = "v(\d+\.\d+)\.', schema, re.M).group(1)
+    except (AttributeError, OSError, TypeError):
+        import altair as alt
+
+        return ".".join(alt.VEGALITE_VERSION.split(".")[:2])
