@@ -106,7 +106,9 @@ coverage: data
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
 # Then, at once, the search index (Pagefind, pinned in package.json) of the pages just built,
 # _build/html/pagefind/, and each chapter page printed by Chromium's headless shell (usrubook/book/chapterpdf.py), beside it:
-# _build/html/chapters/<name>.pdf.
+# _build/html/chapters/<name>.pdf. The printer starts with the build, so that its browser is up when the pages
+# are written; it prints once the build has written its exit status to $(HTML_STAMP).status (nothing if the
+# build failed).
 HTML_LOG := _build/html.log
 HTML_STAMP := _build/.html-built
 # The names at the top of the book, less those of what no build reads (the environments, $(VENV) among them,
@@ -130,14 +132,16 @@ html: $(HTML_STAMP)
 	@echo "HTML: _build/html/index.html"
 
 $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(if $(filter-out $(wildcard $(HTML_OUTPUTS)),$(HTML_OUTPUTS)),FORCE)
-	@mkdir -p _build && touch $@.started
+	@mkdir -p _build && touch $@.started && rm -f $@.status
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
-	@set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; } \
-		|| { echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; }
-	@echo "$(PY) -m usrubook.book.search _build/html & $(PY) -m usrubook.book.chapterpdf"
-	@$(PY) -m usrubook.book.search _build/html & index=$$!; \
-		$(PY) -m usrubook.book.chapterpdf; printed=$$?; wait $$index && exit $$printed
-	@mv $@.started $@
+	@echo "$(PY) -m usrubook.book.chapterpdf --after $@.status & (then) $(PY) -m usrubook.book.search _build/html"
+	@$(PY) -m usrubook.book.chapterpdf --after $@.status & printer=$$!; \
+		set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; }; \
+		built=$$?; echo $$built > $@.status.tmp && mv $@.status.tmp $@.status; \
+		if [ $$built -ne 0 ]; then wait $$printer; echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; fi; \
+		$(PY) -m usrubook.book.search _build/html & index=$$!; \
+		wait $$printer; printed=$$?; wait $$index && exit $$printed
+	@rm -f $@.status && mv $@.started $@
 
 FORCE:
 

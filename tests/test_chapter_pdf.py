@@ -179,6 +179,37 @@ def test_chapter_pdf_is_dated_by_release_and_reproducible(html_dir, tmp_path):
     assert (tmp_path / "trade.pdf").read_bytes() == content
 
 
+def test_printer_started_with_the_build_prints_only_after_it_succeeds(html_dir, tmp_path):
+    """`make html` starts the printer with the build (``--after FILE``): it waits until the build has written its
+    exit status to FILE; after a failed build it prints nothing, after a successful one what the build's own
+    command prints."""
+    import os
+    import time
+
+    from conftest import VENV
+
+    env = {**os.environ, "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    for status, printed in (("1", False), ("0", True)):
+        out, after = tmp_path / f"after-{status}", tmp_path / f"status-{status}"
+        out.mkdir()
+        printer = subprocess.Popen(["python", "-m", "usrubook.book.chapterpdf", "--html", str(html_dir),
+                                    "--output-dir", str(out), "--after", str(after), "trade"],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.5)
+            assert printer.poll() is None, f"the printer did not wait for the build: {printer.communicate()}"
+            after.write_text(status + "\n", encoding="utf-8")
+            stdout, stderr = printer.communicate(timeout=120)
+        finally:
+            printer.kill()
+        assert printer.returncode == 0, stderr
+        if printed:
+            assert (out / "trade.pdf").read_bytes() == _pdf(html_dir, "trade").read_bytes()
+            assert f"{out / 'trade.pdf'} (" in stdout, stdout
+        else:
+            assert not list(out.iterdir()) and not stdout.strip(), (stdout, list(out.iterdir()))
+
+
 def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
     from usrubook.book.chapterpdf import fix_dates
 

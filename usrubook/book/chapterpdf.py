@@ -323,12 +323,37 @@ def page_inputs(html_dir: Path, name: str, meta, epoch: int) -> str:
 
 
 def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
-          quiet: bool = False) -> dict[str, Path]:
+          quiet: bool = False, after: Path | None = None) -> dict[str, Path] | None:
     """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``.
 
     A PDF whose page, styles, scripts, metadata and browser are those it was printed from, and whose bytes are
     those printed, is kept (``_build/.usrubook-cache/chapterpdf.json``, :mod:`usrubook.book.buildcache`); the
-    others are printed, several pages at once (:data:`PARALLEL`) by one browser."""
+    others are printed, several pages at once (:data:`PARALLEL`) by one browser.
+
+    With ``after`` (``make html``), the browser starts at once, while Sphinx is still building, and the pages are
+    printed once the file ``after`` exists: the Makefile writes the build's exit status there when Sphinx is done.
+    A failed build (a status other than 0) prints nothing and returns None."""
+    return _run(_build(root, Path(html_dir), names, out_dir, quiet, after))
+
+
+async def _built(after: Path) -> bool:
+    """Wait until ``after`` holds the build's exit status; whether the build succeeded. Gives up (an error) if the
+    process that started this one has ended without writing it."""
+    import asyncio
+
+    parent = os.getppid()
+    while not after.exists():
+        if os.getppid() != parent:
+            raise RuntimeError(f"usrubook: the build ended without writing its status to {after}")
+        await asyncio.sleep(0.02)
+    return after.read_text(encoding="utf-8").strip() == "0"
+
+
+async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after: Path | None):
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
     from usrubook.book.buildcache import Record, cache_dir
     from usrubook.book.latex import release_epoch
     from usrubook.book.metadata import book_metadata
@@ -336,30 +361,43 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
 
     meta = book_metadata(root)
     epoch = release_epoch(root)
-    html_dir = Path(html_dir)
-    record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
-    out, todo = {}, []
-    for name in names or chapter_names(root):
-        page = html_dir / "chapters" / f"{name}.html"
-        if not page.is_file():
-            raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
-        path = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
-        out[name] = path
-        inputs = page_inputs(html_dir, name, meta, epoch)
-        if record.fresh(path.as_posix(), inputs, [path]):
-            if not quiet:
-                print(f"PDF: {path} (up to date)")
-            continue
-        todo.append((name, path, inputs))
-    if todo:
-        for name, path, inputs, data, seconds in _run(_print_all(html_dir, todo, meta, epoch)):
-            write_if_changed(path, data)
-            record.update(path.as_posix(), inputs, [path])
-            if not quiet:
-                pages = len(re.findall(rb"/Type\s*/Page\b", data))
-                print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
-        record.save()
-    return out
+    async with async_playwright() as p:
+        launch = lambda: asyncio.ensure_future(p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS))
+        browser = launch() if after is not None else None
+        try:
+            if after is not None and not await _built(after):
+                return None
+            record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
+            out, todo = {}, []
+            for name in names or chapter_names(root):
+                page = html_dir / "chapters" / f"{name}.html"
+                if not page.is_file():
+                    raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
+                path = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
+                out[name] = path
+                inputs = page_inputs(html_dir, name, meta, epoch)
+                if record.fresh(path.as_posix(), inputs, [path]):
+                    if not quiet:
+                        print(f"PDF: {path} (up to date)")
+                    continue
+                todo.append((name, path, inputs))
+            if not todo:
+                return out
+            browser = browser or launch()
+            for name, path, inputs, data, seconds in await _print_all(await browser, html_dir, todo, meta, epoch):
+                write_if_changed(path, data)
+                record.update(path.as_posix(), inputs, [path])
+                if not quiet:
+                    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+                    print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
+            record.save()
+            return out
+        finally:
+            if browser is not None:
+                if browser.done() and browser.exception() is None:
+                    await browser.result().close()
+                elif not browser.done():
+                    browser.cancel()
 
 
 def _run(coroutine):
@@ -376,25 +414,18 @@ def _run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def _print_all(html_dir: Path, todo: list, meta, epoch: int) -> list:
+async def _print_all(browser, html_dir: Path, todo: list, meta, epoch: int) -> list:
     import asyncio
 
-    from playwright.async_api import async_playwright
+    slots = asyncio.Semaphore(PARALLEL)
 
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        try:
-            slots = asyncio.Semaphore(PARALLEL)
+    async def one(name, path, inputs):
+        async with slots:
+            start = time.monotonic()
+            data = await print_chapter(browser, html_dir, name, meta, epoch)
+            return name, path, inputs, data, time.monotonic() - start
 
-            async def one(name, path, inputs):
-                async with slots:
-                    start = time.monotonic()
-                    data = await print_chapter(browser, html_dir, name, meta, epoch)
-                    return name, path, inputs, data, time.monotonic() - start
-
-            return await asyncio.gather(*(one(*item) for item in todo))
-        finally:
-            await browser.close()
+    return await asyncio.gather(*(one(*item) for item in todo))
 
 
 def main(argv=None) -> int:
@@ -402,13 +433,16 @@ def main(argv=None) -> int:
     parser.add_argument("--root", default=".", help="the book's folder (default: .)")
     parser.add_argument("--html", default="_build/html", help="the built web book (default: _build/html)")
     parser.add_argument("--output-dir", help="write the PDFs there (default: beside the chapter pages)")
+    parser.add_argument("--after", metavar="FILE",
+                        help="start the browser now, print once FILE holds the build's exit status 0 (make html)")
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     args = parser.parse_args(argv)
     root = Path(args.root)
     html_dir = Path(args.html) if Path(args.html).is_absolute() else root / args.html
     try:
-        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None)
-    except (FileNotFoundError, ValueError) as exc:
+        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None,
+              after=Path(args.after) if args.after else None)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0
