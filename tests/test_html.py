@@ -209,6 +209,32 @@ def test_words_that_decide_the_stylesheet_are_those_sphinx_writes_not_the_later_
     assert {"used", "p", "class"} <= before
 
 
+def test_pruned_stylesheet_remembered_between_builds_follows_every_change(tmp_path):
+    """The words of each page are kept between builds until the page changes, and the pruned stylesheet until the
+    words or the stylesheet change: a page that starts to use a class gets its rule back at once, and one that
+    stops using it loses it; a memo that cannot be read is rebuilt."""
+    import os
+
+    from usrubook.book.cssprune import prune, prune_served, served_words
+
+    site, memo = tmp_path / "html", tmp_path / "cache" / "cssprune.pickle"
+    (site / "chapters").mkdir(parents=True)
+    page = site / "chapters" / "a.html"
+    css = ".used{color:red}.later{color:blue}"
+    page.write_text('<p class="used">x</p>', encoding="utf-8")
+    assert prune_served(css, site, memo) == prune(css, served_words(site)) == ".used{color:red}"
+    assert prune_served(css, site, memo) == ".used{color:red}"          # from the memo
+    page.write_text('<p class="used later">x</p>', encoding="utf-8")
+    os.utime(page, ns=(1, 1))       # another time than the one remembered, whatever the clock's resolution
+    assert prune_served(css, site, memo) == css
+    assert prune_served(css + ".used b{x:1}", site, memo) == css + ".used b{x:1}"
+    page.write_text('<p class="used">y</p>', encoding="utf-8")
+    os.utime(page, ns=(2, 2))
+    assert prune_served(css, site, memo) == ".used{color:red}"
+    memo.write_bytes(b"not a pickle")
+    assert prune_served(css, site, memo) == ".used{color:red}"
+
+
 def test_served_theme_stylesheet_is_pruned_but_complete_for_the_pages(html_dir):
     from usrubook.book.cssprune import _classes, _items, _selectors, served_words
     from usrubook.book.html import theme_css_without_fontawesome

@@ -100,20 +100,59 @@ def prune(css: str, words: set[str]) -> str:
     return "".join(out)
 
 
-def served_words(outdir: Path) -> set[str]:
+def served_words(outdir: Path, known: dict | None = None) -> set[str]:
     """Every word of every page and script under ``outdir`` that Sphinx writes.
 
     The search index (:data:`usrubook.book.search.BUNDLE`) is left out: it is written after Sphinx, so it is
     absent when a clean build prunes the stylesheet and present on a rebuild, and counting its words would make
     the served stylesheet depend on whether the book was built before. Its classes are styled by the book's own
-    stylesheet, never by the theme's."""
+    stylesheet, never by the theme's.
+
+    ``known`` (``{path from outdir: ((size, mtime in ns), words)}``), when given, holds the words of files read
+    before: a file of the same size and time is not read again. It is updated to the files read now."""
     from usrubook.book.search import BUNDLE
 
     words: set[str] = set()
+    now = {}
     for top in sorted(outdir.iterdir()):
         if top.name == BUNDLE:
             continue
         for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
             if path.suffix in (".html", ".js") and path.is_file():
-                words.update(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore")))
+                rel, st = path.relative_to(outdir).as_posix(), path.stat()
+                stamp = (st.st_size, st.st_mtime_ns)
+                entry = (known or {}).get(rel)
+                if entry is None or entry[0] != stamp:
+                    entry = (stamp, frozenset(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore"))))
+                now[rel] = entry
+                words |= entry[1]
+    if known is not None:
+        known.clear()
+        known.update(now)
     return words
+
+
+def prune_served(full: str, outdir: Path, memo: Path) -> str:
+    """:func:`prune` of ``full`` by the words served under ``outdir`` (:func:`served_words`), remembered in the
+    file ``memo`` between builds: the words of each page or script until it changes, and the pruned stylesheet
+    until the stylesheet or the set of words changes. (Sphinx copies the full stylesheet over the pruned one at
+    every build; this saves reading every page and pruning again after an edit of one.)"""
+    import hashlib
+    import os
+    import pickle
+
+    try:
+        state = pickle.loads(memo.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        state = {}
+    files = state.get("files") if isinstance(state.get("files"), dict) else {}
+    words = served_words(outdir, files)
+    digest = hashlib.sha256("\n".join([full, *sorted(words)]).encode("utf-8")).hexdigest()
+    pruned = state.get("pruned")
+    if not (isinstance(pruned, tuple) and len(pruned) == 2 and pruned[0] == digest):
+        pruned = (digest, prune(full, words))
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps({"files": files, "pruned": pruned}, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, memo)
+    return pruned[1]

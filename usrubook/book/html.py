@@ -126,10 +126,12 @@ def _remove_unused_theme_files(app, exception):
             path.unlink()
     # the theme's stylesheet less the rules no page can use (usrubook.book.cssprune), from the full copy
     from usrubook.book import cssprune
+    from usrubook.book.buildcache import cache_dir
 
     full = (_generated(app) / THEME_CSS).read_text(encoding="utf-8")
     served = Path(app.outdir) / "_static" / THEME_CSS
-    served.write_text(cssprune.prune(full, cssprune.served_words(Path(app.outdir))), encoding="utf-8")
+    memo = cache_dir(Path(app.doctreedir).parent) / "cssprune.pickle"
+    served.write_text(cssprune.prune_served(full, Path(app.outdir), memo), encoding="utf-8")
 
 
 def _static_digest() -> str:
