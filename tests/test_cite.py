@@ -413,3 +413,30 @@ def test_citeproc_renders_the_same_with_its_answers_kept(monkeypatch):
     cite._style.cache_clear()
     assert [cite._render(item, style) for item in items for style in cite.STYLES.values()] == kept
     cite._style.cache_clear()
+
+
+def test_bibliography_lists_the_entries_sphinxcontrib_bibtex_lists():
+    """The book's index of citing pages (usrubook.book.buildcache.index_citation_refs) gives each bibliography the
+    entries, in the order, that sphinxcontrib-bibtex's own walk over every citation gives, whatever its filter."""
+    import ast
+    from types import SimpleNamespace as Ns
+
+    from sphinxcontrib.bibtex import domain
+    from sphinxcontrib.bibtex.directives import BibliographyKey
+
+    from usrubook.book.buildcache import index_citation_refs
+
+    index_citation_refs()
+    patched = domain.BibtexDomain.get_filtered_entries
+    entries = [Ns(key=k, type="article", fields={"year": y}, persons={}) for k, y in
+               (("a", "2001"), ("b", "2002"), ("c", "2003"), ("d", "2004"), ("e", "2005"))]
+    refs = [Ns(docname="ch1", targets=[Ns(key="a"), Ns(key="b"), Ns(key="a")]), Ns(docname="ch2", targets=[Ns(key="a")]),
+            Ns(docname="ch3", targets=[Ns(key="c")]), Ns(docname="ch1", targets=[Ns(key="p-d")])]
+    for prefix in ("", "p-"):
+        for expression in ("cited", "not cited", "docname in docnames", "'ch1' in docnames or year == '2005'", "True"):
+            key = BibliographyKey(docname="ch1", id_="b1")
+            bib = Ns(keyprefix=prefix, bibfiles=["refs.bib"], filter_=ast.parse(expression), keys={"e"}, line=1)
+            fake = Ns(bibliographies={key: bib}, citation_refs=refs, get_entries=lambda files: iter(entries))
+            ours = [(k, e.key) for k, e in patched(fake, key)]
+            theirs = [(k, e.key) for k, e in patched.original(fake, key)]
+            assert ours == theirs, (prefix, expression, ours, theirs)

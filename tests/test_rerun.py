@@ -343,3 +343,20 @@ def test_glue_value_sets_the_kernel_variable(monkeypatch):
         prose.glue_value("tr-imports-1996", 3.5)
     with pytest.raises(ValueError, match="already a variable"):
         prose.glue_value("frame", 1.0)
+
+
+def test_kit_requirements_follow_the_pins_at_once(tmp_path):
+    """A kit's requirements.txt is kept between builds by the book's pins: a changed pin is in the next kit."""
+    import shutil
+
+    from usrubook.book.rerun import kit_requirements
+
+    for name in ("requirements.txt", "requirements-lab.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    first = kit_requirements(tmp_path)
+    pin = next(line for line in first.splitlines() if line.lower().startswith("altair=="))
+    pins = tmp_path / "requirements.txt"
+    pins.write_text(pins.read_text(encoding="utf-8").replace(pin, "altair==0.0.1"), encoding="utf-8")
+    again = kit_requirements(tmp_path)
+    assert "altair==0.0.1" in again.splitlines() and pin not in again.splitlines()
+    assert again.replace("altair==0.0.1", pin) == first

@@ -335,3 +335,32 @@ def test_prepared_page_leaves_out_code_and_links_sections(html_dir):
     heading = tree.xpath("//h2[@id='why-trade-collapsed-after-2022']")
     assert heading and not tree.xpath("//section[@id='why-trade-collapsed-after-2022']")
     assert not tree.xpath("//a[contains(@class, 'headerlink')]")
+
+
+def test_pages_prepared_for_the_index_are_kept_until_they_change(html_dir, tmp_path):
+    """Each page prepared for the index is kept between builds (by its bytes and the code): what is staged from the
+    memo is what preparing the pages anew gives, and a page that changed is prepared again."""
+    import shutil
+
+    from usrubook.book.search import stage
+
+    pages = ["chapters/trade.html", "glossary.html"]
+    site, memo = tmp_path / "html", tmp_path / "cache" / "search-stage.pickle"
+    for page in pages:
+        (site / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(html_dir / page, site / page)
+
+    def staged(name, with_memo=True):
+        stage(site, tmp_path / name, pages, memo if with_memo else None)
+        return {page: (tmp_path / name / page).read_bytes() for page in pages}
+
+    first = staged("first")
+    assert staged("again") == first == staged("anew", with_memo=False)
+    trade = site / "chapters/trade.html"
+    assert b"asymmetric" in trade.read_bytes()
+    trade.write_bytes(trade.read_bytes().replace(b"asymmetric", b"lopsided"))
+    edited = staged("edited")
+    assert edited == staged("edited-anew", with_memo=False)
+    assert b"lopsided" in edited["chapters/trade.html"] and edited["glossary.html"] == first["glossary.html"]
+    memo.write_bytes(b"not a pickle")
+    assert staged("rebuilt") == edited

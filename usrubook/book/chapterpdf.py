@@ -307,19 +307,27 @@ def _browser_identity() -> list:
     return out
 
 
-def page_inputs(html_dir: Path, name: str, meta, epoch: int) -> str:
-    """Digest of what a chapter's PDF is printed from: the page, every file under ``_static`` (its scripts, styles
-    and fonts, and whatever they load), the local images it shows, the header's and footer's metadata, the
-    release date, the browser, and this module's code."""
+def shared_inputs(html_dir: Path, meta, epoch: int) -> str:
+    """Digest of what every chapter's PDF is printed from: every file under ``_static`` (its scripts, styles and
+    fonts, and whatever they load), the book's metadata in the header and footer, the release date, the paper,
+    the browser, and this module's code."""
     from usrubook.book.buildcache import Digest, code_digest
+
+    static = [p.resolve() for p in (html_dir / "_static").rglob("*") if p.is_file()]
+    return Digest([code_digest("book/chapterpdf.py"), _browser_identity(), meta.title, meta.version,
+                   meta.version_url, epoch, PAPER, MARGIN]).files(static, html_dir.resolve()).hexdigest()
+
+
+def page_inputs(html_dir: Path, name: str, meta, shared: str) -> str:
+    """Digest of what a chapter's PDF is printed from: the page, the local images it shows, its address, and what
+    every chapter's PDF is printed from (``shared``, :func:`shared_inputs`)."""
+    from usrubook.book.buildcache import Digest
 
     page = html_dir / "chapters" / f"{name}.html"
     markup = page.read_bytes()
     images = {(page.parent / m.decode()).resolve() for m in re.findall(rb'<img[^>]*?\ssrc="([^":?#]+)', markup)}
-    static = [p for p in (html_dir / "_static").rglob("*") if p.is_file()]
-    digest = Digest([code_digest("book/chapterpdf.py"), _browser_identity(), meta.title, meta.version,
-                     meta.version_url, meta.page_url(f"chapters/{name}"), epoch, PAPER, MARGIN], markup)
-    return digest.files([p for p in images if p.is_file()] + [p.resolve() for p in static], html_dir.resolve()).hexdigest()
+    digest = Digest([shared, meta.page_url(f"chapters/{name}")], markup)
+    return digest.files([p for p in images if p.is_file()], html_dir.resolve()).hexdigest()
 
 
 def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
@@ -368,14 +376,14 @@ async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after:
             if after is not None and not await _built(after):
                 return None
             record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
-            out, todo = {}, []
+            out, todo, shared = {}, [], shared_inputs(html_dir, meta, epoch)
             for name in names or chapter_names(root):
                 page = html_dir / "chapters" / f"{name}.html"
                 if not page.is_file():
                     raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
                 path = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
                 out[name] = path
-                inputs = page_inputs(html_dir, name, meta, epoch)
+                inputs = page_inputs(html_dir, name, meta, shared)
                 if record.fresh(path.as_posix(), inputs, [path]):
                     if not quiet:
                         print(f"PDF: {path} (up to date)")

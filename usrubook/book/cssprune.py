@@ -108,8 +108,10 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
     the served stylesheet depend on whether the book was built before. Its classes are styled by the book's own
     stylesheet, never by the theme's.
 
-    ``known`` (``{path from outdir: ((size, mtime in ns), words)}``), when given, holds the words of files read
-    before: a file of the same size and time is not read again. It is updated to the files read now."""
+    ``known`` (``{path from outdir: (SHA-256 of the file, words)}``), when given, holds the words of files read
+    before: the words of a file with the same bytes are not looked for again. It is updated to the files now."""
+    import hashlib
+
     from usrubook.book.search import BUNDLE
 
     words: set[str] = set()
@@ -119,11 +121,11 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
             continue
         for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
             if path.suffix in (".html", ".js") and path.is_file():
-                rel, st = path.relative_to(outdir).as_posix(), path.stat()
-                stamp = (st.st_size, st.st_mtime_ns)
+                rel, data = path.relative_to(outdir).as_posix(), path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
                 entry = (known or {}).get(rel)
-                if entry is None or entry[0] != stamp:
-                    entry = (stamp, frozenset(_WORD.findall(path.read_text(encoding="utf-8", errors="ignore"))))
+                if entry is None or entry[0] != digest:
+                    entry = (digest, frozenset(_WORD.findall(data.decode("utf-8", errors="ignore"))))
                 now[rel] = entry
                 words |= entry[1]
     if known is not None:
@@ -134,7 +136,7 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
 
 def prune_served(full: str, outdir: Path, memo: Path) -> str:
     """:func:`prune` of ``full`` by the words served under ``outdir`` (:func:`served_words`), remembered in the
-    file ``memo`` between builds: the words of each page or script until it changes, and the pruned stylesheet
+    file ``memo`` between builds: the words of each page or script until its bytes change, and the pruned stylesheet
     until the stylesheet or the set of words changes. (Sphinx copies the full stylesheet over the pruned one at
     every build; this saves reading every page and pruning again after an edit of one.)"""
     import hashlib

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 from usrubook.book import labtext
@@ -178,9 +179,22 @@ include = ["usrubook*"]
 
 
 def kit_requirements(root: Path) -> str:
-    lab = pins(root, "requirements-lab.txt")
-    lines = requirements(root, NEEDS) + [lab[_norm(n)] for n in LAB_NEEDS]
-    return "".join(line + "\n" for line in sorted(lines, key=str.lower)) + "-e .\n"
+    """A kit's requirements.txt. The dependencies of the installed packages decide it, and the book's pins decide
+    those, so in a build it is kept (:data:`usrubook.book.buildcache.KIT_REQUIREMENTS`) by the pins, the names it
+    starts from, and the Python and platform whose markers choose among them."""
+    import platform
+
+    from usrubook.book.buildcache import KIT_REQUIREMENTS, Digest
+
+    key = Digest([NEEDS, LAB_NEEDS, sys.version, platform.platform()]).files(
+        [root / "requirements.txt", root / "requirements-lab.txt"], root).hexdigest()
+    text = KIT_REQUIREMENTS.get(key)
+    if text is None:
+        lab = pins(root, "requirements-lab.txt")
+        lines = requirements(root, NEEDS) + [lab[_norm(n)] for n in LAB_NEEDS]
+        text = "".join(line + "\n" for line in sorted(lines, key=str.lower)) + "-e .\n"
+    KIT_REQUIREMENTS.put(key, text)
+    return text
 
 
 def kit_data(root: Path, rel: str) -> list[str]:

@@ -204,15 +204,38 @@ def prepare(markup: bytes, page: str) -> bytes:
     return lxml.html.tostring(tree, doctype="<!DOCTYPE html>", encoding="utf-8")
 
 
-def stage(html_dir: Path, staging: Path, pages: list[str]) -> None:
-    """Write the pages to index, prepared, under ``staging`` (same relative paths)."""
+def stage(html_dir: Path, staging: Path, pages: list[str], memo: Path | None = None) -> None:
+    """Write the pages to index, prepared, under ``staging`` (same relative paths).
+
+    With ``memo`` (a file), each page prepared is kept there between builds, by the digest of the page's bytes
+    and of this module's code: after an edit of one page, only that page is prepared again."""
+    import pickle
+
+    from usrubook.book.buildcache import code_digest
+
+    try:
+        kept = pickle.loads(memo.read_bytes()) if memo is not None else {}
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        kept = {}
+    kept = kept if isinstance(kept, dict) else {}
+    code, now = code_digest("book/search.py"), {}
     for page in pages:
         source = html_dir / page
         if not source.is_file():
             raise SearchIndexError(f"{source} is missing: build the HTML first (make html).")
+        markup = source.read_bytes()
+        key = hashlib.sha256(b"\0".join([code.encode(), page.encode(), markup])).hexdigest()
+        found = kept.get(page)
+        prepared = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else prepare(markup, page)
+        now[page] = (key, prepared)
         target = staging / page
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(prepare(source.read_bytes(), page))
+        target.write_bytes(prepared)
+    if memo is not None:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(now, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, memo)
 
 
 # ---------------------------------------------------------------- the index
@@ -268,7 +291,7 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -
     record.forget(output.as_posix())
     with tempfile.TemporaryDirectory(prefix="usrubook-search-") as tmp:
         staging = Path(tmp) / "site"
-        stage(html_dir, staging, pages)
+        stage(html_dir, staging, pages, cache_dir(html_dir.parent) / "search-stage.pickle")
         if output.exists():
             shutil.rmtree(output)
         result = subprocess.run(command + ["--site", str(staging), "--output-path", str(output)],
