@@ -354,3 +354,28 @@ def test_every_bibliography_entry_is_cited(root, html_dir):
     page = (html_dir / "references.html").read_text(encoding="utf-8")
     shown = len(re.findall(r'<div class="citation"', page))
     assert shown == len(_bib_entries(root)), f"{len(_bib_entries(root)) - shown} entries of references.bib are never cited"
+
+
+def test_loader_reads_a_table_once_until_its_file_changes(book_copy):
+    """A chapter loads the same tables many times; a file with the bytes it had is read once per kernel. Each load
+    is a copy (what a cell does to its table no later load sees), and a changed file is read, and checked, again."""
+    script = """
+import usrubook
+from pathlib import Path
+from usrubook.chapter import data
+first = usrubook.load('trade')
+first.loc[first.index[0], 'value'] = -1.0
+again = usrubook.load('trade')
+print('copy', again.loc[again.index[0], 'value'] != -1.0, again.equals(data._LOADED['trade'][1]))
+csv = Path('../data/trade.csv')
+lines = csv.read_text(encoding='utf-8').splitlines(keepends=True)
+csv.write_text(''.join(lines[:-1]), encoding='utf-8')
+print('rows', len(again) - len(usrubook.load('trade')))
+"""
+    result = run(["python", "-c", script], cwd=book_copy / "chapters")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["copy", "True", "True", "rows", "1"], result.stdout
+    set_cell(book_copy / "data/trade.csv", "goods-imports-2022", "value", "n/a")
+    twice = "import usrubook\nfor _ in range(2):\n    try:\n        usrubook.load('trade')\n    except Exception as e:\n        print(e)\n"
+    result = run(["python", "-c", twice], cwd=book_copy / "chapters")
+    assert result.stdout.count("column 'value': 'n/a' is not a number.") == 2, result.stdout

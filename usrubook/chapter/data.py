@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import inspect
 import linecache
 import os
@@ -28,7 +29,8 @@ def load(name: str) -> pd.DataFrame:
     """The derived table ``name`` (e.g. ``"trade"``) as a typed DataFrame.
 
     The file is validated against its schema first, so a hand-edited value that
-    is not a number fails here with the file, line and column. An unknown name
+    is not a number fails here with the file, line and column; a file with the bytes it had when last loaded
+    is not read again (a copy of that table is returned). An unknown name
     fails with the chapter and line of the call, the closest table name and the list of tables.
     """
     if name not in DERIVED:
@@ -36,10 +38,27 @@ def load(name: str) -> pd.DataFrame:
         problem, fix = unknown_table(name)
         raise UnknownTableError(file, problem, line=line, fix=fix)
     table = DERIVED[name]
-    rows = read_table(book_root() / table.path, table, table.path)
+    path = book_root() / table.path
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:         # read_table says what is wrong with the file
+        digest = None
+    kept = _LOADED.get(name)
+    if digest is not None and kept is not None and kept[0] == digest:
+        return kept[1].copy()
+    rows = read_table(path, table, table.path)
     frame = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
                          columns=table.names)
-    return frame.astype({f.name: _DTYPES[f.type] for f in table.fields})
+    frame = frame.astype({f.name: _DTYPES[f.type] for f in table.fields})
+    if digest is not None:
+        _LOADED[name] = (digest, frame.copy())
+    return frame
+
+
+# name -> (SHA-256 of the file, the table as loaded): a chapter asks for the same tables many times (each sources
+# box reads the claims and the sources); a file with the same bytes is validated and converted once per kernel.
+# load() returns a copy, so that what one cell does to its table no other cell sees.
+_LOADED: dict[str, tuple[str, pd.DataFrame]] = {}
 
 
 def unknown_table(name: str) -> tuple[str, str]:
