@@ -241,22 +241,29 @@ class Failure:
         return f"{self.summary()}\n    Full traceback: {shown(self.report)}"
 
 
-def _ipc_kernel_manager(folder: Path):
+def _ipc_kernel_manager(folder: Path, server: str | None = None):
     """A kernel manager class whose kernels listen on socket files in ``folder`` (ZeroMQ's IPC transport), not on
     TCP ports. jupyter_client picks a TCP port by asking the system for a free one and lets it go before the
     kernel binds it: two kernels started at once (the build runs two; the tests run builds side by side) can
     get the same port, and the second dies ("Address already in use", "Kernel died before replying to
-    kernel_info")."""
+    kernel_info"). With ``server`` (a socket's path), each kernel is forked by the book's kernel server
+    (:mod:`usrubook.book.forkserver`) instead of started anew."""
     from jupyter_client.manager import AsyncKernelManager
+
+    from usrubook.book.forkserver import client_command
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(transport="ipc", ip=str(folder / "kernel"), **kwargs)
 
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return client_command(server, cmd) if server else cmd
+
     return IPCKernelManager
 
 
-def _execute(path: Path, rel: str, nb, timeout, allow_errors):
+def _execute(path: Path, rel: str, nb, timeout, allow_errors, server: str | None = None):
     """Execute ``nb`` in place, as jupyter-cache would (kernel in the chapter's folder); returns
     ``(seconds, error, index of the cell that was running, the kernel's standard error)``.
 
@@ -280,7 +287,8 @@ def _execute(path: Path, rel: str, nb, timeout, allow_errors):
         client = NotebookClient(nb, timeout=meta.get("timeout", timeout),
                                 allow_errors=meta.get("allow_errors", allow_errors),
                                 record_timing=False, resources={"metadata": {"path": str(path.parent)}},
-                                on_cell_execute=started, kernel_manager_class=_ipc_kernel_manager(Path(sockets)),
+                                on_cell_execute=started,
+                                kernel_manager_class=_ipc_kernel_manager(Path(sockets), server),
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])
         try:
             # the keywords go to the kernel's process (jupyter_client's launch_kernel)
@@ -324,10 +332,36 @@ def pre_execute(app, env, docnames):
     config = getattr(env, "mystnb_config", None)
     if config is None or config.execution_mode != "cache" or not config.execution_cache_path:
         return
+    from contextlib import ExitStack
+
     from jupyter_cache import get_cache
-    from myst_nb.core.read import read_myst_markdown_notebook
+
+    from usrubook.book import forkserver
 
     cache = get_cache(config.execution_cache_path)
+    with ExitStack() as servers:
+        # More than one page to execute: their kernels are forked from one process that has imported what they
+        # import (usrubook.book.forkserver). With fewer executions recorded than pages (a clean build), it starts
+        # now, and imports while the pages are matched against the records.
+        def start():
+            return servers.enter_context(forkserver.running(Path(app.srcdir), lambda text: logger.info(
+                f"usrubook: the kernel server ended; the pages ran in kernels of their own:\n{text}")))
+
+        server = start() if len(pages) > 1 and len(cache.list_cache_records()) < len(pages) else None
+        stale = _stale(app, env, cache, pages)
+        if not stale:
+            return
+        if server is None and len(stale) > 1:
+            server = start()
+        results = _execute_all(app, env, config, stale, server)
+    _record(app, env, cache, stale, results)
+
+
+def _stale(app, env, cache, pages) -> list:
+    """The pages whose execution the cache does not hold, or holds from before their data last changed:
+    ``(path, text, notebook, source map)`` each."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
     stale = []
     for path, text in pages:
         try:
@@ -348,11 +382,12 @@ def pre_execute(app, env, docnames):
             # the record stays until a new execution succeeds and replaces it
             logger.info(f"usrubook: data changed, {env.path2doc(str(path))} will re-execute")
             stale.append((path, text, nb, source_map))
-    if not stale:
-        return
-    from concurrent.futures import ThreadPoolExecutor
+    return stale
 
-    from jupyter_cache.cache.main import CacheBundleIn
+
+def _execute_all(app, env, config, stale: list, server: str | None) -> list:
+    """Execute the stale pages, several at once (their kernels forked by ``server`` when given)."""
+    from concurrent.futures import ThreadPoolExecutor
 
     names = ", ".join(env.path2doc(str(p)) or str(p) for p, *_ in stale)
     logger.info(f"usrubook: executing {'in parallel: ' if len(stale) > 1 else ''}{names}")
@@ -361,11 +396,17 @@ def pre_execute(app, env, docnames):
     def execute(item):
         path, _, nb, _ = item
         rel = path.relative_to(srcdir).as_posix() if path.is_relative_to(srcdir) else str(path)
-        return _execute(path, rel, nb, config.execution_timeout, config.execution_allow_errors)
+        return _execute(path, rel, nb, config.execution_timeout, config.execution_allow_errors, server)
 
     # Threads suffice: each kernel is a process of its own. The cache (SQLite) is written from this thread only.
     with ThreadPoolExecutor(max_workers=min(len(stale), 2 * (os.cpu_count() or 1))) as pool:
-        results = list(pool.map(execute, stale))
+        return list(pool.map(execute, stale))
+
+
+def _record(app, env, cache, stale: list, results: list) -> None:
+    """Store each page that ran in the cache; report the pages that failed (the build stops)."""
+    from jupyter_cache.cache.main import CacheBundleIn
+
     failures = []
     for (path, text, nb, source_map), (seconds, error, index, stderr) in zip(stale, results, strict=True):
         docname = env.path2doc(str(path))

@@ -1,0 +1,244 @@
+"""Chapter kernels forked from one process that has already imported what every chapter imports.
+
+A clean build executes every page with code in a kernel of its own (:mod:`usrubook.book.execution`). Each
+kernel used to start a Python process and import ipykernel, IPython, pandas, Altair and the book's chapter
+code: about 1.4 s of CPU before the page's first line ran, ten times over, most of the build's execution on a
+2-core machine. When the build executes more than one page, it now starts this server (:func:`running`):
+``python -m usrubook.book.forkserver SOCKET`` imports all that once (:data:`PRELOAD`), and each page's kernel
+is a fork of it. A fork is a process of its own, with memory of its own (copied when written); it starts from
+the state the imports left, as a freshly started kernel does, and no page sees another's variables or state,
+for no page's code ever runs in the server. The server runs no chapter code and converts no chart: vl-convert
+starts threads, and a fork keeps only the thread that forked.
+
+jupyter_client still starts and manages one process per kernel, :data:`CLIENT` (``python -I -S``, the standard
+library only): it hands the server its standard input, output and error (so the build captures the kernel's
+standard error as before), its folder, environment and arguments; it then stands for the kernel, forwarding the
+signals it is sent (interrupt, terminate) and exiting with the kernel's exit status. If the client is killed,
+the server kills its kernel; if the server is gone, or cannot be reached, the client becomes an ordinary kernel
+itself (``python -m ipykernel_launcher``), so that a page never fails for want of the server. The server and
+every kernel forked from it end when the process that started them ends (Linux's parent-death signal).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLIENT = Path(__file__).resolve().with_name("forkclient.py")
+# What a chapter's kernel imports before its first cell, and what the chapters import; never vl_convert (threads).
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython", "IPython.display",
+           "pandas", "altair", "usrubook", "usrubook.chapter")
+LAUNCHER = ["-m", "ipykernel_launcher"]
+
+
+def client_command(socket_path: str, cmd: list[str]) -> list[str]:
+    """The kernel command ``cmd`` (``python -m ipykernel_launcher -f CONNECTION ...``) as a fork of the server at
+    ``socket_path``; any other command as it is."""
+    if len(cmd) < 3 or cmd[1:3] != LAUNCHER:
+        return cmd
+    return [cmd[0], "-I", "-S", str(CLIENT), socket_path, *cmd[3:]]
+
+
+@contextlib.contextmanager
+def running(cwd: Path, report=None):
+    """A server for the time of the ``with`` block: its socket's path. What the server wrote to its standard error
+    goes to ``report`` (a function of the text) if it ended by itself: then the kernels started meanwhile were
+    ordinary ones (:data:`CLIENT`)."""
+    folder = Path(tempfile.mkdtemp(prefix="usrubook-forks-"))
+    path = folder / "server"
+    with open(folder / "server.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "usrubook.book.forkserver", str(path)], cwd=cwd,
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not path.exists() and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        yield str(path)
+    finally:
+        ended = server.poll() is not None
+        if not ended:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        text = (folder / "server.log").read_text(encoding="utf-8", errors="replace").strip()
+        if ended and report is not None:
+            report(text or f"it ended with status {server.returncode}")
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
+
+
+def _die_with_parent() -> None:
+    """Have Linux send SIGKILL to this process when the process that started it ends (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
+    """A client's request (its arguments, folder and environment) and the descriptors it passed."""
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+    while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
+        more = conn.recv(1 << 16)
+        if not more:
+            raise ConnectionError("the client left before its request was complete")
+        data += more
+    size = struct.unpack("!I", data[:4])[0]
+    return json.loads(data[4:4 + size].decode("utf-8")), list(fds)
+
+
+def _kernel(request: dict, fds: list[int]) -> None:
+    """In the forked child: become the kernel the client asked for. Never returns."""
+    status = 1
+    try:
+        _die_with_parent()
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # as `python -m ipykernel_launcher` started in the kernel's folder has it
+        sys.path[0] = request["cwd"]
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        # ipykernel read $JPY_PARENT_PID (set by jupyter_client for the client) when the server imported it
+        if os.environ.get("JPY_PARENT_PID"):
+            sys.argv.append(f"--IPKernelApp.parent_handle={int(os.environ['JPY_PARENT_PID'])}")
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        status = 0
+    except SystemExit as done:
+        status = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
+
+
+def serve(path: str) -> None:
+    """Listen at ``path``, import :data:`PRELOAD`, then fork a kernel for each client until terminated."""
+    _die_with_parent()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path + ".tmp")
+    listener.listen(64)
+    os.rename(path + ".tmp", path)          # clients may connect now; they wait until the imports are done
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    wake_r, wake_w = socket.socketpair()
+    wake_r.setblocking(False)
+    wake_w.setblocking(False)
+    signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    kernels: dict[int, socket.socket] = {}         # pid -> the client's connection
+    clients: dict[socket.socket, int] = {}
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(wake_r, selectors.EVENT_READ, "signal")
+    try:
+        while not stop:
+            for key, _ in selector.select():
+                if key.data == "accept":
+                    conn, _ = listener.accept()
+                    try:
+                        request, fds = _recv_request(conn)
+                    except (OSError, ValueError, ConnectionError):
+                        conn.close()
+                        continue
+                    pid = os.fork()
+                    if pid == 0:
+                        selector.close()
+                        for sock in (listener, wake_r, wake_w, conn, *clients):
+                            sock.close()
+                        _kernel(request, fds)
+                    for fd in fds:
+                        os.close(fd)
+                    kernels[pid], clients[conn] = conn, pid
+                    selector.register(conn, selectors.EVENT_READ, "client")
+                    with contextlib.suppress(OSError):
+                        conn.sendall(b"P" + struct.pack("!q", pid))
+                elif key.data == "signal":
+                    with contextlib.suppress(OSError):
+                        while wake_r.recv(4096):
+                            pass
+                    _reap(kernels, clients, selector)
+                else:
+                    conn = key.fileobj
+                    try:
+                        data = conn.recv(64)
+                    except OSError:
+                        data = b""
+                    pid = clients.get(conn)
+                    if not data:        # the client is gone: so is its kernel
+                        if pid is not None:
+                            with contextlib.suppress(ProcessLookupError):
+                                os.kill(pid, signal.SIGKILL)
+                        selector.unregister(conn)
+                        clients.pop(conn, None)
+                        conn.close()
+                        continue
+                    for i in range(0, len(data) - 1, 2):
+                        if data[i:i + 1] == b"S" and pid is not None:
+                            with contextlib.suppress(ProcessLookupError):
+                                os.kill(pid, data[i + 1])
+            _reap(kernels, clients, selector)
+    finally:
+        for pid in kernels:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _reap(kernels: dict, clients: dict, selector) -> None:
+    """Collect the kernels that have ended, and tell each one's client its exit status."""
+    while kernels:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = kernels.pop(pid, None)
+        if conn is None:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(OSError):
+            conn.sendall(b"X" + struct.pack("!i", code))
+        if conn in clients:
+            clients.pop(conn)
+            selector.unregister(conn)
+            conn.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
