@@ -284,3 +284,28 @@ def test_pages_carry_no_live_code_configuration(html_dir):
              for marker in ("text/x-thebe-config", "kernelName", "binder-examples")
              if marker in page.read_text(encoding="utf-8")]
     assert not found, "\n".join(found)
+
+
+def test_no_stylesheet_waits_for_another(html_dir, tmp_path):
+    """Every stylesheet a page needs is named in the page itself: none @imports another (a page would wait for
+    the first to arrive before asking for the second). The theme's theme.css, an @import of basic.css, is served
+    as basic.css's rules, with their addresses made relative to its folder; a theme.css that changed otherwise
+    stops the build."""
+    import shutil
+
+    import pytest
+    from sphinx.errors import SphinxError
+
+    from usrubook.book.html import inline_basic_css
+
+    static = html_dir / "_static"
+    for css in static.rglob("*.css"):
+        assert "@import" not in css.read_text(encoding="utf-8"), css
+    basic = (static / "basic.css").read_text(encoding="utf-8")
+    assert (static / "styles" / "theme.css").read_text(encoding="utf-8") == basic.replace("url(file.png)",
+                                                                                         "url(../file.png)")
+    (tmp_path / "styles").mkdir()
+    shutil.copy(static / "basic.css", tmp_path / "basic.css")
+    (tmp_path / "styles" / "theme.css").write_text('@import "../basic.css";\n.extra{color:red}', encoding="utf-8")
+    with pytest.raises(SphinxError, match="no longer only an @import of basic.css"):
+        inline_basic_css(tmp_path)

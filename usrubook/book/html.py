@@ -113,10 +113,32 @@ def _write_theme_css(app):
     app.builder.templates.environment.filters["usrubook_trim_head"] = trim_head
 
 
+# pydata-sphinx-theme's styles/theme.css holds only `@import "../basic.css"`: a page found the stylesheet it
+# imports only once theme.css had arrived, and waited for the two, one after the other, before it could paint. The
+# theme.css served is basic.css itself, in the same place among the page's stylesheets (its addresses made
+# relative to styles/), so that every stylesheet of a page is asked for at once.
+_THEME_IMPORT = re.compile(r'\s*(?:/\*.*?\*/\s*)?@import "\.\./basic\.css";\s*', re.S)
+
+
+def inline_basic_css(static: Path) -> None:
+    """Make ``static/styles/theme.css`` the contents of ``static/basic.css`` instead of an @import of it."""
+    theme, basic = static / "styles" / "theme.css", static / "basic.css"
+    css = re.sub(r"""url\((['"]?)(?![a-z]+:|/|#)""", r"url(\1../", basic.read_text(encoding="utf-8"))
+    text = theme.read_text(encoding="utf-8")
+    if text == css:
+        return
+    if not _THEME_IMPORT.fullmatch(text):
+        raise SphinxError(f"usrubook: {theme} is no longer only an @import of basic.css; the theme changed. "
+                          "Update usrubook/book/html.py (inline_basic_css).")
+    theme.write_text(css, encoding="utf-8")
+
+
 def _remove_unused_theme_files(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     import shutil
+
+    inline_basic_css(Path(app.outdir) / "_static")
 
     for rel in UNUSED_THEME_FILES:
         path = Path(app.outdir) / "_static" / rel
