@@ -151,7 +151,7 @@ def claim_reviews(meta, root: Path, bib: dict[str, dict]) -> list[dict]:
     appears in with its date, the verdict on the book's scale, and the references read."""
     import csv
 
-    from usrubook.chapter.account import verdict_phrase
+    from usrubook.chapter.verdicts import verdict_phrase
     from usrubook.pipeline.schema import AS_OF
 
     with open(root / "data" / "sources.csv", encoding="utf-8", newline="") as f:

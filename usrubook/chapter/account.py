@@ -14,20 +14,9 @@ import pandas as pd
 from usrubook.chapter.charts import frame
 from usrubook.chapter.data import load
 from usrubook.chapter.prose import glue_markdown
-from usrubook.chapter.verdicts import long_date
+from usrubook.chapter.verdicts import long_date, verdict_phrase  # noqa: F401 (evidence/verification.md imports it from here)
 from usrubook.pipeline.schema import AS_OF
 
-VERDICT_PHRASES = {
-    "still-true": "still true on " + long_date(AS_OF),
-    "true-when-written": "true when written",
-    "exaggerated": "exaggerated",
-    "garbled": "garbled",
-    "wrong": "wrong",
-    "unsupported": "unsupported",
-    "contested": "contested",
-    "opinion": "an opinion",
-    "unverifiable": "unverifiable",
-}
 TABLES = {"claims": "claim_id", "relations": "relation_id", "trade": "figure_id", "corrections": "correction_id",
           "outlook": "statement_id", "events": "event_id"}
 
@@ -75,12 +64,6 @@ def verdict_term(verdict: str, changed_on) -> str:
     if verdict == "opinion":
         return f"an {linked}"
     return linked
-
-
-def verdict_phrase(verdict: str, changed_on) -> str:
-    if verdict == "outdated":
-        return f"outdated since {long_date(changed_on)}" if isinstance(changed_on, str) and changed_on else "outdated"
-    return VERDICT_PHRASES[verdict]
 
 
 def _cites(keys) -> str:

@@ -2,9 +2,12 @@
 outdated statement reads as outdated wherever it is shown."""
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from usrubook.pipeline.schema import AS_OF, VERDICT_NOTES, VERDICTS
+
+if TYPE_CHECKING:           # the frames are pandas'; the module itself needs no pandas (the build imports it)
+    import pandas as pd
 
 VERDICT_LABELS = {v: v.replace("-", " ") for v in VERDICTS}
 VERDICT_ORDER = [VERDICT_LABELS[v] for v in VERDICTS]
@@ -30,6 +33,25 @@ def long_date(date: str) -> str:
 
 
 AS_OF_TEXT = long_date(AS_OF)
+
+# a judgement as a phrase in running text: "the seed's words are {phrase}"
+VERDICT_PHRASES = {
+    "still-true": "still true on " + long_date(AS_OF),
+    "true-when-written": "true when written",
+    "exaggerated": "exaggerated",
+    "garbled": "garbled",
+    "wrong": "wrong",
+    "unsupported": "unsupported",
+    "contested": "contested",
+    "opinion": "an opinion",
+    "unverifiable": "unverifiable",
+}
+
+
+def verdict_phrase(verdict: str, changed_on) -> str:
+    if verdict == "outdated":
+        return f"outdated since {long_date(changed_on)}" if isinstance(changed_on, str) and changed_on else "outdated"
+    return VERDICT_PHRASES[verdict]
 
 
 def verdict_text(verdict: str, changed_on: str | None = None) -> str:
