@@ -324,3 +324,30 @@ def test_page_drawings_are_small_and_their_colours_have_dark_rules(html_dir):
         for light in re.findall(r' (?:fill|stroke)="(#[0-9a-f]{6})"', (html_dir / rel).read_text(encoding="utf-8")):
             drawn.add(light)
     assert "#000000" in drawn and not {c for c in drawn if c in ("#000", "black", "white")}
+
+
+def test_pictures_are_drawn_by_a_process_of_their_own_and_a_failure_names_the_chart(tmp_path):
+    """The painter's process draws each chart's SVG and PNG and writes its spec last; a chart it cannot draw stops
+    it with the chart's name, and that chart's spec is not written (so the next build draws it again)."""
+    from usrubook.book.pictures import Painter
+    from usrubook.book.protocol import vl_version
+
+    good = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": [{"a": 1}, {"a": 2}]},
+            "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    bad = {"$schema": good["$schema"], "data": {"values": [{"a": 1}]}, "mark": "no-such-mark"}
+
+    def job(name, vl):
+        return {"vl": vl, "vl_version": vl_version(), "scale": 2, "svg": str(tmp_path / f"{name}.svg"),
+                "png": str(tmp_path / f"{name}.png"), "spec": str(tmp_path / f"{name}.vl.json"), "spec_text": "{}\n"}
+
+    painter = Painter()
+    painter.draw("fig-good", job("good", good))
+    assert painter.finish() is None
+    assert (tmp_path / "good.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert (tmp_path / "good.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "good.vl.json").read_text(encoding="utf-8") == "{}\n"
+    painter.draw("fig-bad", job("bad", bad))
+    painter.draw("fig-after", job("after", good))
+    problem = painter.finish()
+    assert problem and "fig-bad:" in problem, problem
+    assert not (tmp_path / "bad.vl.json").exists()

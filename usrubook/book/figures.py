@@ -9,7 +9,7 @@ Every chart of the web book is a numbered figure. For each one the HTML build wr
 * ``us-russia-relations-<name>.vl.json``: the chart's Vega-Lite spec, with its data inline, which the
   Vega Editor or Altair (``alt.Chart.from_dict``) opens as it is;
 * ``us-russia-relations-<name>.svg`` and ``.png``: the chart drawn by vl-convert (the light theme; the PNG
-  at twice the CSS size);
+  at twice the CSS size), in a process of its own while the pages are written (:mod:`usrubook.book.pictures`);
 * ``README.txt``: what the figure is (its number, caption and page), the files, the licence, and the
   figure's citation.
 
@@ -49,6 +49,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from usrubook.book.archive import deterministic_zip, release_time
 from usrubook.book.metadata import LICENCE_URLS, book_metadata
 from usrubook.book.mimerender import SPEC_ATTRIBUTE
+from usrubook.book.pictures import Painter
 from usrubook.book.protocol import MIME, vl_version
 from usrubook.pipeline.csvio import write_if_changed
 
@@ -455,8 +456,6 @@ class FigureDownloads(SphinxPostTransform):
 
     def _write_files(self, out: Path, docname: str, name: str, number: str, spec: dict, caption: str,
                      package: str) -> list[tuple[str, str]]:
-        import vl_convert
-
         folder = out / FOLDER / name
         stem = PREFIX + name
         files: list[tuple[str, str]] = []
@@ -481,10 +480,10 @@ class FigureDownloads(SphinxPostTransform):
         # The pictures depend on the spec alone: drawn again only when it changed (the spec is written last).
         spec_path = folder / f"{stem}.vl.json"
         pictures = [folder / f"{stem}.svg", folder / f"{stem}.png"]
+        # They are drawn by a process of their own while the pages are written (usrubook.book.pictures).
         if not (spec_path.exists() and spec_path.read_bytes() == vl_bytes and all(p.exists() for p in pictures)):
-            write_if_changed(pictures[0], vl_convert.vegalite_to_svg(vl, vl_version=vl_version()).encode("utf-8"))
-            write_if_changed(pictures[1], vl_convert.vegalite_to_png(vl, vl_version=vl_version(), scale=PNG_SCALE))
-            write_if_changed(spec_path, vl_bytes)
+            PAINTER.draw(name, {"vl": vl, "vl_version": vl_version(), "scale": PNG_SCALE, "svg": str(pictures[0]),
+                                "png": str(pictures[1]), "spec": str(spec_path), "spec_text": vl_bytes.decode("utf-8")})
         files += [(f"{stem}.vl.json", "Vega-Lite spec (JSON, data inline)"),
                   (f"{stem}.svg", "Chart as SVG (vector)"), (f"{stem}.png", f"Chart as PNG ({PNG_SCALE}× size)")]
         cited = "\n\n".join(f"{label}:\n{citation[key]}" for key, label in
@@ -525,6 +524,16 @@ def _write_data_package(app, exception) -> None:
            data_package_zip(Path(app.srcdir), app.config.release, readme_text))
 
 
+PAINTER = Painter()
+
+
+def _pictures_drawn(app, exception) -> None:
+    problem = PAINTER.finish(cancel=exception is not None)
+    if problem:
+        raise SphinxError(f"usrubook: {problem}")
+
+
 def setup(app) -> None:
     app.add_post_transform(FigureDownloads)
+    app.connect("build-finished", _pictures_drawn, priority=100)     # before anything reads the pictures
     app.connect("build-finished", _write_data_package)
