@@ -137,7 +137,8 @@ $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(i
 	@echo "$(PY) -m usrubook.book.chapterpdf --after $@.status & (then) $(PY) -m usrubook.book.search _build/html"
 	@$(PY) -m usrubook.book.chapterpdf --after $@.status & printer=$$!; \
 		set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; }; \
-		built=$$?; echo $$built > $@.status.tmp && mv $@.status.tmp $@.status; \
+		built=$$?; { echo $$built > $@.status.tmp && mv $@.status.tmp $@.status; } \
+		|| { kill $$printer; wait $$printer; echo "make html: cannot write $@.status (disk full?)" >&2; exit 1; }; \
 		if [ $$built -ne 0 ]; then wait $$printer; echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; fi; \
 		$(PY) -m usrubook.book.search _build/html & index=$$!; \
 		wait $$printer; printed=$$?; wait $$index && exit $$printed

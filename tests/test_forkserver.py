@@ -112,3 +112,16 @@ def test_a_killed_client_takes_its_kernel_with_it_and_signals_reach_the_kernel()
     assert len(running) == 1, f"the server forked {len(running)} kernels for one client"
     assert "interrupted" in text, text
     assert left == set(), f"kernels left after their client was killed: {left}"
+
+
+def test_a_forked_kernel_has_the_path_and_process_group_of_an_ordinary_one():
+    """Where a forked kernel imports from (sys.path, in order) is where an ordinary kernel started in the same
+    folder imports from, and it leads a process group of its own, as an ordinary kernel does (so that a signal to
+    the kernel reaches what it started)."""
+    code = "import os, sys\nprint(repr(sys.path))\nprint(os.getpgid(0) == os.getpid())"
+    ordinary, forked = _notebook(code), _notebook(code)
+    execution._execute(ROOT / "chapters" / "trade.md", "chapters/trade.md", ordinary, 60, False)
+    with forkserver.running(ROOT) as server:
+        execution._execute(ROOT / "chapters" / "trade.md", "chapters/trade.md", forked, 60, False, server)
+    assert forked.cells[0].outputs[0]["text"] == ordinary.cells[0].outputs[0]["text"]
+    assert forked.cells[0].outputs[0]["text"].split()[-1] == "True"

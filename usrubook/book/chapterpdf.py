@@ -344,14 +344,17 @@ def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: P
     return _run(_build(root, Path(html_dir), names, out_dir, quiet, after))
 
 
+# the process that started this one (make's shell), taken first thing: if it ends, no status will come
+_PARENT = os.getppid()
+
+
 async def _built(after: Path) -> bool:
     """Wait until ``after`` holds the build's exit status; whether the build succeeded. Gives up (an error) if the
     process that started this one has ended without writing it."""
     import asyncio
 
-    parent = os.getppid()
     while not after.exists():
-        if os.getppid() != parent:
+        if os.getppid() != _PARENT or _PARENT == 1:
             raise RuntimeError(f"usrubook: the build ended without writing its status to {after}")
         await asyncio.sleep(0.02)
     return after.read_text(encoding="utf-8").strip() == "0"

@@ -112,8 +112,10 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
     before: the words of a file with the same bytes are not looked for again. It is updated to the files now."""
     import hashlib
 
+    from usrubook.book.buildcache import code_digest
     from usrubook.book.search import BUNDLE
 
+    code = code_digest("book/cssprune.py").encode()     # the words found depend on this module's code too
     words: set[str] = set()
     now = {}
     for top in sorted(outdir.iterdir()):
@@ -122,7 +124,7 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
         for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
             if path.suffix in (".html", ".js") and path.is_file():
                 rel, data = path.relative_to(outdir).as_posix(), path.read_bytes()
-                digest = hashlib.sha256(data).hexdigest()
+                digest = hashlib.sha256(code + b"\0" + data).hexdigest()
                 entry = (known or {}).get(rel)
                 if entry is None or entry[0] != digest:
                     entry = (digest, frozenset(_WORD.findall(data.decode("utf-8", errors="ignore"))))
@@ -149,7 +151,9 @@ def prune_served(full: str, outdir: Path, memo: Path) -> str:
         state = {}
     files = state.get("files") if isinstance(state.get("files"), dict) else {}
     words = served_words(outdir, files)
-    digest = hashlib.sha256("\n".join([full, *sorted(words)]).encode("utf-8")).hexdigest()
+    from usrubook.book.buildcache import code_digest
+
+    digest = hashlib.sha256("\n".join([code_digest("book/cssprune.py"), full, *sorted(words)]).encode("utf-8")).hexdigest()
     pruned = state.get("pruned")
     if not (isinstance(pruned, tuple) and len(pruned) == 2 and pruned[0] == digest):
         pruned = (digest, prune(full, words))

@@ -535,5 +535,7 @@ def _pictures_drawn(app, exception) -> None:
 
 def setup(app) -> None:
     app.add_post_transform(FigureDownloads)
-    app.connect("build-finished", _pictures_drawn, priority=100)     # before anything reads the pictures
+    # before anything reads the pictures, and before execution.restore_environment (100) forgets the environment
+    # kept from the last good build, which a failed drawing must leave in place
+    app.connect("build-finished", _pictures_drawn, priority=99)
     app.connect("build-finished", _write_data_package)

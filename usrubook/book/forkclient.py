@@ -14,7 +14,8 @@ import socket
 import struct
 import sys
 
-WAIT = 60          # seconds for the server to fork the kernel (it imports first), else an ordinary kernel
+WAIT = 20          # seconds for the server to fork the kernel (it imports first), else an ordinary kernel
+                   # (within nbclient's 60 s for a kernel to answer)
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 

@@ -90,8 +90,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
-    """A client's request (its arguments, folder and environment) and the descriptors it passed."""
+def _recv_request(conn: socket.socket) -> tuple[dict, list[int], bytes]:
+    """A client's request (its arguments, folder and environment), the descriptors it passed, and what it sent
+    after the request (signals it was sent while it waited)."""
     data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
     while len(data) < 4 or len(data) < 4 + struct.unpack("!I", data[:4])[0]:
         more = conn.recv(1 << 16)
@@ -99,13 +100,22 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
             raise ConnectionError("the client left before its request was complete")
         data += more
     size = struct.unpack("!I", data[:4])[0]
-    return json.loads(data[4:4 + size].decode("utf-8")), list(fds)
+    return json.loads(data[4:4 + size].decode("utf-8")), list(fds), data[4 + size:]
+
+
+def _signal_kernel(pid: int, data: bytes) -> None:
+    """Pass the signals a client forwarded (``S`` and the signal's number, each) to its kernel's process group."""
+    for i in range(0, len(data) - 1, 2):
+        if data[i:i + 1] == b"S":
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, data[i + 1])
 
 
 def _kernel(request: dict, fds: list[int]) -> None:
     """In the forked child: become the kernel the client asked for. Never returns."""
     status = 1
     try:
+        os.setsid()             # a process group of its own, as an ordinary kernel has: a signal reaches what it starts
         _die_with_parent()
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
@@ -116,8 +126,9 @@ def _kernel(request: dict, fds: list[int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        # as `python -m ipykernel_launcher` started in the kernel's folder has it
-        sys.path[0] = request["cwd"]
+        # as `python -m ipykernel_launcher` has it: the launcher removes the folder `-m` put first (here the
+        # server's); the kernel then adds '' after the standard library
+        del sys.path[0]
         sys.argv = ["ipykernel_launcher", *request["argv"]]
         # ipykernel read $JPY_PARENT_PID (set by jupyter_client for the client) when the server imported it
         if os.environ.get("JPY_PARENT_PID"):
@@ -172,7 +183,7 @@ def serve(path: str) -> None:
                 if key.data == "accept":
                     conn, _ = listener.accept()
                     try:
-                        request, fds = _recv_request(conn)
+                        request, fds, early = _recv_request(conn)
                     except (OSError, ValueError, ConnectionError):
                         conn.close()
                         continue
@@ -188,6 +199,7 @@ def serve(path: str) -> None:
                     selector.register(conn, selectors.EVENT_READ, "client")
                     with contextlib.suppress(OSError):
                         conn.sendall(b"P" + struct.pack("!q", pid))
+                    _signal_kernel(pid, early)
                 elif key.data == "signal":
                     with contextlib.suppress(OSError):
                         while wake_r.recv(4096):
@@ -195,28 +207,26 @@ def serve(path: str) -> None:
                     _reap(kernels, clients, selector)
                 else:
                     conn = key.fileobj
+                    if conn not in clients:     # its kernel ended and was reaped earlier in this round
+                        continue
                     try:
                         data = conn.recv(64)
                     except OSError:
                         data = b""
-                    pid = clients.get(conn)
+                    pid = clients[conn]
                     if not data:        # the client is gone: so is its kernel
-                        if pid is not None:
-                            with contextlib.suppress(ProcessLookupError):
-                                os.kill(pid, signal.SIGKILL)
+                        with contextlib.suppress(ProcessLookupError, PermissionError):
+                            os.killpg(pid, signal.SIGKILL)
                         selector.unregister(conn)
-                        clients.pop(conn, None)
+                        clients.pop(conn)
                         conn.close()
                         continue
-                    for i in range(0, len(data) - 1, 2):
-                        if data[i:i + 1] == b"S" and pid is not None:
-                            with contextlib.suppress(ProcessLookupError):
-                                os.kill(pid, data[i + 1])
+                    _signal_kernel(pid, data)
             _reap(kernels, clients, selector)
     finally:
         for pid in kernels:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
 
 
 def _reap(kernels: dict, clients: dict, selector) -> None:

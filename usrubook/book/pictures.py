@@ -24,6 +24,7 @@ def draw(job: dict) -> None:
     from usrubook.pipeline.csvio import write_if_changed
 
     vl, version = job["vl"], job["vl_version"]
+    Path(job["spec"]).unlink(missing_ok=True)       # until the pictures are drawn, no spec says they are
     write_if_changed(Path(job["svg"]), vl_convert.vegalite_to_svg(vl, vl_version=version).encode("utf-8"))
     write_if_changed(Path(job["png"]), vl_convert.vegalite_to_png(vl, vl_version=version, scale=job["scale"]))
     write_if_changed(Path(job["spec"]), job["spec_text"].encode("utf-8"))
@@ -34,12 +35,16 @@ class Painter:
 
     def __init__(self):
         self.process: subprocess.Popen | None = None
+        self.errors = None          # the process's standard error (a temporary file)
         self.names: list[str] = []
 
     def draw(self, name: str, job: dict) -> None:
         if self.process is None:
+            import tempfile
+
+            self.errors = tempfile.TemporaryFile()      # read at the end: a pipe could fill and stop the drawing
             self.process = subprocess.Popen([sys.executable, "-m", "usrubook.book.pictures"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                            stdout=subprocess.DEVNULL, stderr=self.errors)
         self.names.append(name)
         try:
             self.process.stdin.write((json.dumps({"name": name, **job}, ensure_ascii=False) + "\n").encode("utf-8"))
@@ -54,12 +59,12 @@ class Painter:
         process, names, self.process, self.names = self.process, self.names, None, []
         if cancel:
             process.kill()
-            process.communicate()
-            return None
-        _, err = process.communicate()
-        if process.returncode != 0:
-            return (f"drawing the pictures of the charts ({', '.join(names)}) failed (exit {process.returncode}):\n"
-                    + err.decode("utf-8", errors="replace")[-3000:])
+        process.communicate()
+        self.errors.seek(0)
+        err = self.errors.read().decode("utf-8", errors="replace")
+        self.errors.close()
+        if process.returncode != 0 and not cancel:
+            return f"drawing the pictures of the charts ({', '.join(names)}) failed (exit {process.returncode}):\n" + err[-3000:]
         return None
 
 

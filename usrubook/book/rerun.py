@@ -181,12 +181,12 @@ include = ["usrubook*"]
 def kit_requirements(root: Path) -> str:
     """A kit's requirements.txt. The dependencies of the installed packages decide it, and the book's pins decide
     those, so in a build it is kept (:data:`usrubook.book.buildcache.KIT_REQUIREMENTS`) by the pins, the names it
-    starts from, and the Python and platform whose markers choose among them."""
+    starts from, this module's code, and the Python and platform whose markers choose among them."""
     import platform
 
-    from usrubook.book.buildcache import KIT_REQUIREMENTS, Digest
+    from usrubook.book.buildcache import KIT_REQUIREMENTS, Digest, code_digest
 
-    key = Digest([NEEDS, LAB_NEEDS, sys.version, platform.platform()]).files(
+    key = Digest([code_digest("book/rerun.py"), NEEDS, LAB_NEEDS, sys.version, platform.platform()]).files(
         [root / "requirements.txt", root / "requirements-lab.txt"], root).hexdigest()
     text = KIT_REQUIREMENTS.get(key)
     if text is None:
