@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from pathlib import Path
+
+from usrubook.pipeline.csvio import write_if_changed     # whole or not at all, and only if changed
 
 CACHE = ".usrubook-cache"
 PACKAGE = Path(__file__).resolve().parent.parent          # the usrubook package
@@ -107,10 +108,7 @@ class Record:
         self.entries.pop(name, None)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.entries, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_if_changed(self.path, (json.dumps(self.entries, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
     def _rel(self, path: Path) -> str:
         path = Path(path)
@@ -199,11 +197,37 @@ class Memo:
         now = time.time()
         entries = {k: v for k, v in {**self.store, **self._read()}.items() if now - v[0] < self.KEEP_DAYS * 86400}
         entries.update((k, (now, v)) for k, v in self.used.items())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"format": self.FORMAT, "entries": entries}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        write_if_changed(self.path, pickle.dumps({"format": self.FORMAT, "entries": entries},
+                                            protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class Kept:
+    """Values kept from one build to the next in one file (a pickle), each under a name with the digest of all it
+    was made from: :meth:`get` gives the kept value while the digest is the same, and makes it anew otherwise.
+    :meth:`save` keeps what this build asked for, and only that (the pruned theme stylesheet and each page's words,
+    :mod:`usrubook.book.cssprune`; the pages prepared for the search index, :mod:`usrubook.book.search`). A file
+    that cannot be read (none yet, or written by another version) counts as empty."""
+
+    def __init__(self, path: Path):
+        import pickle
+
+        self.path, self.now = Path(path), {}
+        try:
+            kept = pickle.loads(self.path.read_bytes())
+        except Exception:       # noqa: BLE001 - any unreadable file: made anew
+            kept = {}
+        self.kept = kept if isinstance(kept, dict) else {}
+
+    def get(self, name: str, digest: str, make):
+        found = self.kept.get(name)
+        value = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == digest else make()
+        self.now[name] = (digest, value)
+        return value
+
+    def save(self) -> None:
+        import pickle
+
+        write_if_changed(self.path, pickle.dumps(self.now, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # sphinxcontrib-bibtex formats every entry of references.bib on every build (when it learns the labels, before any

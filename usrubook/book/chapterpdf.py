@@ -360,6 +360,23 @@ async def _built(after: Path) -> bool:
     return after.read_text(encoding="utf-8").strip() == "0"
 
 
+def _to_print(root: Path, html_dir: Path, names, out_dir, quiet: bool, meta, epoch: int, record) -> tuple[dict, list]:
+    """Each chapter's PDF path (``{name: path}``), and the chapters whose PDF is not up to date:
+    ``(name, path, inputs)`` each."""
+    out, todo, shared = {}, [], shared_inputs(html_dir, meta, epoch)
+    for name in names or chapter_names(root):
+        page = html_dir / "chapters" / f"{name}.html"
+        if not page.is_file():
+            raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
+        path = out[name] = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
+        inputs = page_inputs(html_dir, name, meta, shared)
+        if not record.fresh(path.as_posix(), inputs, [path]):
+            todo.append((name, path, inputs))
+        elif not quiet:
+            print(f"PDF: {path} (up to date)")
+    return out, todo
+
+
 async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after: Path | None):
     import asyncio
 
@@ -374,41 +391,27 @@ async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after:
     epoch = release_epoch(root)
     async with async_playwright() as p:
         launch = lambda: asyncio.ensure_future(p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS))
-        browser = launch() if after is not None else None
+        browser = launch() if after is not None else None      # with the build: up by the time the pages are
         try:
             if after is not None and not await _built(after):
                 return None
             record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
-            out, todo, shared = {}, [], shared_inputs(html_dir, meta, epoch)
-            for name in names or chapter_names(root):
-                page = html_dir / "chapters" / f"{name}.html"
-                if not page.is_file():
-                    raise FileNotFoundError(f"usrubook: {page}: no such page; build the HTML first (make html)")
-                path = ((out_dir or html_dir / "chapters") / f"{name}.pdf").resolve()
-                out[name] = path
-                inputs = page_inputs(html_dir, name, meta, shared)
-                if record.fresh(path.as_posix(), inputs, [path]):
+            out, todo = _to_print(root, html_dir, names, out_dir, quiet, meta, epoch, record)
+            if todo:
+                browser = browser or launch()
+                for name, path, inputs, data, seconds in await _print_all(await browser, html_dir, todo, meta, epoch):
+                    write_if_changed(path, data)
+                    record.update(path.as_posix(), inputs, [path])
                     if not quiet:
-                        print(f"PDF: {path} (up to date)")
-                    continue
-                todo.append((name, path, inputs))
-            if not todo:
-                return out
-            browser = browser or launch()
-            for name, path, inputs, data, seconds in await _print_all(await browser, html_dir, todo, meta, epoch):
-                write_if_changed(path, data)
-                record.update(path.as_posix(), inputs, [path])
-                if not quiet:
-                    pages = len(re.findall(rb"/Type\s*/Page\b", data))
-                    print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
-            record.save()
+                        pages = len(re.findall(rb"/Type\s*/Page\b", data))
+                        print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
+                record.save()
             return out
         finally:
-            if browser is not None:
-                if browser.done() and browser.exception() is None:
-                    await browser.result().close()
-                elif not browser.done():
-                    browser.cancel()
+            if browser is not None and not browser.done():
+                browser.cancel()
+            elif browser is not None and browser.exception() is None:
+                await browser.result().close()
 
 
 def _run(coroutine):

@@ -100,7 +100,7 @@ def prune(css: str, words: set[str]) -> str:
     return "".join(out)
 
 
-def served_words(outdir: Path, known: dict | None = None) -> set[str]:
+def served_words(outdir: Path, kept=None) -> set[str]:
     """Every word of every page and script under ``outdir`` that Sphinx writes.
 
     The search index (:data:`usrubook.book.search.BUNDLE`) is left out: it is written after Sphinx, so it is
@@ -108,8 +108,8 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
     the served stylesheet depend on whether the book was built before. Its classes are styled by the book's own
     stylesheet, never by the theme's.
 
-    ``known`` (``{path from outdir: (SHA-256 of the file, words)}``), when given, holds the words of files read
-    before: the words of a file with the same bytes are not looked for again. It is updated to the files now."""
+    With ``kept`` (a :class:`usrubook.book.buildcache.Kept`), the words of a file whose bytes (and this module's
+    code) are those of an earlier build are not looked for again."""
     import hashlib
 
     from usrubook.book.buildcache import code_digest
@@ -117,48 +117,30 @@ def served_words(outdir: Path, known: dict | None = None) -> set[str]:
 
     code = code_digest("book/cssprune.py").encode()     # the words found depend on this module's code too
     words: set[str] = set()
-    now = {}
     for top in sorted(outdir.iterdir()):
         if top.name == BUNDLE:
             continue
         for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
             if path.suffix in (".html", ".js") and path.is_file():
-                rel, data = path.relative_to(outdir).as_posix(), path.read_bytes()
-                digest = hashlib.sha256(code + b"\0" + data).hexdigest()
-                entry = (known or {}).get(rel)
-                if entry is None or entry[0] != digest:
-                    entry = (digest, frozenset(_WORD.findall(data.decode("utf-8", errors="ignore"))))
-                now[rel] = entry
-                words |= entry[1]
-    if known is not None:
-        known.clear()
-        known.update(now)
+                data = path.read_bytes()
+                find = lambda: frozenset(_WORD.findall(data.decode("utf-8", errors="ignore")))  # noqa: E731
+                words |= find() if kept is None else kept.get(
+                    "words:" + path.relative_to(outdir).as_posix(), hashlib.sha256(code + b"\0" + data).hexdigest(), find)
     return words
 
 
 def prune_served(full: str, outdir: Path, memo: Path) -> str:
-    """:func:`prune` of ``full`` by the words served under ``outdir`` (:func:`served_words`), remembered in the
-    file ``memo`` between builds: the words of each page or script until its bytes change, and the pruned stylesheet
+    """:func:`prune` of ``full`` by the words served under ``outdir`` (:func:`served_words`), kept in the file
+    ``memo`` between builds: the words of each page or script until its bytes change, and the pruned stylesheet
     until the stylesheet or the set of words changes. (Sphinx copies the full stylesheet over the pruned one at
     every build; this saves reading every page and pruning again after an edit of one.)"""
     import hashlib
-    import os
-    import pickle
 
-    try:
-        state = pickle.loads(memo.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        state = {}
-    files = state.get("files") if isinstance(state.get("files"), dict) else {}
-    words = served_words(outdir, files)
-    from usrubook.book.buildcache import code_digest
+    from usrubook.book.buildcache import Kept, code_digest
 
+    kept = Kept(memo)
+    words = served_words(outdir, kept)
     digest = hashlib.sha256("\n".join([code_digest("book/cssprune.py"), full, *sorted(words)]).encode("utf-8")).hexdigest()
-    pruned = state.get("pruned")
-    if not (isinstance(pruned, tuple) and len(pruned) == 2 and pruned[0] == digest):
-        pruned = (digest, prune(full, words))
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps({"files": files, "pruned": pruned}, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, memo)
-    return pruned[1]
+    pruned = kept.get("pruned", digest, lambda: prune(full, words))
+    kept.save()
+    return pruned

@@ -209,33 +209,23 @@ def stage(html_dir: Path, staging: Path, pages: list[str], memo: Path | None = N
 
     With ``memo`` (a file), each page prepared is kept there between builds, by the digest of the page's bytes
     and of this module's code: after an edit of one page, only that page is prepared again."""
-    import pickle
+    from usrubook.book.buildcache import Kept, code_digest
 
-    from usrubook.book.buildcache import code_digest
-
-    try:
-        kept = pickle.loads(memo.read_bytes()) if memo is not None else {}
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-        kept = {}
-    kept = kept if isinstance(kept, dict) else {}
-    code, now = code_digest("book/search.py"), {}
+    kept = Kept(memo) if memo is not None else None
+    code = code_digest("book/search.py")
     for page in pages:
         source = html_dir / page
         if not source.is_file():
             raise SearchIndexError(f"{source} is missing: build the HTML first (make html).")
         markup = source.read_bytes()
-        key = hashlib.sha256(b"\0".join([code.encode(), page.encode(), markup])).hexdigest()
-        found = kept.get(page)
-        prepared = found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else prepare(markup, page)
-        now[page] = (key, prepared)
+        make = lambda: prepare(markup, page)    # noqa: E731
+        prepared = make() if kept is None else kept.get(
+            page, hashlib.sha256(b"\0".join([code.encode(), page.encode(), markup])).hexdigest(), make)
         target = staging / page
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(prepared)
-    if memo is not None:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(now, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, memo)
+    if kept is not None:
+        kept.save()
 
 
 # ---------------------------------------------------------------- the index
