@@ -388,6 +388,27 @@ def test_citations_render_the_same_after_the_styles_are_read_again():
                         "Doe, J. (2024, March 8). <i>Trade and sanctions</i>. Example. https://example.org/a")
 
 
+def test_plain_citation_is_what_citeproc_renders_as_plain_text(root):
+    """A citation is rendered once, in HTML, and its plain text read from that HTML (usrubook.book.cite._plain):
+    for every kind of item the book cites, and text with markup characters, quotation marks and a URL with
+    "&", that text is exactly what citeproc-py's own plain formatter gives, in both styles."""
+    from usrubook.book import cite
+
+    meta = book_metadata(root)
+    url = meta.page_url("chapters/trade", "fig-x")
+    items = [cite.csl_item(meta, "book", key="b"),
+             cite.csl_item(meta, "page", key="p", title="Trade & “sanctions”", chapter="4", url=url),
+             cite.csl_item(meta, "figure", key="f", title="Figure 4.1: A <b> & C, 1991–2026: <i>x</i>",
+                           chapter="4", url=url + "&a=1<2"),
+             cite.csl_item(meta, "table", key="t", title="Table 4.2: Imports ($ bn) 'quoted' \\ back", chapter="4",
+                           url=url)]
+    for item in items:
+        for style in cite.STYLES.values():
+            plain, markup = cite._render(item, style)
+            assert markup == cite._punctuation_in_quote(cite._citeproc(item, style, "html"))
+            assert plain == cite._punctuation_in_quote(cite._citeproc(item, style, "plain")), (style, item["title"])
+
+
 def test_citeproc_renders_the_same_with_its_answers_kept(monkeypatch):
     """usrubook.book.cite._memoize_citeproc keeps citeproc-py's answers about a style's tree (which macro a name
     calls, does an element call a variable, which term a locale gives); the book's kinds of reference render

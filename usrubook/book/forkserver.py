@@ -165,6 +165,12 @@ def serve(path: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    # What the imports made lives as long as a kernel does: out of the collector's sight (gc.freeze), a kernel's
+    # collections, and the full one IPython makes as it ends (its reset at exit), walk only what its page made.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     wake_r, wake_w = socket.socketpair()
     wake_r.setblocking(False)
     wake_w.setblocking(False)
