@@ -104,11 +104,13 @@ coverage: data
 #
 # The build's progress goes to $(HTML_LOG); the screen shows the chapters being executed, every warning
 # and error (stderr), and a failing chapter's report first, not after a screen of progress lines.
-# Then, at once, the search index (Pagefind, pinned in package.json) of the pages just built,
-# _build/html/pagefind/, and each chapter page printed by Chromium's headless shell (usrubook/book/chapterpdf.py), beside it:
-# _build/html/chapters/<name>.pdf. The printer starts with the build, so that its browser is up when the pages
-# are written; it prints once the build has written its exit status to $(HTML_STAMP).status (nothing if the
-# build failed).
+# With the build, and done when it is: the search index (Pagefind, pinned in package.json) of the pages built,
+# _build/html/pagefind/, and each chapter page printed by Chromium's headless shell (usrubook/book/chapterpdf.py),
+# beside it: _build/html/chapters/<name>.pdf. Both start with the build (the printer's browser is up by the time
+# the pages are written), and set to work when the build has written its pages, $(HTML_STAMP).ready (before it
+# zips the notebooks' kits), or its exit status, $(HTML_STAMP).status. They put their work in place only after
+# status 0, and do it again if the pages changed meanwhile; after a failed build they change nothing
+# (usrubook/book/afterbuild.py).
 HTML_LOG := _build/html.log
 HTML_STAMP := _build/.html-built
 # The names at the top of the book, less those of what no build reads (the environments, $(VENV) among them,
@@ -132,17 +134,20 @@ html: $(HTML_STAMP)
 	@echo "HTML: _build/html/index.html"
 
 $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(if $(filter-out $(wildcard $(HTML_OUTPUTS)),$(HTML_OUTPUTS)),FORCE)
-	@mkdir -p _build && touch $@.started && rm -f $@.status
+	@mkdir -p _build && touch $@.started && rm -f $@.status $@.ready
 	@echo "$(JB) build . $(JBFLAGS)   (progress: $(HTML_LOG))"
-	@echo "$(PY) -m usrubook.book.chapterpdf --after $@.status & (then) $(PY) -m usrubook.book.search _build/html"
-	@$(PY) -m usrubook.book.chapterpdf --after $@.status & printer=$$!; \
-		set -o pipefail; PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) | { grep --line-buffered '^usrubook: executing' || true; }; \
+	@echo "$(PY) -m usrubook.book.chapterpdf --ready $@.ready --after $@.status &"
+	@echo "$(PY) -m usrubook.book.search _build/html --ready $@.ready --after $@.status &"
+	@$(PY) -m usrubook.book.chapterpdf --ready $@.ready --after $@.status & printer=$$!; \
+		$(PY) -m usrubook.book.search _build/html --ready $@.ready --after $@.status & index=$$!; \
+		set -o pipefail; USRUBOOK_PAGES_READY=$@.ready PYTHONUNBUFFERED=1 $(JB) build . $(JBFLAGS) | tee $(HTML_LOG) \
+			| { grep --line-buffered '^usrubook: executing' || true; }; \
 		built=$$?; { echo $$built > $@.status.tmp && mv $@.status.tmp $@.status; } \
-		|| { kill $$printer; wait $$printer; echo "make html: cannot write $@.status (disk full?)" >&2; exit 1; }; \
-		if [ $$built -ne 0 ]; then wait $$printer; echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; fi; \
-		$(PY) -m usrubook.book.search _build/html & index=$$!; \
-		wait $$printer; printed=$$?; wait $$index && exit $$printed
-	@rm -f $@.status && mv $@.started $@
+		|| { kill $$printer $$index; wait $$printer $$index; echo "make html: cannot write $@.status (disk full?)" >&2; exit 1; }; \
+		wait $$printer; printed=$$?; wait $$index; indexed=$$?; \
+		if [ $$built -ne 0 ]; then echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; fi; \
+		[ $$printed -eq 0 ] && [ $$indexed -eq 0 ]
+	@rm -f $@.status $@.ready && mv $@.started $@
 
 FORCE:
 

@@ -210,6 +210,50 @@ def test_printer_started_with_the_build_prints_only_after_it_succeeds(html_dir, 
             assert not list(out.iterdir()) and not stdout.strip(), (stdout, list(out.iterdir()))
 
 
+@pytest.mark.parametrize("status, changed", [("0", False), ("0", True), ("1", False)],
+                         ids=["succeeded", "page-changed-after-ready", "failed"])
+def test_printer_prints_when_the_pages_are_ready_and_writes_only_what_the_build_left(html_dir, tmp_path,
+                                                                                    monkeypatch, status, changed):
+    """`make html` has the printer print as soon as the build has written its pages (usrubook.book.afterbuild); the
+    PDFs are written only once the build has succeeded: a page changed meanwhile is printed again as the build
+    left it; after a failed build nothing is written."""
+    import shutil
+
+    from usrubook.book import afterbuild, chapterpdf
+
+    html = tmp_path / "_build" / "html"
+    shutil.copytree(html_dir, html, ignore=shutil.ignore_patterns("*.pdf", "*.zip", "*.ipynb", "pagefind"))
+    out, ready, after = tmp_path / "out", tmp_path / "ready", tmp_path / "status"
+    out.mkdir()
+    ready.write_text("1\n", encoding="utf-8")
+    page = html / "chapters" / "trade.html"
+    printed, real = [], chapterpdf._print_all
+
+    async def print_all(browser, html_dir, todo, meta, epoch):
+        result = await real(browser, html_dir, todo, meta, epoch)
+        printed.append([(name, data) for name, _, _, data, _ in result])
+        if len(printed) == 1:       # printed while the build goes on; it may change the page, then ends
+            assert not after.exists() and not list(out.iterdir())
+            if changed:
+                page.write_text(page.read_text(encoding="utf-8").replace(
+                    "</article>", "<p>Zyzzyvas feed on grasses.</p></article>", 1), encoding="utf-8")
+            after.write_text(status + "\n", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(chapterpdf, "_print_all", print_all)
+    result = chapterpdf.build(ROOT, html, ["trade"], out, quiet=True,
+                              follow=afterbuild.Build(after, ready, parent=None))
+    if status != "0":
+        assert result is None and len(printed) == 1 and not list(out.iterdir())
+        return
+    pdf = out / "trade.pdf"
+    assert result == {"trade": pdf.resolve()}
+    assert len(printed) == (2 if changed else 1) and pdf.read_bytes() == printed[-1][0][1]
+    assert ("Zyzzyva" in _pdftotext(pdf)) == changed
+    if not changed:
+        assert pdf.read_bytes() == _pdf(html_dir, "trade").read_bytes()
+
+
 def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
     from usrubook.book.chapterpdf import fix_dates
 

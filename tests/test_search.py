@@ -364,3 +364,55 @@ def test_pages_prepared_for_the_index_are_kept_until_they_change(html_dir, tmp_p
     assert b"lopsided" in edited["chapters/trade.html"] and edited["glossary.html"] == first["glossary.html"]
     memo.write_bytes(b"not a pickle")
     assert staged("rebuilt") == edited
+
+
+@pytest.mark.parametrize("status, changed", [("0", False), ("0", True), ("1", False)],
+                         ids=["succeeded", "page-changed-after-ready", "failed"])
+def test_index_made_while_the_build_goes_on_counts_only_after_it_succeeds(html_dir, tmp_path, monkeypatch, status,
+                                                                           changed):
+    """`make html` starts the indexer with the build (usrubook.book.afterbuild): the pages are indexed aside as soon
+    as the build has written them, and the index is put in place only once the build has succeeded; it is made
+    again from the pages as the build left them if one changed meanwhile; after a failed build nothing is put in
+    place. Nothing is left aside."""
+    import hashlib
+    import shutil
+
+    from usrubook.book import afterbuild
+    from usrubook.book import search as indexer
+
+    site = tmp_path / "_build"
+    html = site / "html"
+    for page in indexer.indexed_pages():
+        (html / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(html_dir / page, html / page)
+    ready, after = tmp_path / "ready", tmp_path / "status"
+    ready.write_text("1\n", encoding="utf-8")
+    glossary = html / "glossary.html"
+    digest = lambda folder: {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                             for p in sorted(folder.rglob("*")) if p.is_file()}
+    made, real = [], indexer._index
+
+    def index(html_dir, pages, command, output):
+        real(html_dir, pages, command, output)
+        made.append((output, digest(output)))
+        if len(made) == 1:      # indexed aside; the build goes on, may change a page, and ends
+            assert after.exists() is False and output.parent.parent == site
+            if changed:
+                glossary.write_text(glossary.read_text(encoding="utf-8").replace(
+                    "</article>", "<p>Zyzzyvas feed on grasses.</p></article>", 1), encoding="utf-8")
+            after.write_text(status + "\n", encoding="utf-8")
+
+    monkeypatch.setattr(indexer, "_index", index)
+    info = indexer.build_index(html, follow=afterbuild.Build(after, ready, parent=None))
+    assert not list(site.glob(".usrubook-search-*")), "a folder was left aside"
+    if status != "0":
+        assert info is None and len(made) == 1 and not (html / "pagefind").exists()
+        return
+    served = digest(html / "pagefind")
+    assert not info["up_to_date"] and served
+    if not changed:
+        assert len(made) == 1 and served == made[0][1]
+        return
+    assert len(made) == 2 and made[1][0] == html / "pagefind" and served != made[0][1]
+    monkeypatch.setattr(indexer, "_index", real)
+    assert served == digest(indexer.build_index(html, tmp_path / "again")["output"])

@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from usrubook.book import afterbuild   # first thing: it notes the process that started this one
+
 PRINTED_PREFIXES = ("chapters/", "evidence/")
 COLOPHON_CLASS = "usrubook-print-colophon"
 REFS_CLASS = "usrubook-print-refs"
@@ -331,33 +333,18 @@ def page_inputs(html_dir: Path, name: str, meta, shared: str) -> str:
 
 
 def build(root: Path, html_dir: Path, names: list[str] | None = None, out_dir: Path | None = None,
-          quiet: bool = False, after: Path | None = None) -> dict[str, Path] | None:
+          quiet: bool = False, follow: afterbuild.Build | None = None) -> dict[str, Path] | None:
     """Print the chapters (``names``, default all) to ``<out_dir or html_dir/chapters>/<name>.pdf``.
 
     A PDF whose page, styles, scripts, metadata and browser are those it was printed from, and whose bytes are
     those printed, is kept (``_build/.usrubook-cache/chapterpdf.json``, :mod:`usrubook.book.buildcache`); the
     others are printed, several pages at once (:data:`PARALLEL`) by one browser.
 
-    With ``after`` (``make html``), the browser starts at once, while Sphinx is still building, and the pages are
-    printed once the file ``after`` exists: the Makefile writes the build's exit status there when Sphinx is done.
-    A failed build (a status other than 0) prints nothing and returns None."""
-    return _run(_build(root, Path(html_dir), names, out_dir, quiet, after))
-
-
-# the process that started this one (make's shell), taken first thing: if it ends, no status will come
-_PARENT = os.getppid()
-
-
-async def _built(after: Path) -> bool:
-    """Wait until ``after`` holds the build's exit status; whether the build succeeded. Gives up (an error) if the
-    process that started this one has ended without writing it."""
-    import asyncio
-
-    while not after.exists():
-        if os.getppid() != _PARENT or _PARENT == 1:
-            raise RuntimeError(f"usrubook: the build ended without writing its status to {after}")
-        await asyncio.sleep(0.02)
-    return after.read_text(encoding="utf-8").strip() == "0"
+    With ``follow`` (``make html``: the build it follows, :mod:`usrubook.book.afterbuild`), the browser starts at
+    once, while Sphinx is still building. The pages are printed once the build has written them or its exit
+    status, and the PDFs written only after status 0, printed again if their page or styles changed meanwhile. A
+    failed build (a status other than 0) writes nothing and returns None."""
+    return _run(_build(root, Path(html_dir), names, out_dir, quiet, follow))
 
 
 def _to_print(root: Path, html_dir: Path, names, out_dir, quiet: bool, meta, epoch: int, record) -> tuple[dict, list]:
@@ -377,7 +364,7 @@ def _to_print(root: Path, html_dir: Path, names, out_dir, quiet: bool, meta, epo
     return out, todo
 
 
-async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after: Path | None):
+async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, follow: afterbuild.Build | None):
     import asyncio
 
     from playwright.async_api import async_playwright
@@ -391,20 +378,36 @@ async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, after:
     epoch = release_epoch(root)
     async with async_playwright() as p:
         launch = lambda: asyncio.ensure_future(p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS))
-        browser = launch() if after is not None else None      # with the build: up by the time the pages are
+        browser = launch() if follow is not None else None      # with the build: up by the time the pages are
         try:
-            if after is not None and not await _built(after):
+            if follow is not None and not await follow.started_async():
                 return None
             record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
+            printed = []
+            if follow is not None and follow.outcome() is None:       # the pages are written; the build goes on
+                _, todo = _to_print(root, html_dir, names, out_dir, True, meta, epoch, record)
+                if todo:
+                    browser = browser or launch()
+                    printed = await _print_all(await browser, html_dir, todo, meta, epoch)
+                if not await follow.finished_async():
+                    return None
             out, todo = _to_print(root, html_dir, names, out_dir, quiet, meta, epoch, record)
-            if todo:
+            # what was printed while the build went on counts if its page and styles are still those it was
+            # printed from; the rest is printed now
+            wanted = {(name, inputs) for name, _, inputs in todo}
+            printed = [item for item in printed if (item[0], item[2]) in wanted]
+            done = {(item[0], item[2]) for item in printed}
+            again = [item for item in todo if (item[0], item[2]) not in done]
+            if again:
                 browser = browser or launch()
-                for name, path, inputs, data, seconds in await _print_all(await browser, html_dir, todo, meta, epoch):
-                    write_if_changed(path, data)
-                    record.update(path.as_posix(), inputs, [path])
-                    if not quiet:
-                        pages = len(re.findall(rb"/Type\s*/Page\b", data))
-                        print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
+                printed += await _print_all(await browser, html_dir, again, meta, epoch)
+            for name, path, inputs, data, seconds in printed:
+                write_if_changed(path, data)
+                record.update(path.as_posix(), inputs, [path])
+                if not quiet:
+                    pages = len(re.findall(rb"/Type\s*/Page\b", data))
+                    print(f"PDF: {path} ({pages} pages, {len(data) / 1024:.0f} KB, {seconds:.1f} s)")
+            if printed:
                 record.save()
             return out
         finally:
@@ -448,14 +451,17 @@ def main(argv=None) -> int:
     parser.add_argument("--html", default="_build/html", help="the built web book (default: _build/html)")
     parser.add_argument("--output-dir", help="write the PDFs there (default: beside the chapter pages)")
     parser.add_argument("--after", metavar="FILE",
-                        help="start the browser now, print once FILE holds the build's exit status 0 (make html)")
+                        help="start the browser now, write the PDFs once FILE holds the build's exit status 0 "
+                             "(make html)")
+    parser.add_argument("--ready", metavar="FILE",
+                        help="with --after: print as soon as the build has written FILE (its pages are ready)")
     parser.add_argument("chapters", nargs="*", help="chapter names (default: every chapter)")
     args = parser.parse_args(argv)
     root = Path(args.root)
     html_dir = Path(args.html) if Path(args.html).is_absolute() else root / args.html
     try:
         build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None,
-              after=Path(args.after) if args.after else None)
+              follow=afterbuild.Build(Path(args.after), Path(args.ready) if args.ready else None) if args.after else None)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -293,4 +293,5 @@ def _write_all(app, exception):
 
 def setup(app):
     app.connect("html-page-context", _page_links)
-    app.connect("build-finished", _write_all)
+    # after the pages are marked ready (usrubook.book.afterbuild, 600): the kits are not printed or indexed
+    app.connect("build-finished", _write_all, priority=700)

@@ -8,9 +8,9 @@ for a phrase. The book uses Pagefind (npm package ``pagefind``, pinned in packag
   (``searchindex.js`` and the scripts that read it are gone), and the header shows no second search
   field: the primary sidebar has the one search field (the theme's Ctrl+K opens it) and, on a phone, the
   article header has the search button.
-* After the HTML build (``make html`` runs ``python -m usrubook.book.search _build/html``):
-  :func:`stage` writes a copy of the book's pages prepared for indexing, and Pagefind indexes that copy
-  into ``_build/html/pagefind/``. The copy differs from the served pages only in what the index should
+* With the HTML build (``make html`` runs ``python -m usrubook.book.search _build/html --ready FILE --after
+  FILE`` beside it; :mod:`usrubook.book.afterbuild`), once its pages are written: :func:`stage` writes a copy
+  of the book's pages prepared for indexing, and Pagefind indexes that copy into ``_build/html/pagefind/``. The copy differs from the served pages only in what the index should
   see: the article alone (``data-pagefind-body``), no code, no hidden cells, no literal blocks, no rows of
   data tables or chart data (their captions stay), no citation and download controls
   (``data-pagefind-ignore``), no written-out web addresses, the bibliography and the source texts weighted
@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from usrubook.book import afterbuild   # first thing: it notes the process that started this one
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = "pagefind"          # the folder of the index, under _build/html
@@ -255,35 +257,84 @@ def _pagefind_identity(command: list[str]) -> list:
     return out
 
 
-def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -> dict:
+def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, follow=None) -> dict | None:
     """Index the book's pages (built in ``html_dir``) into ``output`` (default ``html_dir/pagefind``).
     Returns the pages indexed, the index size in bytes, the seconds taken and whether the index was up to date.
 
     The index is kept as it is if the pages indexed, Pagefind and this module's code are those it was made from
-    and its files hold the bytes made then (``_build/.usrubook-cache/search.json``, :mod:`usrubook.book.buildcache`)."""
-    from usrubook.book.buildcache import Digest, Record, cache_dir, code_digest
+    and its files hold the bytes made then (``_build/.usrubook-cache/search.json``, :mod:`usrubook.book.buildcache`).
 
-    start = time.monotonic()
+    With ``follow`` (an :class:`usrubook.book.afterbuild.Build`; ``make html``), this waits for the build: the
+    pages are indexed aside as soon as they are written, and the index put in place once the build has
+    succeeded, made again if the pages changed meanwhile. After a failed build it returns None and changes
+    nothing."""
+    from usrubook.book.buildcache import Record, cache_dir
+
     html_dir = Path(html_dir).resolve()
     output = Path(output).resolve() if output else html_dir / BUNDLE
     pages = indexed_pages(root)
     command = pagefind_command(root)
+    if follow is not None and not follow.started():
+        return None
+    start = time.monotonic()
+    record = Record(cache_dir(html_dir.parent), "search", html_dir)
+    aside = None           # (inputs, folder): the pages indexed while the build went on
+    try:
+        if follow is not None and follow.outcome() is None:
+            inputs = _inputs(html_dir, pages, command)
+            if not _fresh(record, output, inputs):
+                aside = inputs, Path(tempfile.mkdtemp(prefix=".usrubook-search-", dir=html_dir.parent))
+                _index(html_dir, pages, command, aside[1] / BUNDLE)
+            waited = time.monotonic()
+            if not follow.finished():
+                return None
+            start += time.monotonic() - waited      # the seconds taken count the work, not the wait
+        inputs = _inputs(html_dir, pages, command)
+        existing = _fresh(record, output, inputs)
+        if existing:
+            return {"pages": pages, "bytes": sum(p.stat().st_size for p in existing),
+                    "seconds": time.monotonic() - start, "output": output, "up_to_date": True}
+        record.forget(output.as_posix())
+        if output.exists():
+            shutil.rmtree(output)
+        if aside is not None and aside[0] == inputs:
+            os.replace(aside[1] / BUNDLE, output)
+        else:
+            _index(html_dir, pages, command, output)
+    finally:
+        if aside is not None:
+            shutil.rmtree(aside[1], ignore_errors=True)
+    files = sorted(p for p in output.rglob("*") if p.is_file())
+    record.update(output.as_posix(), inputs, files)
+    record.save()
+    size = sum(p.stat().st_size for p in files)
+    return {"pages": pages, "bytes": size, "seconds": time.monotonic() - start, "output": output, "up_to_date": False}
+
+
+def _inputs(html_dir: Path, pages: list[str], command: list[str]) -> str:
+    """Digest of what the index is made from: the pages, Pagefind and this module's code."""
+    from usrubook.book.buildcache import Digest, code_digest
+
     missing = [page for page in pages if not (html_dir / page).is_file()]
     if missing:
         raise SearchIndexError(f"{html_dir / missing[0]} is missing: build the HTML first (make html).")
-    inputs = Digest([code_digest("book/search.py"), _pagefind_identity(command), pages]).files(
+    return Digest([code_digest("book/search.py"), _pagefind_identity(command), pages]).files(
         [html_dir / page for page in pages], html_dir).hexdigest()
-    record = Record(cache_dir(html_dir.parent), "search", html_dir)
+
+
+def _fresh(record, output: Path, inputs: str) -> list[Path]:
+    """The index's files, if it was made from ``inputs`` and holds the bytes made then; else []."""
     existing = sorted(p for p in output.rglob("*") if p.is_file()) if output.is_dir() else []
-    if existing and record.fresh(output.as_posix(), inputs, existing):
-        return {"pages": pages, "bytes": sum(p.stat().st_size for p in existing), "seconds": time.monotonic() - start,
-                "output": output, "up_to_date": True}
-    record.forget(output.as_posix())
+    return existing if existing and record.fresh(output.as_posix(), inputs, existing) else []
+
+
+def _index(html_dir: Path, pages: list[str], command: list[str], output: Path) -> None:
+    """Pagefind's index of the pages, as prepared for it (:func:`stage`), written to ``output``."""
+    from usrubook.book.buildcache import cache_dir
+
     with tempfile.TemporaryDirectory(prefix="usrubook-search-") as tmp:
         staging = Path(tmp) / "site"
         stage(html_dir, staging, pages, cache_dir(html_dir.parent) / "search-stage.pickle")
-        if output.exists():
-            shutil.rmtree(output)
         result = subprocess.run(command + ["--site", str(staging), "--output-path", str(output)],
                                 capture_output=True, text=True)
     log = result.stdout + result.stderr
@@ -295,11 +346,6 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT) -
                                f"({', '.join(pages)}):\n{log[-3000:]}")
     for name in UNUSED_BUNDLE_FILES:
         (output / name).unlink(missing_ok=True)
-    files = sorted(p for p in output.rglob("*") if p.is_file())
-    record.update(output.as_posix(), inputs, files)
-    record.save()
-    size = sum(p.stat().st_size for p in files)
-    return {"pages": pages, "bytes": size, "seconds": time.monotonic() - start, "output": output, "up_to_date": False}
 
 
 def main(argv=None) -> int:
@@ -307,12 +353,20 @@ def main(argv=None) -> int:
                                      description="Index the built web book for its search page (Pagefind).")
     parser.add_argument("html_dir", nargs="?", default=str(ROOT / "_build" / "html"))
     parser.add_argument("--output", help="where to write the index (default: HTML_DIR/pagefind)")
+    parser.add_argument("--after", metavar="FILE",
+                        help="wait for the build (make html): put the index in place once FILE holds its exit "
+                             "status 0; after another status, change nothing")
+    parser.add_argument("--ready", metavar="FILE",
+                        help="with --after: index the pages aside as soon as the build has written FILE")
     args = parser.parse_args(argv)
+    follow = afterbuild.Build(Path(args.after), Path(args.ready) if args.ready else None) if args.after else None
     try:
-        info = build_index(Path(args.html_dir), Path(args.output) if args.output else None)
-    except SearchIndexError as exc:
+        info = build_index(Path(args.html_dir), Path(args.output) if args.output else None, follow=follow)
+    except (SearchIndexError, afterbuild.BuildGone) as exc:
         print(f"usrubook: search index: {exc}", file=sys.stderr)
         return 1
+    if info is None:        # the build failed
+        return 0
     where = info["output"].relative_to(Path.cwd()) if info["output"].is_relative_to(Path.cwd()) else info["output"]
     took = "up to date" if info["up_to_date"] else f"{info['seconds']:.1f} s"
     print(f"Search index: {len(info['pages'])} pages, {info['bytes'] / 1024:.0f} KB in {where} ({took})")

@@ -14,6 +14,7 @@
   beside every page, figure and table of the web book, with BibTeX, RIS and CSL-JSON files;
 * :mod:`usrubook.book.pagemeta`: citation_* meta tags, schema.org JSON-LD and the page footer;
 * :mod:`usrubook.book.rerun`: each chapter page offers its notebook (.ipynb) and a self-contained kit (.zip);
+* :mod:`usrubook.book.afterbuild`: the build tells ``make html``'s printer and indexer when its pages are ready;
 * :mod:`usrubook.book.chapterpdf`: a printed chapter or evidence page carries the book's title, version and
   address, its citation and the references it cites; a chapter page links its PDF;
 * :mod:`usrubook.book.buildcache`: what a rebuild may skip (outputs recorded with the digest of their inputs), and
@@ -26,7 +27,7 @@
 """
 from __future__ import annotations
 
-from usrubook.book import buildcache, chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
+from usrubook.book import afterbuild, buildcache, chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
 from usrubook.book.seedtext import SeedTextDirective, SeedTextsDirective
 
 
@@ -52,6 +53,9 @@ def setup(app):
     app.connect("config-inited", execution.own_doctrees, priority=100)
     app.connect("builder-inited", execution.keep_environment, priority=100)
     app.connect("build-finished", execution.restore_environment, priority=100)
+    # the pages and _static are final once the handlers of default priority (500) have run; the printer and the
+    # indexer of make html may start then, while the kits are zipped (usrubook.book.rerun, 700)
+    app.connect("build-finished", afterbuild.mark_pages_ready, priority=600)
     metadata.setup(app)
     html.setup(app)
     citeui.setup(app)
