@@ -461,3 +461,32 @@ def test_bibliography_lists_the_entries_sphinxcontrib_bibtex_lists():
             ours = [(k, e.key) for k, e in patched(fake, key)]
             theirs = [(k, e.key) for k, e in patched.original(fake, key)]
             assert ours == theirs, (prefix, expression, ours, theirs)
+
+
+def test_citations_rendered_ahead_in_a_process_of_their_own_are_those_rendered_here(root):
+    """A clean build renders its citations in a process of its own while the pages are written
+    (usrubook.book.cite.render_ahead): each rendering taken from there is the one rendered in the build's own
+    process, in both styles; one the process could not render is left to the caller (None), which renders it
+    itself and reports its error; a key never sent is None."""
+    from usrubook.book import cite
+
+    meta = book_metadata(root)
+    items = [cite.csl_item(meta, "book", key="b"),
+             cite.csl_item(meta, "figure", key="f", title="Figure 4.1: A <b> & C", chapter="4",
+                           url=meta.page_url("chapters/trade", "fig-x")),
+             {"id": "broken", "type": "chapter", "title": "No issued date", "issued": "not a date"}]
+    chunks = [[(f"{n}-{style}", item, style) for style in cite.STYLES.values()] for n, item in enumerate(items)]
+    ahead = cite._Ahead()
+    try:
+        ahead.start(chunks)
+        for n, item in enumerate(items[:2]):
+            for style in cite.STYLES.values():
+                assert ahead.take(f"{n}-{style}") == cite._render(item, style)
+                assert ahead.take(f"{n}-{style}") is None       # taken once
+        assert ahead.take(f"2-{cite.STYLES['apa']}") is None
+        with pytest.raises(Exception):
+            cite._render(items[2], cite.STYLES["apa"])
+        assert ahead.take("never-sent") is None
+    finally:
+        ahead.close()
+    assert ahead.pool is None and not ahead.pending

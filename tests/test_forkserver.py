@@ -125,3 +125,35 @@ def test_a_forked_kernel_has_the_path_and_process_group_of_an_ordinary_one():
         execution._execute(ROOT / "chapters" / "trade.md", "chapters/trade.md", forked, 60, False, server)
     assert forked.cells[0].outputs[0]["text"] == ordinary.cells[0].outputs[0]["text"]
     assert forked.cells[0].outputs[0]["text"].split()[-1] == "True"
+
+
+def test_a_clean_build_starts_the_server_with_the_process_and_the_build_takes_it(tmp_path, monkeypatch):
+    """`python -m usrubook.book.jb build .` starts the kernel server before jupyter-book when no page's execution is
+    recorded (no _build/.jupyter_cache: a clean build of the web book), and only then; the build takes that server
+    (execution.pre_execute: forkserver.take_early), which forks kernels and ends with the build's use of it."""
+    from contextlib import ExitStack
+
+    from usrubook.book import jb
+
+    book = tmp_path / "book"
+    (book / "_build").mkdir(parents=True)
+    (book / "_config.yml").write_text("title: t\n", encoding="utf-8")
+    assert jb.executes_everything(["build", str(book), "-W", "-n", "--keep-going"]) == book
+    for argv in (["build", str(book), "--builder", "pdflatex"], ["build", str(book), "--path-output", "x"],
+                 ["clean", str(book)], ["build", str(tmp_path)]):
+        assert jb.executes_everything(argv) is None, argv
+    (book / "_build" / ".jupyter_cache").mkdir()
+    assert jb.executes_everything(["build", str(book)]) is None
+
+    monkeypatch.setattr(forkserver, "_early", None)
+    forkserver.start_early(ROOT)
+    server = forkserver._early
+    with ExitStack() as stack:
+        path = forkserver.take_early(stack)
+        assert path and Path(path).exists() and server.process.poll() is None
+        assert forkserver.take_early(stack) is None        # taken once
+        nb = _notebook("import sys", "print('pandas' in sys.modules)")
+        execution_time, error, _, stderr = execution._execute(ROOT / "x.md", "x.md", nb, 60, False, path)
+        assert error is None, stderr
+        assert nb.cells[1].outputs[0]["text"] == "True\n"     # forked from the server, which imported pandas
+    assert server.process.poll() is not None and not server.folder

@@ -245,12 +245,20 @@ def render(item: dict, style: str) -> tuple[str, str]:
     styles' versions and this function's code."""
     from usrubook.book import buildcache
 
-    key = buildcache.Digest([_render_version(), style, item]).hexdigest()
+    key = _render_key(item, style)
     found = buildcache.RENDERED.get(key)
     if found is None:
-        found = _render(item, style)
+        found = _ahead.take(key)
+        if found is None:
+            found = _render(item, style)
         buildcache.RENDERED.put(key, found)
     return found
+
+
+def _render_key(item: dict, style: str) -> str:
+    from usrubook.book import buildcache
+
+    return buildcache.Digest([_render_version(), style, item]).hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -304,6 +312,86 @@ def _citeproc(item: dict, style: str, output: str) -> str:
 
 def _punctuation_in_quote(text: str) -> str:
     return re.sub(r"”([.,])", r"\1”", text)
+
+
+# -- rendered ahead, in a process of its own ----------------------------------------------------------------
+
+AHEAD_MIN = 20      # renderings: fewer are rendered as the pages are written (a process takes 0.3 s to start)
+
+
+class _Ahead:
+    """Citations rendered in a process of their own while the pages are written (:func:`render_ahead`), each
+    taken by :func:`render` when a page needs it."""
+
+    def __init__(self):
+        self.pool = None
+        self.pending: dict = {}          # rendering key -> (future of a chunk's renderings, index in the chunk)
+
+    def start(self, chunks: list[list[tuple[str, dict, str]]]) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # a fresh interpreter ("spawn"), not a fork of the build with its memory and state
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        for chunk in chunks:
+            future = self.pool.submit(_render_all, [(item, style) for _, item, style in chunk])
+            for index, (key, _, _) in enumerate(chunk):
+                self.pending[key] = (future, index)
+
+    def take(self, key: str) -> tuple[str, str] | None:
+        found = self.pending.pop(key, None)
+        if found is None:
+            return None
+        future, index = found
+        try:
+            return future.result()[index]
+        except Exception:       # rendered again by the caller, where an error is reported with its cause
+            return None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool, self.pending = None, {}
+
+
+_ahead = _Ahead()
+
+
+def _render_all(pairs: list[tuple[dict, str]]) -> list[tuple[str, str]]:
+    return [_render(item, style) for item, style in pairs]
+
+
+def render_ahead(app, env) -> None:
+    """``env-check-consistency`` of the web book's build, after the pages are read and numbered and before any is
+    written: the citations its pages show (the book's; each page's; each numbered figure's and table's) that no
+    build has rendered yet, if there are at least :data:`AHEAD_MIN` (a clean build: about 400), are rendered in a
+    process of its own, page by page in the order the pages are written, on the second core while the first
+    writes them; :func:`render` takes each from there, or renders it itself."""
+    from usrubook.book import buildcache
+
+    if app.builder.format != "html":
+        return
+    wanted = [(None, "book", None)]
+    for docname in sorted(env.found_docs):
+        if in_book(app, docname):
+            numbered = env.toc_fignumbers.get(docname, {})
+            wanted += [(docname, "page", None)] + [(docname, kind, ident) for kind in ("figure", "table")
+                                                     for ident in numbered.get(kind, {})]
+    chunks, seen = {}, set()
+    for docname, kind, ident in wanted:
+        _, _, item = citation_item(app, docname, kind, ident)
+        for style in STYLES.values():
+            key = _render_key(item, style)
+            if key not in seen and buildcache.RENDERED.get(key) is None:
+                seen.add(key)
+                chunks.setdefault(docname or "", []).append((key, item, style))
+    if len(seen) >= AHEAD_MIN:
+        _ahead.start(list(chunks.values()))
+
+
+def close_ahead(app, exception) -> None:
+    """``build-finished``: end the process of :func:`render_ahead`."""
+    _ahead.close()
 
 
 # -- BibTeX and RIS ------------------------------------------------------------------------------------
@@ -383,8 +471,9 @@ def ris(item: dict, meta: BookMetadata, kind: str, pdf: str | None = None) -> st
 # -- the API -------------------------------------------------------------------------------------------
 
 
-def citation_for(app, docname: str | None = None, kind: str = "book", target_id: str | None = None) -> dict:
-    """The book's, a page's, a figure's or a table's citation in every form (see the module docstring)."""
+def citation_item(app, docname: str | None = None, kind: str = "book",
+                  target_id: str | None = None) -> tuple[str, str | None, dict]:
+    """The citation's file name (:func:`cite_id`), label ("Figure 4.1", or None) and CSL-JSON item."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     meta = book_metadata(app.srcdir)
@@ -404,6 +493,13 @@ def citation_for(app, docname: str | None = None, kind: str = "book", target_id:
             caption = _caption_of(app, docname, kind, target_id)
             item = csl_item(meta, kind, key=key, title=f"{label}: {caption}" if caption else label,
                             chapter=chapter, url=meta.page_url(docname, target_id))
+    return ident, label, item
+
+
+def citation_for(app, docname: str | None = None, kind: str = "book", target_id: str | None = None) -> dict:
+    """The book's, a page's, a figure's or a table's citation in every form (see the module docstring)."""
+    ident, label, item = citation_item(app, docname, kind, target_id)
+    meta = book_metadata(app.srcdir)
     apa, apa_html = render(item, STYLES["apa"])
     chicago, chicago_html = render(item, STYLES["chicago"])
     return {"id": ident, "kind": kind, "label": label, "apa": apa, "apa_html": apa_html, "chicago": chicago,

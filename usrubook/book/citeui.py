@@ -21,7 +21,7 @@ from html import escape
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 
-from usrubook.book.cite import LABELS, citation_for, in_book, write_files
+from usrubook.book.cite import LABELS, citation_for, close_ahead, in_book, render_ahead, write_files
 
 CITE_CLASS = "usrubook-cite"
 FORMATS = (("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON"))
@@ -162,3 +162,5 @@ def setup(app):
     app.add_node(cite_control, html=(_visit_control, None), latex=(_skip, None), text=(_skip, None))
     app.add_directive("how-to-cite", HowToCiteDirective)
     app.connect("doctree-resolved", resolve)
+    app.connect("env-check-consistency", render_ahead)
+    app.connect("build-finished", close_ahead)

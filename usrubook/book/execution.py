@@ -342,12 +342,17 @@ def pre_execute(app, env, docnames):
     with ExitStack() as servers:
         # More than one page to execute: their kernels are forked from one process that has imported what they
         # import (usrubook.book.forkserver). With fewer executions recorded than pages (a clean build), it starts
-        # now, and imports while the pages are matched against the records.
-        def start():
-            return servers.enter_context(forkserver.running(Path(app.srcdir), lambda text: logger.info(
-                f"usrubook: the kernel server ended; the pages ran in kernels of their own:\n{text}")))
+        # now, and imports while the pages are matched against the records, unless it was started with the
+        # process (usrubook.book.jb, for a build without a cache).
+        def report(text):
+            logger.info(f"usrubook: the kernel server ended; the pages ran in kernels of their own:\n{text}")
 
-        server = start() if len(pages) > 1 and len(cache.list_cache_records()) < len(pages) else None
+        def start():
+            return servers.enter_context(forkserver.running(Path(app.srcdir), report))
+
+        server = forkserver.take_early(servers, report)
+        if server is None and len(pages) > 1 and len(cache.list_cache_records()) < len(pages):
+            server = start()
         stale = _stale(app, env, cache, pages)
         if not stale:
             return

@@ -48,36 +48,82 @@ def client_command(socket_path: str, cmd: list[str]) -> list[str]:
     return [cmd[0], "-I", "-S", str(CLIENT), socket_path, *cmd[3:]]
 
 
+class Server:
+    """A server process, started at once (:meth:`path` waits until it listens); :meth:`close` ends it. What the
+    server wrote to its standard error goes to ``report`` (a function of the text) if it ended by itself: then the
+    kernels started meanwhile were ordinary ones (:data:`CLIENT`)."""
+
+    def __init__(self, cwd: Path, report=None):
+        self.report = report
+        self.folder = Path(tempfile.mkdtemp(prefix="usrubook-forks-"))
+        self.socket = self.folder / "server"
+        with open(self.folder / "server.log", "wb") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "usrubook.book.forkserver", str(self.socket)],
+                                            cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            start_new_session=True)
+
+    def path(self) -> str:
+        """The server's socket, once it listens (or it has ended, or 30 s have passed: then clients fall back)."""
+        deadline = time.monotonic() + 30
+        while not self.socket.exists() and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return str(self.socket)
+
+    def close(self) -> None:
+        if self.folder is None:
+            return
+        ended = self.process.poll() is not None
+        if not ended:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        text = (self.folder / "server.log").read_text(encoding="utf-8", errors="replace").strip()
+        if ended and self.report is not None:
+            self.report(text or f"it ended with status {self.process.returncode}")
+        for leftover in self.folder.iterdir():
+            leftover.unlink()
+        self.folder.rmdir()
+        self.folder = None
+
+
 @contextlib.contextmanager
 def running(cwd: Path, report=None):
-    """A server for the time of the ``with`` block: its socket's path. What the server wrote to its standard error
-    goes to ``report`` (a function of the text) if it ended by itself: then the kernels started meanwhile were
-    ordinary ones (:data:`CLIENT`)."""
-    folder = Path(tempfile.mkdtemp(prefix="usrubook-forks-"))
-    path = folder / "server"
-    with open(folder / "server.log", "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "usrubook.book.forkserver", str(path)], cwd=cwd,
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    """A server for the time of the ``with`` block: its socket's path (see :class:`Server`)."""
+    server = Server(cwd, report)
     try:
-        deadline = time.monotonic() + 30
-        while not path.exists() and server.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        yield str(path)
+        yield server.path()
     finally:
-        ended = server.poll() is not None
-        if not ended:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        text = (folder / "server.log").read_text(encoding="utf-8", errors="replace").strip()
-        if ended and report is not None:
-            report(text or f"it ended with status {server.returncode}")
-        for leftover in folder.iterdir():
-            leftover.unlink()
-        folder.rmdir()
+        server.close()
+
+
+# A server started before the build knows what it will execute (start_early), until the build takes it.
+_early: Server | None = None
+
+
+def start_early(cwd: Path) -> None:
+    """Start a server now, for the build about to start in this process: a clean build executes every page, and the
+    server imports on the second core while jupyter-book and Sphinx start on the first. Ended at exit if the build
+    never takes it (:func:`take_early`)."""
+    global _early
+    import atexit
+
+    if _early is None:
+        _early = Server(cwd)
+        atexit.register(lambda: _early.close() if _early is not None else None)
+
+
+def take_early(stack: contextlib.ExitStack, report=None) -> str | None:
+    """The socket of the server :func:`start_early` started, if any, now ended with ``stack``; else None."""
+    global _early
+    server, _early = _early, None
+    if server is None:
+        return None
+    server.report = report
+    stack.callback(server.close)
+    return server.path()
 
 
 def _die_with_parent() -> None:
