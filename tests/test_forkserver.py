@@ -145,9 +145,9 @@ def test_a_clean_build_starts_the_server_with_the_process_and_the_build_takes_it
     (book / "_build" / ".jupyter_cache").mkdir()
     assert jb.executes_everything(["build", str(book)]) is None
 
-    monkeypatch.setattr(forkserver, "_early", None)
+    monkeypatch.setattr(forkserver, "_early", {})
     forkserver.start_early(ROOT)
-    server = forkserver._early
+    server = forkserver._early["usrubook.book.forkserver"]
     with ExitStack() as stack:
         path = forkserver.take_early(stack)
         assert path and Path(path).exists() and server.process.poll() is None
@@ -157,3 +157,34 @@ def test_a_clean_build_starts_the_server_with_the_process_and_the_build_takes_it
         assert error is None, stderr
         assert nb.cells[1].outputs[0]["text"] == "True\n"     # forked from the server, which imported pandas
     assert server.process.poll() is not None and not server.folder
+
+
+def test_charts_converted_by_the_builds_converter_are_those_converted_in_the_kernel(monkeypatch):
+    """A kernel of a build asks the build's one vl-convert (usrubook.book.vlserver, socket in $USRUBOOK_VL_CONVERTER)
+    to compile and draw its charts: the answers are those of vl-convert in the kernel, for a chart of the book; a
+    chart the converter cannot convert raises in the kernel the error vl-convert raises there; with the
+    converter gone, the kernel converts the chart itself."""
+    import vl_convert
+
+    from usrubook.book import vlserver
+
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "description": "Trade",
+            "data": {"values": [{"year": 2021, "usd": 36.1}, {"year": 2024, "usd": 3.5}]}, "mark": "bar",
+            "encoding": {"x": {"field": "year", "type": "ordinal"}, "y": {"field": "usd", "type": "quantitative"}}}
+    bad = {"mark": "no-such-mark", "data": {"values": [{}]}}
+    asked = []
+    real_ask = vlserver._ask
+    monkeypatch.setattr(vlserver, "_ask", lambda path, request: asked.append(request["function"]) or
+                        real_ask(path, request))
+    with forkserver.running(ROOT, module=forkserver.CONVERTER) as path:
+        monkeypatch.setenv(vlserver.ENV, path)
+        for function in vlserver.FUNCTIONS:
+            assert vlserver.convert(function, spec, vl_version="6.4") == \
+                getattr(vl_convert, function)(spec, vl_version="6.4")
+        with pytest.raises(ValueError) as here:
+            vl_convert.vegalite_to_vega(bad)
+        with pytest.raises(type(here.value), match=str(here.value)[:40].replace("(", r"\(")):
+            vlserver.convert("vegalite_to_vega", bad)
+    assert asked == [*vlserver.FUNCTIONS, "vegalite_to_vega"]
+    assert not Path(path).exists()        # the converter has ended: the kernel converts the chart itself
+    assert vlserver.convert("vegalite_to_svg", spec, vl_version="6.4") == vl_convert.vegalite_to_svg(spec, vl_version="6.4")

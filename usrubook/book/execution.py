@@ -41,6 +41,7 @@ from sphinx.util import logging
 
 from usrubook.book.cells import Cell, code_cells, line_in_cell, located, strip_ansi
 from usrubook.book.protocol import CHAPTER_ENV
+from usrubook.book.vlserver import ENV as CONVERTER_ENV
 from usrubook.pipeline.schema import DERIVED, SOURCES_BOX_TABLES
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,8 @@ def _ipc_kernel_manager(folder: Path, server: str | None = None):
     return IPCKernelManager
 
 
-def _execute(path: Path, rel: str, nb, timeout, allow_errors, server: str | None = None):
+def _execute(path: Path, rel: str, nb, timeout, allow_errors, server: str | None = None,
+             converter: str | None = None):
     """Execute ``nb`` in place, as jupyter-cache would (kernel in the chapter's folder); returns
     ``(seconds, error, index of the cell that was running, the kernel's standard error)``.
 
@@ -292,7 +294,8 @@ def _execute(path: Path, rel: str, nb, timeout, allow_errors, server: str | None
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"])
         try:
             # the keywords go to the kernel's process (jupyter_client's launch_kernel)
-            client.execute(env={**os.environ, CHAPTER_ENV: rel}, stderr=kernel_stderr)
+            kernel_env = {**os.environ, CHAPTER_ENV: rel, **({CONVERTER_ENV: converter} if converter else {})}
+            client.execute(env=kernel_env, stderr=kernel_stderr)
         except Exception as exc:      # a cell failed or timed out, or the kernel died: a failure of this chapter
             error = exc
         kernel_stderr.seek(0)
@@ -351,6 +354,10 @@ def pre_execute(app, env, docnames):
             return servers.enter_context(forkserver.running(Path(app.srcdir), report))
 
         server = forkserver.take_early(servers, report)
+        def report_converter(text):
+            logger.info(f"usrubook: the charts' converter ended; each kernel converted its own charts:\n{text}")
+
+        converter = forkserver.take_early(servers, report_converter, forkserver.CONVERTER)
         if server is None and len(pages) > 1 and len(cache.list_cache_records()) < len(pages):
             server = start()
         stale = _stale(app, env, cache, pages)
@@ -358,7 +365,10 @@ def pre_execute(app, env, docnames):
             return
         if server is None and len(stale) > 1:
             server = start()
-        results = _execute_all(app, env, config, stale, server)
+        if server is not None and converter is None:    # and one vl-convert for their charts (usrubook.book.vlserver)
+            converter = servers.enter_context(forkserver.running(Path(app.srcdir), report_converter,
+                                                                 forkserver.CONVERTER))
+        results = _execute_all(app, env, config, stale, server, converter)
     _record(app, env, cache, stale, results)
 
 
@@ -390,8 +400,9 @@ def _stale(app, env, cache, pages) -> list:
     return stale
 
 
-def _execute_all(app, env, config, stale: list, server: str | None) -> list:
-    """Execute the stale pages, several at once (their kernels forked by ``server`` when given)."""
+def _execute_all(app, env, config, stale: list, server: str | None, converter: str | None = None) -> list:
+    """Execute the stale pages, several at once (their kernels forked by ``server`` when given, their charts
+    converted by ``converter`` when given)."""
     from concurrent.futures import ThreadPoolExecutor
 
     names = ", ".join(env.path2doc(str(p)) or str(p) for p, *_ in stale)
@@ -401,7 +412,7 @@ def _execute_all(app, env, config, stale: list, server: str | None) -> list:
     def execute(item):
         path, _, nb, _ = item
         rel = path.relative_to(srcdir).as_posix() if path.is_relative_to(srcdir) else str(path)
-        return _execute(path, rel, nb, config.execution_timeout, config.execution_allow_errors, server)
+        return _execute(path, rel, nb, config.execution_timeout, config.execution_allow_errors, server, converter)
 
     # Threads suffice: each kernel is a process of its own. The cache (SQLite) is written from this thread only.
     with ThreadPoolExecutor(max_workers=min(len(stale), 2 * (os.cpu_count() or 1))) as pool:

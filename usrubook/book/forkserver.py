@@ -49,16 +49,18 @@ def client_command(socket_path: str, cmd: list[str]) -> list[str]:
 
 
 class Server:
-    """A server process, started at once (:meth:`path` waits until it listens); :meth:`close` ends it. What the
-    server wrote to its standard error goes to ``report`` (a function of the text) if it ended by itself: then the
-    kernels started meanwhile were ordinary ones (:data:`CLIENT`)."""
+    """A server process, ``python -m <module> SOCKET`` (this module's kernel server, or the charts' converter,
+    :mod:`usrubook.book.vlserver`), started at once (:meth:`path` waits until it listens); :meth:`close` ends it.
+    What the server wrote to its standard error goes to ``report`` (a function of the text) if it ended by
+    itself: then the kernels started meanwhile did without it (ordinary kernels, :data:`CLIENT`; or charts
+    converted in each kernel)."""
 
-    def __init__(self, cwd: Path, report=None):
+    def __init__(self, cwd: Path, report=None, module: str = "usrubook.book.forkserver"):
         self.report = report
         self.folder = Path(tempfile.mkdtemp(prefix="usrubook-forks-"))
         self.socket = self.folder / "server"
         with open(self.folder / "server.log", "wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "usrubook.book.forkserver", str(self.socket)],
+            self.process = subprocess.Popen([sys.executable, "-m", module, str(self.socket)],
                                             cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                             start_new_session=True)
 
@@ -89,36 +91,39 @@ class Server:
         self.folder = None
 
 
+CONVERTER = "usrubook.book.vlserver"
+
+
 @contextlib.contextmanager
-def running(cwd: Path, report=None):
+def running(cwd: Path, report=None, module: str = "usrubook.book.forkserver"):
     """A server for the time of the ``with`` block: its socket's path (see :class:`Server`)."""
-    server = Server(cwd, report)
+    server = Server(cwd, report, module)
     try:
         yield server.path()
     finally:
         server.close()
 
 
-# A server started before the build knows what it will execute (start_early), until the build takes it.
-_early: Server | None = None
+# The servers started before the build knows what it will execute (start_early), until the build takes them.
+_early: dict[str, Server] = {}
 
 
 def start_early(cwd: Path) -> None:
-    """Start a server now, for the build about to start in this process: a clean build executes every page, and the
-    server imports on the second core while jupyter-book and Sphinx start on the first. Ended at exit if the build
-    never takes it (:func:`take_early`)."""
-    global _early
+    """Start the kernel server and the charts' converter now, for the build about to start in this process: a
+    clean build executes every page, and they import (and start vl-convert's engine) on the second core while
+    jupyter-book and Sphinx start on the first. Ended at exit if the build never takes them (:func:`take_early`)."""
     import atexit
 
-    if _early is None:
-        _early = Server(cwd)
-        atexit.register(lambda: _early.close() if _early is not None else None)
+    if not _early:
+        for module in ("usrubook.book.forkserver", CONVERTER):
+            _early[module] = Server(cwd, module=module)
+        atexit.register(lambda: [_early.pop(m).close() for m in list(_early)])
 
 
-def take_early(stack: contextlib.ExitStack, report=None) -> str | None:
-    """The socket of the server :func:`start_early` started, if any, now ended with ``stack``; else None."""
-    global _early
-    server, _early = _early, None
+def take_early(stack: contextlib.ExitStack, report=None, module: str = "usrubook.book.forkserver") -> str | None:
+    """The socket of the server of ``module`` that :func:`start_early` started, if any, now ended with
+    ``stack``; else None."""
+    server = _early.pop(module, None)
     if server is None:
         return None
     server.report = report

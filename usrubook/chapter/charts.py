@@ -30,6 +30,7 @@ from collections import Counter
 import altair as alt
 
 from usrubook.book.protocol import CHART_CLASS, MIME, vl_version
+from usrubook.book.vlserver import convert     # vl-convert, or the build's one for all kernels
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, share_cells, views
 from usrubook.chapter.mode import jupyter_mode
 
@@ -255,9 +256,7 @@ def _wrap_legends(vega: dict, node: dict | None = None, scales: dict | None = No
 
 
 def _compile(spec: dict) -> dict:
-    import vl_convert
-
-    vega = vl_convert.vegalite_to_vega(responsive(spec), vl_version=VL_VERSION)
+    vega = convert("vegalite_to_vega", responsive(spec), vl_version=VL_VERSION)
     vega.pop("$schema", None)
     for mark in vega.get("marks", []):
         _strip_hrefs(mark)
@@ -344,15 +343,13 @@ def jupyter_render(spec: dict, **metadata) -> dict:
     """Renderer for Jupyter: the chart compiled to Vega 5 (JupyterLab draws it, with tooltips, offline), a static
     SVG for front ends without a Vega renderer, and the chart's description as text. Marks lose their links,
     which point into the web book."""
-    import vl_convert
-
     spec = _canonical(spec)
     check_legends(spec)
-    vega = vl_convert.vegalite_to_vega(spec, vl_version=VL_VERSION)
+    vega = convert("vegalite_to_vega", spec, vl_version=VL_VERSION)
     vega.pop("$schema", None)
     for mark in vega.get("marks", []):
         _strip_hrefs(mark)
-    svg = vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    svg = convert("vegalite_to_svg", spec, vl_version=VL_VERSION)
     return {VEGA_MIME: vega, "image/svg+xml": svg, "text/plain": spec.get("description") or "Chart"}
 
 
