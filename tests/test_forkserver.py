@@ -166,7 +166,7 @@ def test_charts_converted_by_the_builds_converter_are_those_converted_in_the_ker
     converter gone, the kernel converts the chart itself."""
     import vl_convert
 
-    from usrubook.book import vlserver
+    from usrubook.book import protocol as vlserver      # the kernel's side: convert, and the socket's variable
 
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "description": "Trade",
             "data": {"values": [{"year": 2021, "usd": 36.1}, {"year": 2024, "usd": 3.5}]}, "mark": "bar",
@@ -177,14 +177,14 @@ def test_charts_converted_by_the_builds_converter_are_those_converted_in_the_ker
     monkeypatch.setattr(vlserver, "_ask", lambda path, request: asked.append(request["function"]) or
                         real_ask(path, request))
     with forkserver.running(ROOT, module=forkserver.CONVERTER) as path:
-        monkeypatch.setenv(vlserver.ENV, path)
-        for function in vlserver.FUNCTIONS:
+        monkeypatch.setenv(vlserver.CONVERTER_ENV, path)
+        for function in vlserver.CONVERTER_FUNCTIONS:
             assert vlserver.convert(function, spec, vl_version="6.4") == \
                 getattr(vl_convert, function)(spec, vl_version="6.4")
         with pytest.raises(ValueError) as here:
             vl_convert.vegalite_to_vega(bad)
         with pytest.raises(type(here.value), match=str(here.value)[:40].replace("(", r"\(")):
             vlserver.convert("vegalite_to_vega", bad)
-    assert asked == [*vlserver.FUNCTIONS, "vegalite_to_vega"]
+    assert asked == [*vlserver.CONVERTER_FUNCTIONS, "vegalite_to_vega"]
     assert not Path(path).exists()        # the converter has ended: the kernel converts the chart itself
     assert vlserver.convert("vegalite_to_svg", spec, vl_version="6.4") == vl_convert.vegalite_to_svg(spec, vl_version="6.4")

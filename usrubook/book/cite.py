@@ -349,8 +349,8 @@ class _Ahead:
             return None
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.pool is not None:       # what was never asked for is dropped; the process ends before the build
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool, self.pending = None, {}
 
 

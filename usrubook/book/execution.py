@@ -40,8 +40,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from usrubook.book.cells import Cell, code_cells, line_in_cell, located, strip_ansi
-from usrubook.book.protocol import CHAPTER_ENV
-from usrubook.book.vlserver import ENV as CONVERTER_ENV
+from usrubook.book.protocol import CHAPTER_ENV, CONVERTER_ENV
 from usrubook.pipeline.schema import DERIVED, SOURCES_BOX_TABLES
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,8 @@ A chapter compiles each chart to Vega and draws it as SVG with vl-convert (:func
 jupyter_render`). vl-convert's first call in a process starts its JavaScript engine: 0.45 s, in every kernel,
 about 3 s of a clean build's CPU for the seven pages with charts. When a build executes more than one page,
 it starts this process (``python -m usrubook.book.vlserver SOCKET``, :class:`usrubook.book.forkserver.Server`),
-which starts the engine once; each kernel is told its socket in :data:`ENV` and has :func:`convert` ask it.
+which starts the engine once; each kernel is told its socket in ``$USRUBOOK_VL_CONVERTER`` and asks it
+(:func:`usrubook.book.protocol.convert`, which the chapters' chart code calls).
 Answers are those of vl-convert in the kernel: the same library, the result passed as JSON (a Vega spec is
 JSON; an SVG a string). If the process cannot be reached, or cannot convert a chart, the kernel converts it
 itself, so an error is raised where it would have been, with its own type and message.
@@ -16,37 +17,8 @@ import os
 import socket
 import sys
 
-ENV = "USRUBOOK_VL_CONVERTER"
-FUNCTIONS = ("vegalite_to_vega", "vegalite_to_svg")
-TIMEOUT = 120       # seconds a kernel waits for an answer before it converts the chart itself
-
-
-def convert(function: str, spec: dict, **kwargs):
-    """``vl_convert.<function>(spec, **kwargs)``: by the build's process when the kernel has one (``$ENV``), else
-    here."""
-    path = os.environ.get(ENV)
-    if path and function in FUNCTIONS:
-        try:
-            answer = _ask(path, {"function": function, "spec": spec, "kwargs": kwargs})
-        except (OSError, ValueError):
-            answer = None
-        if answer is not None and "result" in answer:
-            return answer["result"]
-    import vl_convert
-
-    return getattr(vl_convert, function)(spec, **kwargs)
-
-
-def _ask(path: str, request: dict) -> dict:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-        conn.settimeout(TIMEOUT)
-        conn.connect(path)
-        conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
-        conn.shutdown(socket.SHUT_WR)
-        chunks = []
-        while chunk := conn.recv(1 << 16):
-            chunks.append(chunk)
-    return json.loads(b"".join(chunks).decode("utf-8"))
+from usrubook.book.protocol import CONVERTER_FUNCTIONS as FUNCTIONS
+from usrubook.book.protocol import CONVERTER_TIMEOUT as TIMEOUT
 
 
 def _answer(request: dict) -> dict:

@@ -29,8 +29,7 @@ from collections import Counter
 
 import altair as alt
 
-from usrubook.book.protocol import CHART_CLASS, MIME, vl_version
-from usrubook.book.vlserver import convert     # vl-convert, or the build's one for all kernels
+from usrubook.book.protocol import CHART_CLASS, MIME, convert, vl_version     # convert: vl-convert, or the build's
 from usrubook.chapter.dataview import PASSAGE_PAGE, data_tables, html_tables, share_cells, views
 from usrubook.chapter.mode import jupyter_mode
 
