@@ -187,4 +187,5 @@ def test_charts_converted_by_the_builds_converter_are_those_converted_in_the_ker
             vlserver.convert("vegalite_to_vega", bad)
     assert asked == [*vlserver.CONVERTER_FUNCTIONS, "vegalite_to_vega"]
     assert not Path(path).exists()        # the converter has ended: the kernel converts the chart itself
-    assert vlserver.convert("vegalite_to_svg", spec, vl_version="6.4") == vl_convert.vegalite_to_svg(spec, vl_version="6.4")
+    assert vlserver.convert("vegalite_to_svg", spec, vl_version="6.4") == \
+        vl_convert.vegalite_to_svg(spec, vl_version="6.4")

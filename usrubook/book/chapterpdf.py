@@ -459,9 +459,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     root = Path(args.root)
     html_dir = Path(args.html) if Path(args.html).is_absolute() else root / args.html
+    follow = afterbuild.Build(Path(args.after), Path(args.ready) if args.ready else None) if args.after else None
     try:
-        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None,
-              follow=afterbuild.Build(Path(args.after), Path(args.ready) if args.ready else None) if args.after else None)
+        build(root, html_dir, args.chapters or None, Path(args.output_dir) if args.output_dir else None, follow=follow)
     except (FileNotFoundError, ValueError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1

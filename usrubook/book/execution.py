@@ -349,13 +349,13 @@ def pre_execute(app, env, docnames):
         def report(text):
             logger.info(f"usrubook: the kernel server ended; the pages ran in kernels of their own:\n{text}")
 
+        def report_converter(text):
+            logger.info(f"usrubook: the charts' converter ended; each kernel converted its own charts:\n{text}")
+
         def start():
             return servers.enter_context(forkserver.running(Path(app.srcdir), report))
 
         server = forkserver.take_early(servers, report)
-        def report_converter(text):
-            logger.info(f"usrubook: the charts' converter ended; each kernel converted its own charts:\n{text}")
-
         converter = forkserver.take_early(servers, report_converter, forkserver.CONVERTER)
         if server is None and len(pages) > 1 and len(cache.list_cache_records()) < len(pages):
             server = start()

@@ -7,6 +7,9 @@ a rebuild after a prose edit. Here, once jupyter-book's command has exited, the 
 kernel and logging clean-up), the standard streams are flushed, and :func:`os._exit` ends the process with
 jupyter-book's exit status. An exception that jupyter-book does not turn into an exit (a failed build raises
 one) takes Python's usual path: its report, the usual teardown, status 1.
+
+A clean build of the web book (no page's execution recorded yet) also starts, before anything else, the kernel
+server and the charts' converter its pages will use (:func:`usrubook.book.forkserver.start_early`).
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ def status_of(code) -> int:
 def executes_everything(argv: list[str]) -> Path | None:
     """The book's folder, if ``argv`` builds its web book (``build PATH``, no other builder) and no page's execution
     is recorded yet (no jupyter-cache: a clean build, which executes every page); else None."""
-    if len(argv) < 2 or argv[0] != "build" or any(a.startswith(("--builder", "--config", "--toc", "--path-output")) for a in argv):
+    other = ("--builder", "--config", "--toc", "--path-output")       # another build, or the cache elsewhere
+    if len(argv) < 2 or argv[0] != "build" or any(a.startswith(other) for a in argv):
         return None
     book = Path(argv[1])
     if not (book / "_config.yml").is_file() or (book / "_build" / ".jupyter_cache").exists():

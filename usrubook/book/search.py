@@ -10,14 +10,14 @@ for a phrase. The book uses Pagefind (npm package ``pagefind``, pinned in packag
   article header has the search button.
 * With the HTML build (``make html`` runs ``python -m usrubook.book.search _build/html --ready FILE --after
   FILE`` beside it; :mod:`usrubook.book.afterbuild`), once its pages are written: :func:`stage` writes a copy
-  of the book's pages prepared for indexing, and Pagefind indexes that copy into ``_build/html/pagefind/``. The copy differs from the served pages only in what the index should
-  see: the article alone (``data-pagefind-body``), no code, no hidden cells, no literal blocks, no rows of
-  data tables or chart data (their captions stay), no citation and download controls
-  (``data-pagefind-ignore``), no written-out web addresses, the bibliography and the source texts weighted
-  down (``data-pagefind-weight``), and each section's id on its heading (Pagefind
-  links a hit to the heading it follows, and only to a heading with an id; Sphinx puts the id on the
-  ``<section>``). The pages served are untouched, so every link of a result (``page.html#section-id``)
-  lands on the section.
+  of the book's pages prepared for indexing, and Pagefind indexes that copy into ``_build/html/pagefind/``.
+  The copy differs from the served pages only in what the index should see: the article alone
+  (``data-pagefind-body``), no code, no hidden cells, no literal blocks, no rows of data tables or chart data
+  (their captions stay), no citation and download controls (``data-pagefind-ignore``), no written-out web
+  addresses, the bibliography and the source texts weighted down (``data-pagefind-weight``), and each
+  section's id on its heading (Pagefind links a hit to the heading it follows, and only to a heading with an
+  id; Sphinx puts the id on the ``<section>``). The pages served are untouched, so every link of a result
+  (``page.html#section-id``) lands on the section.
 * In the browser (``usrubook-search.js``): Pagefind ranks the pages by the words typed; a query of several
   words without quotes is also searched as a phrase, and the pages with the phrase come first, so that
   "New START" lists the sections about the treaty before pages that only say "new" and "start"; words in

@@ -27,7 +27,8 @@
 """
 from __future__ import annotations
 
-from usrubook.book import afterbuild, buildcache, chapterpdf, citeui, execution, figures, html, latex, metadata, pagemeta, rerun
+from usrubook.book import (afterbuild, buildcache, chapterpdf, citeui, execution, figures, html, latex, metadata,
+                           pagemeta, rerun)
 from usrubook.book.seedtext import SeedTextDirective, SeedTextsDirective
 
 
