@@ -146,7 +146,8 @@ $(HTML_STAMP): $(STAMP) $(NPM) $(SYSTEM_STAMP) $(DATA_STAMP) $(HTML_SOURCES) $(i
 		|| { kill $$printer $$index; wait $$printer $$index; echo "make html: cannot write $@.status (disk full?)" >&2; exit 1; }; \
 		wait $$printer; printed=$$?; wait $$index; indexed=$$?; \
 		if [ $$built -ne 0 ]; then echo "make html failed (the build's progress: $(HTML_LOG))" >&2; exit 1; fi; \
-		[ $$printed -eq 0 ] && [ $$indexed -eq 0 ]
+		[ $$printed -eq 0 ] || { echo "make html: printing the chapter PDFs failed (above)" >&2; exit 1; }; \
+		[ $$indexed -eq 0 ] || { echo "make html: indexing the pages for search failed (above)" >&2; exit 1; }
 	@rm -f $@.status $@.ready && mv $@.started $@
 
 FORCE:

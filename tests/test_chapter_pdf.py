@@ -254,6 +254,75 @@ def test_printer_prints_when_the_pages_are_ready_and_writes_only_what_the_build_
         assert pdf.read_bytes() == _pdf(html_dir, "trade").read_bytes()
 
 
+def test_printer_writes_nothing_when_the_build_fails_just_after_writing_its_pages(html_dir, tmp_path, monkeypatch):
+    """The build writes its pages (the ready file) and fails at once, before the printer has looked again: nothing
+    is printed, nothing written."""
+    from usrubook.book import afterbuild, chapterpdf
+
+    out, ready, after = tmp_path / "out", tmp_path / "ready", tmp_path / "status"
+    out.mkdir()
+    ready.write_text("1\n", encoding="utf-8")
+    started = afterbuild.Build.started_async
+
+    async def started_then_failed(self):
+        answer = await started(self)
+        after.write_text("1\n", encoding="utf-8")
+        return answer
+
+    async def print_all(*args):
+        pytest.fail("printed after a failed build")
+
+    monkeypatch.setattr(afterbuild.Build, "started_async", started_then_failed)
+    monkeypatch.setattr(chapterpdf, "_print_all", print_all)
+    assert chapterpdf.build(ROOT, html_dir, ["trade"], out, quiet=True,
+                            follow=afterbuild.Build(after, ready, parent=None)) is None
+    assert not list(out.iterdir())
+
+
+@pytest.mark.parametrize("case", ["html", "warned", "raised", "latex", "not-asked"])
+def test_build_marks_its_pages_ready_only_when_nothing_went_wrong(tmp_path, monkeypatch, case):
+    """The web build writes the ready file that `make html` names in $USRUBOOK_PAGES_READY at build-finished, after
+    the handlers that finish its pages and _static and before the kits are zipped; not after a warning or an
+    exception, not for another builder, and not when no file is named."""
+    from types import SimpleNamespace
+
+    from usrubook.book import afterbuild
+
+    ready = tmp_path / "ready"
+    if case != "not-asked":
+        monkeypatch.setenv(afterbuild.ENV, str(ready))
+    else:
+        monkeypatch.delenv(afterbuild.ENV, raising=False)
+    app = SimpleNamespace(builder=SimpleNamespace(format="latex" if case == "latex" else "html"),
+                          _warncount=1 if case == "warned" else 0)
+    afterbuild.mark_pages_ready(app, RuntimeError("failed") if case == "raised" else None)
+    assert ready.exists() == (case == "html")
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_pages_are_marked_ready_after_the_handlers_that_finish_them_and_before_the_kits():
+    """Priorities of build-finished: what finishes the pages and _static runs at the default 500 (the pruned theme
+    stylesheet; the pictures at 99), the ready file at 600, the kits (which nothing printed or indexed reads) at
+    700."""
+    import inspect
+    from types import SimpleNamespace
+
+    from usrubook.book import afterbuild, html, rerun, sphinxext
+
+    connected = {}
+    app = SimpleNamespace(config=SimpleNamespace(), add_node=lambda *a, **k: None,
+                          add_css_file=lambda *a, **k: None, add_html_math_renderer=lambda *a, **k: None,
+                          add_js_file=lambda *a, **k: None,
+                          connect=lambda event, callback, priority=500: connected.setdefault(event, {}).update(
+                              {callback.__name__: priority}))
+    html.setup(app)
+    rerun.setup(app)
+    ready = 'app.connect("build-finished", afterbuild.mark_pages_ready, priority=600)'
+    assert ready in inspect.getsource(sphinxext.setup) and afterbuild.mark_pages_ready
+    finished = connected["build-finished"]
+    assert finished["_remove_unused_theme_files"] == 500 and finished["_write_all"] == 700, finished
+
+
 def test_fix_dates_keeps_the_length_and_refuses_a_pdf_without_dates():
     from usrubook.book.chapterpdf import fix_dates
 

@@ -148,8 +148,10 @@ def test_a_clean_build_starts_the_server_with_the_process_and_the_build_takes_it
     monkeypatch.setattr(forkserver, "_early", {})
     forkserver.start_early(ROOT)
     server = forkserver._early["usrubook.book.forkserver"]
+    converter = forkserver._early[forkserver.CONVERTER]
     with ExitStack() as stack:
         path = forkserver.take_early(stack)
+        assert Path(forkserver.take_early(stack, module=forkserver.CONVERTER)).exists() and not forkserver._early
         assert path and Path(path).exists() and server.process.poll() is None
         assert forkserver.take_early(stack) is None        # taken once
         nb = _notebook("import sys", "print('pandas' in sys.modules)")
@@ -157,35 +159,38 @@ def test_a_clean_build_starts_the_server_with_the_process_and_the_build_takes_it
         assert error is None, stderr
         assert nb.cells[1].outputs[0]["text"] == "True\n"     # forked from the server, which imported pandas
     assert server.process.poll() is not None and not server.folder
+    assert converter.process.poll() is not None and not converter.folder
 
 
-def test_charts_converted_by_the_builds_converter_are_those_converted_in_the_kernel(monkeypatch):
+def test_charts_compiled_by_the_builds_converter_are_those_compiled_in_the_kernel(monkeypatch):
     """A kernel of a build asks the build's one vl-convert (usrubook.book.vlserver, socket in $USRUBOOK_VL_CONVERTER)
-    to compile and draw its charts: the answers are those of vl-convert in the kernel, for a chart of the book; a
-    chart the converter cannot convert raises in the kernel the error vl-convert raises there; with the
-    converter gone, the kernel converts the chart itself."""
+    to compile its charts: the answer is vl-convert's in the kernel, for a chart of the book, and comes from the
+    converter (the kernel's own vl-convert is not called); a chart the converter cannot compile raises in the
+    kernel the error vl-convert raises there; drawings (SVG) are never asked for; with the converter gone, the
+    kernel compiles the chart itself."""
     import vl_convert
 
-    from usrubook.book import protocol as vlserver      # the kernel's side: convert, and the socket's variable
+    from usrubook.book import protocol
 
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "description": "Trade",
             "data": {"values": [{"year": 2021, "usd": 36.1}, {"year": 2024, "usd": 3.5}]}, "mark": "bar",
             "encoding": {"x": {"field": "year", "type": "ordinal"}, "y": {"field": "usd", "type": "quantitative"}}}
     bad = {"mark": "no-such-mark", "data": {"values": [{}]}}
-    asked = []
-    real_ask = vlserver._ask
-    monkeypatch.setattr(vlserver, "_ask", lambda path, request: asked.append(request["function"]) or
+    expected = vl_convert.vegalite_to_vega(spec, vl_version="6.4")
+    with pytest.raises(ValueError) as here:
+        vl_convert.vegalite_to_vega(bad)
+    asked, real_ask = [], protocol._ask
+    monkeypatch.setattr(protocol, "_ask", lambda path, request: asked.append(request["function"]) or
                         real_ask(path, request))
     with forkserver.running(ROOT, module=forkserver.CONVERTER) as path:
-        monkeypatch.setenv(vlserver.CONVERTER_ENV, path)
-        for function in vlserver.CONVERTER_FUNCTIONS:
-            assert vlserver.convert(function, spec, vl_version="6.4") == \
-                getattr(vl_convert, function)(spec, vl_version="6.4")
-        with pytest.raises(ValueError) as here:
-            vl_convert.vegalite_to_vega(bad)
+        monkeypatch.setenv(protocol.CONVERTER_ENV, path)
+        with monkeypatch.context() as local:
+            local.setattr(vl_convert, "vegalite_to_vega", lambda *a, **k: pytest.fail("compiled in the kernel"))
+            assert protocol.convert("vegalite_to_vega", spec, vl_version="6.4") == expected
         with pytest.raises(type(here.value), match=str(here.value)[:40].replace("(", r"\(")):
-            vlserver.convert("vegalite_to_vega", bad)
-    assert asked == [*vlserver.CONVERTER_FUNCTIONS, "vegalite_to_vega"]
-    assert not Path(path).exists()        # the converter has ended: the kernel converts the chart itself
-    assert vlserver.convert("vegalite_to_svg", spec, vl_version="6.4") == \
-        vl_convert.vegalite_to_svg(spec, vl_version="6.4")
+            protocol.convert("vegalite_to_vega", bad)
+        svg = protocol.convert("vegalite_to_svg", spec, vl_version="6.4")
+        assert svg.startswith("<svg")
+    assert asked == ["vegalite_to_vega", "vegalite_to_vega"]
+    assert not Path(path).exists()        # the converter has ended: the kernel compiles the chart itself
+    assert protocol.convert("vegalite_to_vega", spec, vl_version="6.4") == expected

@@ -416,3 +416,31 @@ def test_index_made_while_the_build_goes_on_counts_only_after_it_succeeds(html_d
     assert len(made) == 2 and made[1][0] == html / "pagefind" and served != made[0][1]
     monkeypatch.setattr(indexer, "_index", real)
     assert served == digest(indexer.build_index(html, tmp_path / "again")["output"])
+
+
+def test_index_is_not_put_in_place_when_the_build_fails_just_after_writing_its_pages(html_dir, tmp_path,
+                                                                                     monkeypatch):
+    """The build writes its pages (the ready file) and fails at once, before the indexer has looked again: nothing
+    is indexed aside, nothing put in place."""
+    import shutil
+
+    from usrubook.book import afterbuild
+    from usrubook.book import search as indexer
+
+    html = tmp_path / "_build" / "html"
+    for page in indexer.indexed_pages():
+        (html / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(html_dir / page, html / page)
+    ready, after = tmp_path / "ready", tmp_path / "status"
+    ready.write_text("1\n", encoding="utf-8")
+    started = afterbuild.Build.started
+
+    def started_then_failed(self):
+        answer = started(self)
+        after.write_text("1\n", encoding="utf-8")
+        return answer
+
+    monkeypatch.setattr(afterbuild.Build, "started", started_then_failed)
+    monkeypatch.setattr(indexer, "_index", lambda *args: pytest.fail("indexed after a failed build"))
+    assert indexer.build_index(html, follow=afterbuild.Build(after, ready, parent=None)) is None
+    assert not (html / "pagefind").exists() and not list(html.parent.glob(".usrubook-search-*"))

@@ -384,12 +384,13 @@ async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, follow
                 return None
             record = Record(cache_dir(html_dir.resolve().parent), "chapterpdf", html_dir.resolve())
             printed = []
-            if follow is not None and follow.outcome() is None:       # the pages are written; the build goes on
-                _, todo = _to_print(root, html_dir, names, out_dir, True, meta, epoch, record)
-                if todo:
-                    browser = browser or launch()
-                    printed = await _print_all(await browser, html_dir, todo, meta, epoch)
-                if not await follow.finished_async():
+            if follow is not None:
+                if follow.outcome() is None:       # the pages are written; the build goes on
+                    _, todo = _to_print(root, html_dir, names, out_dir, True, meta, epoch, record)
+                    if todo:
+                        browser = browser or launch()
+                        printed = await _print_all(await browser, html_dir, todo, meta, epoch)
+                if not await follow.finished_async():       # (also when it failed since it wrote its pages)
                     return None
             out, todo = _to_print(root, html_dir, names, out_dir, quiet, meta, epoch, record)
             # what was printed while the build went on counts if its page and styles are still those it was

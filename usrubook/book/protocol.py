@@ -44,7 +44,9 @@ def vl_version() -> str:
 
 
 CONVERTER_ENV = "USRUBOOK_VL_CONVERTER"
-CONVERTER_FUNCTIONS = ("vegalite_to_vega", "vegalite_to_svg")
+# Only the compiling: vl-convert's SVG names its gradients and clip paths by a count kept in its process, so one
+# drawing for several kernels would depend on the order they asked in.
+CONVERTER_FUNCTIONS = ("vegalite_to_vega",)
 CONVERTER_TIMEOUT = 120       # seconds a kernel waits for an answer before it converts the chart itself
 
 
@@ -57,7 +59,7 @@ def convert(function: str, spec: dict, **kwargs):
     if path and function in CONVERTER_FUNCTIONS:
         try:
             answer = _ask(path, {"function": function, "spec": spec, "kwargs": kwargs})
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):       # not reached, not sent (not JSON), or no answer
             answer = None
         if answer is not None and "result" in answer:
             return answer["result"]

@@ -280,13 +280,14 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, f
     record = Record(cache_dir(html_dir.parent), "search", html_dir)
     aside = None           # (inputs, folder): the pages indexed while the build went on
     try:
-        if follow is not None and follow.outcome() is None:
-            inputs = _inputs(html_dir, pages, command)
-            if not _fresh(record, output, inputs):
-                aside = inputs, Path(tempfile.mkdtemp(prefix=".usrubook-search-", dir=html_dir.parent))
-                _index(html_dir, pages, command, aside[1] / BUNDLE)
+        if follow is not None:
+            if follow.outcome() is None:        # the pages are written; the build goes on
+                inputs = _inputs(html_dir, pages, command)
+                if not _fresh(record, output, inputs):
+                    aside = inputs, Path(tempfile.mkdtemp(prefix=".usrubook-search-", dir=html_dir.parent))
+                    _index(html_dir, pages, command, aside[1] / BUNDLE)
             waited = time.monotonic()
-            if not follow.finished():
+            if not follow.finished():       # (also when it failed since it wrote its pages)
                 return None
             start += time.monotonic() - waited      # the seconds taken count the work, not the wait
         inputs = _inputs(html_dir, pages, command)

@@ -1,14 +1,16 @@
-"""One vl-convert for all the kernels of a build: charts compiled and drawn by a process of the build's own.
+"""One vl-convert for all the kernels of a build: charts compiled by a process of the build's own.
 
-A chapter compiles each chart to Vega and draws it as SVG with vl-convert (:func:`usrubook.chapter.charts.
-jupyter_render`). vl-convert's first call in a process starts its JavaScript engine: 0.45 s, in every kernel,
-about 3 s of a clean build's CPU for the seven pages with charts. When a build executes more than one page,
-it starts this process (``python -m usrubook.book.vlserver SOCKET``, :class:`usrubook.book.forkserver.Server`),
-which starts the engine once; each kernel is told its socket in ``$USRUBOOK_VL_CONVERTER`` and asks it
-(:func:`usrubook.book.protocol.convert`, which the chapters' chart code calls).
-Answers are those of vl-convert in the kernel: the same library, the result passed as JSON (a Vega spec is
-JSON; an SVG a string). If the process cannot be reached, or cannot convert a chart, the kernel converts it
-itself, so an error is raised where it would have been, with its own type and message.
+A chapter compiles each chart to Vega with vl-convert (:func:`usrubook.chapter.charts.web_spec`). vl-convert's
+first call in a process starts its JavaScript engine: 0.45 s, in every kernel, about 3 s of a clean build's
+CPU for the seven pages with charts. When a build executes more than one page, it starts this process
+(``python -m usrubook.book.vlserver SOCKET``, :class:`usrubook.book.forkserver.Server`), which starts the
+engine once; each kernel is told its socket in ``$USRUBOOK_VL_CONVERTER`` and asks it
+(:func:`usrubook.book.protocol.convert`, which the chapters' chart code calls). Answers are those of
+vl-convert in the kernel: the same library, the result passed as JSON (a Vega spec is JSON). It only compiles:
+an SVG drawn by vl-convert names its gradients and clip paths by a count kept in its process, so drawings made
+for several kernels would depend on the order they asked in. If the process cannot be reached, or cannot
+convert a chart, the kernel converts it itself, so an error is raised where it would have been, with its own
+type and message.
 """
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def serve(path: str) -> None:
     listener.bind(path + ".tmp")
     listener.listen(64)
     os.rename(path + ".tmp", path)
-    _answer({"function": "vegalite_to_svg", "spec": {"mark": "point", "data": {"values": [{}]}}})   # the engine
+    _answer({"function": "vegalite_to_vega", "spec": {"mark": "point", "data": {"values": [{}]}}})   # the engine
     while True:
         conn, _ = listener.accept()
         with conn:
