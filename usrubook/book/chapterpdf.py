@@ -395,10 +395,9 @@ async def _build(root: Path, html_dir: Path, names, out_dir, quiet: bool, follow
             out, todo = _to_print(root, html_dir, names, out_dir, quiet, meta, epoch, record)
             # what was printed while the build went on counts if its page and styles are still those it was
             # printed from; the rest is printed now
-            wanted = {(name, inputs) for name, _, inputs in todo}
-            printed = [item for item in printed if (item[0], item[2]) in wanted]
-            done = {(item[0], item[2]) for item in printed}
-            again = [item for item in todo if (item[0], item[2]) not in done]
+            kept = {(item[0], item[2]): item for item in printed}
+            printed = [kept[name, inputs] for name, _, inputs in todo if (name, inputs) in kept]
+            again = [item for item in todo if (item[0], item[2]) not in kept]
             if again:
                 browser = browser or launch()
                 printed += await _print_all(await browser, html_dir, again, meta, epoch)

@@ -205,13 +205,20 @@ def _kernel(request: dict, fds: list[int]) -> None:
             os._exit(status)
 
 
-def serve(path: str) -> None:
-    """Listen at ``path``, import :data:`PRELOAD`, then fork a kernel for each client until terminated."""
+def listen(path: str) -> socket.socket:
+    """A server's start (this one's, and the charts' converter's): it dies with the process that started it, and
+    listens at ``path``, which appears only once clients can connect (they then wait in the queue until served)."""
     _die_with_parent()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".tmp")
     listener.listen(64)
-    os.rename(path + ".tmp", path)          # clients may connect now; they wait until the imports are done
+    os.rename(path + ".tmp", path)
+    return listener
+
+
+def serve(path: str) -> None:
+    """Listen at ``path``, import :data:`PRELOAD`, then fork a kernel for each client until terminated."""
+    listener = listen(path)          # clients may connect now; they wait until the imports are done
     import importlib
 
     for name in PRELOAD:

@@ -274,6 +274,7 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, f
     output = Path(output).resolve() if output else html_dir / BUNDLE
     pages = indexed_pages(root)
     command = pagefind_command(root)
+    identity = _pagefind_identity(command)
     if follow is not None and not follow.started():
         return None
     start = time.monotonic()
@@ -282,7 +283,7 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, f
     try:
         if follow is not None:
             if follow.outcome() is None:        # the pages are written; the build goes on
-                inputs = _inputs(html_dir, pages, command)
+                inputs = _inputs(html_dir, pages, identity)
                 if not _fresh(record, output, inputs):
                     aside = inputs, Path(tempfile.mkdtemp(prefix=".usrubook-search-", dir=html_dir.parent))
                     _index(html_dir, pages, command, aside[1] / BUNDLE)
@@ -290,7 +291,7 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, f
             if not follow.finished():       # (also when it failed since it wrote its pages)
                 return None
             start += time.monotonic() - waited      # the seconds taken count the work, not the wait
-        inputs = _inputs(html_dir, pages, command)
+        inputs = _inputs(html_dir, pages, identity)
         existing = _fresh(record, output, inputs)
         if existing:
             return {"pages": pages, "bytes": sum(p.stat().st_size for p in existing),
@@ -312,14 +313,15 @@ def build_index(html_dir: Path, output: Path | None = None, root: Path = ROOT, f
     return {"pages": pages, "bytes": size, "seconds": time.monotonic() - start, "output": output, "up_to_date": False}
 
 
-def _inputs(html_dir: Path, pages: list[str], command: list[str]) -> str:
-    """Digest of what the index is made from: the pages, Pagefind and this module's code."""
+def _inputs(html_dir: Path, pages: list[str], identity: list) -> str:
+    """Digest of what the index is made from: the pages, Pagefind (its :func:`_pagefind_identity`) and this
+    module's code."""
     from usrubook.book.buildcache import Digest, code_digest
 
     missing = [page for page in pages if not (html_dir / page).is_file()]
     if missing:
         raise SearchIndexError(f"{html_dir / missing[0]} is missing: build the HTML first (make html).")
-    return Digest([code_digest("book/search.py"), _pagefind_identity(command), pages]).files(
+    return Digest([code_digest("book/search.py"), identity, pages]).files(
         [html_dir / page for page in pages], html_dir).hexdigest()
 
 

@@ -15,8 +15,6 @@ type and message.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import sys
 
 from usrubook.book.protocol import CONVERTER_FUNCTIONS as FUNCTIONS
@@ -37,13 +35,9 @@ def _answer(request: dict) -> dict:
 def serve(path: str) -> None:
     """Listen at ``path``, start vl-convert's engine, then answer one request per connection until terminated.
     Clients that connect before the engine is up wait in the queue."""
-    from usrubook.book.forkserver import _die_with_parent
+    from usrubook.book.forkserver import listen
 
-    _die_with_parent()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path + ".tmp")
-    listener.listen(64)
-    os.rename(path + ".tmp", path)
+    listener = listen(path)
     _answer({"function": "vegalite_to_vega", "spec": {"mark": "point", "data": {"values": [{}]}}})   # the engine
     while True:
         conn, _ = listener.accept()
